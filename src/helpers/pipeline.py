@@ -1,0 +1,217 @@
+"""The one entry point: load, validate, process, export.
+
+:func:`run_process` is what ``minipolice process`` (and the first half of
+``minipolice build``) runs. It logs its parameters and, per instrument, the
+rows read, kept and quarantined, and writes under ``out_dir``:
+
+``results.csv``            every figure and headline number (CONTRACT section 4)
+``tests.csv``              mini-police vs other children comparisons
+``validation_log.csv``     one row per validation event (CONTRACT section 3)
+``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
+``row_counts.csv``         per instrument: raw, kept, quarantined, in scope
+``<instrument>.parquet``   clean respondent-level tables (in scope only)
+``manifest.json``          parameters, input hashes, package versions
+
+Structural faults (a missing file or required column, an undecodable file,
+an unknown ``--force``) raise :class:`~helpers.loading.StructuralError`
+before anything is written. Outputs are written to a staging folder first
+and moved into place at the end, so a failed run leaves the previous
+outputs untouched and no partial set behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from .codebook import INSTRUMENTS, Codebook, load_codebook
+from .config import DEFAULT_MIN_CELL, DEMO_MARKER
+from .disclosure import suppress
+from .loading import StructuralError, find_raw_file, read_raw_file
+from .processing import summarise
+from .stats import compare_groups
+from .validation import LOG_COLUMNS, ValidationResult, validate_table
+
+__all__ = ["ProcessResult", "run_process", "resolve_force", "OUTPUT_FILES"]
+
+log = logging.getLogger(__name__)
+
+#: Files every successful run writes (besides one Parquet file per instrument).
+OUTPUT_FILES = ("results.csv", "tests.csv", "validation_log.csv", "row_counts.csv", "manifest.json")
+
+_VERSIONED = ("minipolice", "pandas", "numpy", "scipy", "statsmodels", "pingouin")
+
+
+@dataclass
+class ProcessResult:
+    """Summary of one ``process`` run."""
+
+    out_dir: Path
+    results: pd.DataFrame
+    tests: pd.DataFrame
+    log: pd.DataFrame
+    row_counts: pd.DataFrame
+    synthetic: bool
+    force: str | None
+    seconds: float = 0.0
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def resolve_force(force: str | None, codebook: Codebook) -> str | None:
+    """Canonical name of a ``--force`` argument (``None`` for a national run).
+
+    Raises
+    ------
+    StructuralError
+        The name is not one of the forces of CONTRACT section 6.
+    """
+    if force is None or not str(force).strip():
+        return None
+    canonical = codebook.match_force(force)
+    if canonical is None:
+        raise StructuralError(
+            f"--force {force!r}: unknown police force; use one of: {', '.join(codebook.forces)}"
+        )
+    return canonical
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for name in _VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _in_scope(frame: pd.DataFrame, force: str | None) -> pd.DataFrame:
+    if force is None or "force" not in frame:
+        return frame
+    return frame[frame["force"].astype("object").eq(force)].reset_index(drop=True)
+
+
+def _write_outputs(staging: Path, out_dir: Path) -> None:
+    """Move everything from ``staging`` into ``out_dir``, replacing old outputs."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    old_quarantine = out_dir / "quarantine"
+    if old_quarantine.exists():
+        shutil.rmtree(old_quarantine)
+    for old in out_dir.glob("*.parquet"):
+        old.unlink()
+    for item in staging.iterdir():
+        os.replace(item, out_dir / item.name)
+
+
+def run_process(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    force: str | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
+    codebook: Codebook | None = None,
+) -> ProcessResult:
+    """Validate and process the raw files of ``data_dir`` into ``out_dir``.
+
+    Parameters
+    ----------
+    data_dir : Path
+        Folder holding the five raw files (never modified).
+    out_dir : Path
+        Folder for the processed tables (created if needed).
+    force : str, optional
+        Restrict every table to one police force (a local report).
+    min_cell : int
+        Disclosure-control threshold (CONTRACT section 5).
+    codebook : Codebook, optional
+        Defaults to the packaged codebook.
+
+    Returns
+    -------
+    ProcessResult
+
+    Raises
+    ------
+    StructuralError
+        The input cannot be used (exit status 2); nothing is written.
+    """
+    started = time.perf_counter()
+    codebook = codebook or load_codebook()
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    if min_cell < 0:
+        raise StructuralError(f"--min-cell {min_cell}: must be 0 or more")
+    force = resolve_force(force, codebook)
+    log.info("process: data %s -> %s (%s report, min cell %d)", data_dir, out_dir,
+             f"local: {force}" if force else "national", min_cell)
+
+    # 1. Load and check structure of every file before validating any.
+    raws = {name: read_raw_file(find_raw_file(data_dir, name), name) for name in INSTRUMENTS}
+    # 2. Validate (raises StructuralError for a missing required column).
+    results: dict[str, ValidationResult] = {
+        name: validate_table(raw, codebook.instruments[name], codebook) for name, raw in raws.items()
+    }
+    counts = []
+    tables = {}
+    for name, res in results.items():
+        res.check_accounting()
+        scoped = _in_scope(res.clean, force)
+        tables[name] = scoped
+        counts.append({"instrument": name, "file": raws[name].path.name, "encoding": raws[name].encoding,
+                       "raw_rows": res.raw_rows, "kept": len(res.clean),
+                       "quarantined": len(res.quarantine), "in_scope": len(scoped)})
+        log.info("%-20s %5d rows read, %5d kept, %4d quarantined%s", name, res.raw_rows, len(res.clean),
+                 len(res.quarantine), f", {len(scoped)} in {force}" if force else "")
+    row_counts = pd.DataFrame(counts)
+    not_collected = {name: res.missing_columns for name, res in results.items()}
+
+    # 3. Derive.
+    summary = summarise(tables, codebook, not_collected)
+    summary = suppress(summary, min_cell=min_cell, local=force is not None)
+    tests = compare_groups(tables["children_survey"], codebook,
+                           not_collected=not_collected["children_survey"])
+    events = pd.concat([r.log for r in results.values()], ignore_index=True)
+    events = events.reindex(columns=LOG_COLUMNS)
+    synthetic = (data_dir / DEMO_MARKER).exists()
+
+    # 4. Export atomically.
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".staging-", dir=out_dir.parent) as tmp:
+        staging = Path(tmp)
+        summary.to_csv(staging / "results.csv", index=False)
+        tests.to_csv(staging / "tests.csv", index=False)
+        events.to_csv(staging / "validation_log.csv", index=False)
+        row_counts.to_csv(staging / "row_counts.csv", index=False)
+        (staging / "quarantine").mkdir()
+        for name, res in results.items():
+            if len(res.quarantine):
+                res.quarantine.to_csv(staging / "quarantine" / f"{name}.csv", index=False)
+            tables[name].to_parquet(staging / f"{name}.parquet", index=False)
+        manifest = {
+            "contract_version": 1,
+            "codebook_version": codebook.version,
+            "data_dir": str(data_dir.resolve()),
+            "force": force,
+            "min_cell": min_cell,
+            "synthetic": synthetic,
+            "inputs": {name: {"file": raw.path.name, "sha256": raw.sha256} for name, raw in raws.items()},
+            "versions": _versions(),
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        _write_outputs(staging, out_dir)
+
+    quarantined = int(row_counts["quarantined"].sum())
+    seconds = time.perf_counter() - started
+    log.info("process: %d results rows, %d comparisons, %d log events, %d rows quarantined (%.1f s)",
+             len(summary), len(tests), len(events), quarantined, seconds)
+    if quarantined:
+        log.warning("%d rows quarantined: see %s", quarantined, out_dir / "quarantine")
+    return ProcessResult(out_dir, summary, tests, events, row_counts, synthetic, force, seconds, tables)
