@@ -132,7 +132,7 @@ def _survey_rows(frame: pd.DataFrame, instrument: Instrument, codebook: Codebook
         if "school_id" in sub and "school_id" not in not_collected:
             schools = sub["school_id"].dropna()
             rows.append(_count_row("sample_schools", group, int(schools.nunique()), int(len(schools))))
-            if "force" in sub:
+            if "force" in sub and "force" not in not_collected:
                 pairs = sub[["force", "school_id"]].dropna().drop_duplicates()
                 per_force = pairs.groupby("force", observed=True)["school_id"].nunique()
                 for force in sorted(frame["force"].dropna().astype(str).unique()):
@@ -171,6 +171,8 @@ def _census_rows(frame: pd.DataFrame, instrument: Instrument, codebook: Codebook
     for col in instrument.columns:
         if col.type == "coded" and col.name not in not_collected:
             rows += _column_rows(col, frame[col.name], national, codebook, frame[col.name])
+    if "force" in not_collected:
+        return rows
     for _, record in frame.sort_values("force").iterrows():
         for column, measure in _CENSUS_COUNTS.items():
             if column in not_collected or pd.isna(record[column]):
@@ -207,6 +209,7 @@ def summarise(tables: dict[str, pd.DataFrame], codebook: Codebook,
         if name not in tables:
             continue
         missing = set(not_collected.get(name, ()))
+        missing |= {c for c in instrument.column_names if c not in tables[name]}
         if name == "scheme_census":
             rows += _census_rows(tables[name], instrument, codebook, missing)
         else:

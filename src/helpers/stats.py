@@ -76,6 +76,9 @@ def wilson_interval(n, base, *, confidence: float = 0.95) -> tuple[np.ndarray, n
     if ok.any():
         lo, hi = proportion_confint(n[ok], base[ok], alpha=1 - confidence, method="wilson")
         low[ok], high[ok] = 100 * np.asarray(lo), 100 * np.asarray(hi)
+        # The bounds are exactly 0 and 100 at the extremes; remove floating-point dust.
+        low[ok & (n == 0)] = 0.0
+        high[ok & (n == base)] = 100.0
     return low, high
 
 

@@ -1,0 +1,64 @@
+"""Tests for helpers.disclosure (CONTRACT section 5)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers.disclosure import suppress
+from helpers.processing import RESULTS_COLUMNS
+
+
+def _block(measure, group, counts):
+    base = sum(counts)
+    return [{"measure": measure, "group": group, "category": f"k{i}", "n": n, "base": base,
+             "value": 100 * n / base if base else float("nan"), "unit": "percent",
+             "ci_low": 1.0, "ci_high": 2.0, "flag": ""} for i, n in enumerate(counts)]
+
+
+def _results(*blocks):
+    rows = [r for b in blocks for r in b]
+    frame = pd.DataFrame(rows).reindex(columns=RESULTS_COLUMNS)
+    frame["n"] = frame["n"].astype("Int64")
+    frame["base"] = frame["base"].astype("Int64")
+    return frame
+
+
+def test_small_group_is_suppressed_whole_in_any_build():
+    res = suppress(_results(_block("att_trust", "non_mini_police", [2, 1, 0])), min_cell=5, local=False)
+    assert (res["flag"] == "c").all() and res["n"].isna().all() and res["value"].isna().all()
+    assert res["base"].tolist() == [3, 3, 3]  # the base is published
+
+
+def test_national_big_group_is_not_suppressed():
+    res = suppress(_results(_block("att_trust", "mini_police", [20, 3, 0])), min_cell=5, local=False)
+    assert (res["flag"] == "").all()
+
+
+def test_local_small_cells_with_secondary_suppression():
+    res = suppress(_results(_block("att_trust", "mini_police", [20, 3, 0, 9])), min_cell=5, local=True)
+    assert res["flag"].tolist() == ["", "c", "", "c"]  # 3 is primary; 9 hides it from 32 - 20 - 0
+    shown = res.loc[res["flag"] == "", "n"].sum()
+    hidden = res.loc[res["flag"] == "c"]
+    assert len(hidden) >= 2 and shown + 0 != res["base"].iloc[0] - 3
+
+
+def test_single_suppressed_cell_next_to_zeros():
+    res = suppress(_results(_block("att_trust", "mini_police", [10, 2, 0])), min_cell=5, local=True)
+    assert res["flag"].tolist() == ["c", "c", ""]
+
+
+def test_census_and_sample_size_are_exempt():
+    census = [{"measure": "census_schools", "group": "Kent", "category": "count", "n": 1, "base": 1,
+               "value": 1, "unit": "count", "ci_low": None, "ci_high": None, "flag": ""},
+              {"measure": "sample_size", "group": "non_mini_police", "category": "count", "n": 2, "base": 2,
+               "value": 2, "unit": "count", "ci_low": None, "ci_high": None, "flag": ""}]
+    res = suppress(_results(census), min_cell=5, local=True)
+    assert (res["flag"] == "").all()
+
+
+def test_min_cell_off_and_input_unchanged():
+    original = _results(_block("att_trust", "mini_police", [1, 1]))
+    copy = original.copy()
+    assert (suppress(original, min_cell=0, local=True)["flag"] == "").all()
+    suppress(original, min_cell=5, local=True)
+    pd.testing.assert_frame_equal(original, copy)
