@@ -38,6 +38,7 @@ from .config import DEFAULT_MIN_CELL, DEMO_MARKER
 from .disclosure import suppress
 from .loading import StructuralError, find_raw_file, read_raw_file
 from .processing import summarise
+from .schemas import check_outputs
 from .stats import compare_groups
 from .validation import LOG_COLUMNS, ValidationResult, validate_table
 
@@ -181,6 +182,7 @@ def run_process(
     events = pd.concat([r.log for r in results.values()], ignore_index=True)
     events = events.reindex(columns=LOG_COLUMNS)
     synthetic = (data_dir / DEMO_MARKER).exists()
+    check_outputs(summary, tests, events)
 
     # 4. Export atomically.
     out_dir.parent.mkdir(parents=True, exist_ok=True)
