@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pingouin as pg
 import pytest
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
@@ -67,6 +68,13 @@ def test_compare_groups_matches_scipy(codebook):
     assert row["statistic"] == pytest.approx(ref.statistic)
     # rank-biserial r = 2U/(n1 n2) - 1, U of the mini-police sample (positive: higher positions)
     assert row["effect_size"] == pytest.approx(2 * ref.statistic / (len(x) * len(y)) - 1, abs=1e-9)
+    # and the same three numbers as pingouin.mwu(x, y, alternative="two-sided")
+    pg_row = pg.mwu(x.to_numpy(), y.to_numpy(), alternative="two-sided").iloc[0]
+    assert (row["statistic"], row["p_value"]) == pytest.approx((pg_row["U_val"], pg_row["p_val"]), abs=1e-12)
+    assert row["effect_size"] == pytest.approx(pg_row["RBC"], abs=1e-12)
+    # independent check of the rank-biserial r: P(x > y) - P(x < y) over all pairs
+    diff = x.to_numpy()[:, None] - y.to_numpy()[None, :]
+    assert row["effect_size"] == pytest.approx((diff > 0).mean() - (diff < 0).mean(), abs=1e-12)
     assert (row["n_mini_police"], row["n_non_mini_police"]) == (59, 40)
 
     table = pd.crosstab(children["mini_police"], children["aware_cadets"])

@@ -5,10 +5,12 @@ One job: the inferential numbers of the report, from well-kept libraries.
 * :func:`wilson_interval` wraps ``statsmodels.stats.proportion.proportion_confint``
   (method ``"wilson"``), vectorised, with empty results for empty bases.
 * :func:`compare_groups` runs, for every children's item asked of both groups,
-  the test that fits its scale with pingouin: Mann-Whitney U (ordinal items,
-  effect size rank-biserial r) or chi-square test of independence (nominal
-  items, effect size Cramér's V), and applies Holm's correction across the
-  whole family. The result is the ``tests.csv`` table of CONTRACT section 4.
+  the test that fits its scale: Mann-Whitney U (ordinal items, effect size
+  rank-biserial r; SciPy, as inside ``pingouin.mwu``, whose extra effect
+  size needs an n1 x n2 matrix) or pingouin's chi-square test of
+  independence (nominal items, effect size Cramér's V), and applies Holm's
+  correction (pingouin) across the whole family. The result is the
+  ``tests.csv`` table of CONTRACT section 4.
 
 Missing data: answers that are missing (NaN) are dropped item by item;
 respondents without a group are dropped. A comparison that cannot be made
@@ -24,6 +26,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pingouin as pg
+from scipy.stats import mannwhitneyu
 from statsmodels.stats.proportion import proportion_confint
 
 from .codebook import Codebook
@@ -113,13 +116,21 @@ def _ordinal_values(series: pd.Series) -> pd.Series:
 
 
 def _mwu(x: pd.Series, y: pd.Series) -> dict:
-    res = pg.mwu(x.to_numpy(), y.to_numpy(), alternative="two-sided")
+    """Mann-Whitney U with the rank-biserial correlation.
+
+    Same numbers as ``pingouin.mwu`` (which calls this SciPy function for U
+    and p), but without pingouin's common-language effect size, which
+    materialises an n1 x n2 matrix and cannot run on large exports.
+    """
+    res = mannwhitneyu(x.to_numpy(), y.to_numpy(), alternative="two-sided", method="asymptotic",
+                       use_continuity=True)
+    u = float(res.statistic)
     return {
         "test": "mann_whitney_u",
-        "statistic": float(res["U_val"].iloc[0]),
+        "statistic": u,
         "dof": np.nan,
-        "p_value": float(res["p_val"].iloc[0]),
-        "effect_size": float(res["RBC"].iloc[0]),
+        "p_value": float(res.pvalue),
+        "effect_size": 2 * u / (len(x) * len(y)) - 1,
         "effect_name": "rank_biserial_r",
     }
 
