@@ -151,3 +151,18 @@ def test_console_script_help():
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "helpers.cli"]
     out = subprocess.run([*cmd, "process", "--help"], capture_output=True, text=True, check=True).stdout
     assert "--data-dir" in out and "--min-cell" in out and "--force" in out
+
+
+
+def test_clean_input_gives_an_empty_log(tmp_path):
+    """The demo data have no faults: zero events still give a well-formed, empty log."""
+    from helpers.demo import generate_demo_data
+
+    raw = tmp_path / "raw"
+    generate_demo_data(raw)
+    out = tmp_path / "o"
+    assert main(["-q", "process", "--data-dir", str(raw), "--out", str(out)]) == 0
+    log = pd.read_csv(out / "validation_log.csv")
+    assert log.columns.tolist() == ["instrument", "row", "respondent_id", "column", "value", "problem", "action"]
+    assert log.empty
+    assert json.loads((out / "manifest.json").read_text())["synthetic"] is True

@@ -180,7 +180,8 @@ def run_process(
     tests = compare_groups(tables["children_survey"], codebook,
                            not_collected=not_collected["children_survey"])
     events = pd.concat([r.log for r in results.values()], ignore_index=True)
-    events = events.reindex(columns=LOG_COLUMNS)
+    events = events.reindex(columns=LOG_COLUMNS).astype(
+        {"instrument": "str", "problem": "str", "action": "str", "row": "Int64"})  # typed even when empty
     synthetic = (data_dir / DEMO_MARKER).exists()
     check_outputs(summary, tests, events)
 
