@@ -1,0 +1,60 @@
+# minipolice: the report's front door. `make help` lists the targets.
+# Every target that runs code first makes sure .venv exists and holds the
+# exact versions of requirements.lock, so a fresh clone needs nothing else.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MP     := $(BIN)/minipolice
+
+.PHONY: help venv book process data test test-unit test-notebooks lint lock clean distclean
+
+help: ## Show this list of targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "minipolice needs Python 3.11 (set PYTHON=...)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the locked dependencies (done by every target)
+
+book: $(STAMP) ## Build the national report from data/raw into book/_build/html
+	$(MP) build
+	@echo "Report: $(CURDIR)/book/_build/html/index.html"
+
+process: $(STAMP) ## Validate and process data/raw into data/processed (no notebooks)
+	$(MP) process
+
+data: $(STAMP) ## Regenerate the synthetic demo data in data/raw
+	$(MP) demo-data --out data/raw
+
+test: book ## Run every test: unit, end-to-end, notebooks (nbval) and the built book
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
+
+test-unit: $(STAMP) ## Run the unit and end-to-end tests only (no book build)
+	$(BIN)/python -m pytest tests -m "not book"
+
+lint: $(STAMP) ## Check the code with ruff
+	$(BIN)/ruff check src tests
+
+lock: $(STAMP) ## Regenerate requirements.lock and environment.yml from pyproject.toml
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-emit-package minipolice \
+	    --custom-compile-command "make lock" -o requirements.lock
+	$(BIN)/python tools/environment.py
+
+clean: ## Remove processed data, the built book and caches (keeps .venv)
+	find data/processed book -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	find . -name __pycache__ -not -path './$(VENV)/*' -exec rm -rf {} +
+	rm -rf .pytest_cache
+
+distclean: clean ## Also remove .venv
+	rm -rf $(VENV)

@@ -1,0 +1,118 @@
+"""Tests for helpers.build and for the built book.
+
+The fixture book (tests/fixtures/mini_book) is built for real: papermill
+injects a parameter, myst-nb glues a number computed from it into the prose.
+The tests of the project's own book read book/_build/html, which `make test`
+builds first; outside CI they skip if it has not been built.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.build import BuildError, build_book, toc_pages, write_book_config
+from helpers.config import BOOK_DIR, PROJECT_ROOT, RAW_DIR
+
+MINI = Path(__file__).parent / "fixtures" / "mini_book"
+HTML = BOOK_DIR / "_build" / "html"
+
+
+def test_toc_pages_in_reading_order():
+    pages = toc_pages(PROJECT_ROOT / "_toc.yml")
+    assert pages[0] == "index" and pages[1] == "01_context" and pages[-1] == "a3_data_quality"
+    assert len(pages) == len(set(pages)) == 9
+
+
+def test_book_config_gets_banner_and_title(tmp_path):
+    import yaml
+    write_book_config(tmp_path, banner="<b>synthetic</b>", title="Local report: Durham")
+    config = yaml.safe_load((tmp_path / "_config.yml").read_text())
+    assert config["html"]["announcement"] == "<b>synthetic</b>"
+    assert config["title"] == "Local report: Durham"
+    assert config["execute"]["execute_notebooks"] == "off"
+    assert (tmp_path / "_toc.yml").read_text() == (PROJECT_ROOT / "_toc.yml").read_text()
+
+
+@pytest.mark.book
+def test_fixture_book_builds_with_parameters_glue_and_banner(tmp_path):
+    index = build_book(processed_dir=tmp_path, book_dir=tmp_path / "book", parameters={"answer": 21},
+                       banner="Made-up numbers", notebooks_dir=MINI, toc_path=MINI / "_toc.yml",
+                       config_path=MINI / "_config.yml", html_dir=tmp_path / "html")
+    assert index == tmp_path / "html" / "index.html"
+    html = index.read_text()
+    assert "The doubled answer is 42." in re.sub(r"<[^>]+>", "", html)
+    assert "Made-up numbers" in html
+
+
+@pytest.mark.book
+def test_failing_notebook_names_notebook_and_cell(tmp_path):
+    with pytest.raises(BuildError, match=r"broken.ipynb: cell \d+ failed with ValueError: planted failure"):
+        build_book(processed_dir=tmp_path, book_dir=tmp_path / "book", parameters={"answer": 1},
+                   notebooks_dir=MINI, toc_path=MINI / "_toc_broken.yml", config_path=MINI / "_config.yml")
+    assert (tmp_path / "book" / "broken.ipynb").exists()  # kept for inspection
+
+
+def test_undeclared_parameter_fails_loudly(tmp_path):
+    with pytest.raises(BuildError, match="does not declare force"):
+        build_book(processed_dir=tmp_path, book_dir=tmp_path / "book", parameters={"answer": 1, "force": "Kent"},
+                   notebooks_dir=MINI, toc_path=MINI / "_toc.yml", config_path=MINI / "_config.yml")
+
+
+# --- the project's own book, as built by `make book` -----------------------------------------
+
+def _built_pages():
+    if not (HTML / "index.html").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("book/_build/html is missing: `make test` builds it first")
+        pytest.skip("book not built; run `make book`")
+    return {page: (HTML / f"{page}.html").read_text() for page in toc_pages()
+            if (HTML / f"{page}.html").exists()}
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_every_toc_page_is_in_the_html():
+    pages = _built_pages()
+    assert set(pages) == set(toc_pages())
+
+
+def test_every_page_says_the_demo_data_are_synthetic():
+    for page, html in _built_pages().items():
+        assert "Synthetic demonstration data" in html, page
+
+
+def test_every_page_has_two_figures_and_no_placeholder():
+    for page, html in _built_pages().items():
+        figures = re.findall(r"<figure", html)
+        assert len(figures) >= 2, f"{page}: {len(figures)} figures"
+        text = _text(html).lower()
+        for word in ("todo", "placeholder", "lorem ipsum", "tbd", "coming soon"):
+            assert word not in text, f"{page}: {word!r}"
+
+
+def test_no_identifiers_in_html_or_executed_notebooks():
+    pages = _built_pages()
+    ids = set()
+    for name in ("children_survey", "teacher_survey", "parent_survey", "practitioner_survey"):
+        frame = pd.read_csv(RAW_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
+        ids |= set(frame["respondent_id"])
+        ids |= set(frame.get("school_id", pd.Series(dtype=str)))
+    ids.discard("")
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(ids))) + r")\b")
+    for page, html in pages.items():
+        assert not pattern.search(_text(html)), f"{page}: {pattern.search(_text(html)).group(0)}"
+    for notebook in BOOK_DIR.glob("*.ipynb"):
+        found = pattern.search(notebook.read_text())
+        assert not found, f"{notebook.name}: {found.group(0)}"
+
+
+def test_glued_numbers_render_without_quotes():
+    for page, html in _built_pages().items():
+        assert not re.search(r"'\d[\d,.]*%?'", _text(html)), page
