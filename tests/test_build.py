@@ -47,6 +47,7 @@ def test_fixture_book_builds_with_parameters_glue_and_banner(tmp_path):
     html = index.read_text()
     assert "The doubled answer is 42." in re.sub(r"<[^>]+>", "", html)
     assert "Made-up numbers" in html
+    assert "answer = 21" not in html and str(tmp_path) not in html  # injected cell hidden
 
 
 @pytest.mark.book
@@ -116,3 +117,8 @@ def test_no_identifiers_in_html_or_executed_notebooks():
 def test_glued_numbers_render_without_quotes():
     for page, html in _built_pages().items():
         assert not re.search(r"'\d[\d,.]*%?'", _text(html)), page
+
+
+def test_no_local_paths_in_html():
+    for page, html in _built_pages().items():
+        assert str(PROJECT_ROOT) not in html, page

@@ -51,7 +51,8 @@ def test_outputs_and_accounting_identity(processed, messy_dir):
     for name in INSTRUMENTS:
         raw_file = next(messy_dir.glob(f"{name}.*"))
         if raw_file.suffix == ".csv":
-            raw_rows = len(pd.read_csv(raw_file, dtype=str, encoding="cp1252" if name == "children_survey" else "utf-8-sig"))
+            encoding = "cp1252" if name == "children_survey" else "utf-8-sig"
+            raw_rows = len(pd.read_csv(raw_file, dtype=str, encoding=encoding))
         else:
             raw_rows = len(pd.read_excel(raw_file))
         kept = len(pd.read_parquet(processed / f"{name}.parquet"))

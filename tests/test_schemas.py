@@ -13,8 +13,9 @@ EXPECTED = "fixtures/messy_expected"
 
 @pytest.fixture
 def results():
-    from helpers.report import load_results
     from pathlib import Path
+
+    from helpers.report import load_results
     return load_results(Path(__file__).parent / EXPECTED)
 
 

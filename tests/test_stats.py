@@ -9,7 +9,7 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 
-from helpers.stats import TESTS_COLUMNS, compare_groups, comparable_items, wilson_interval
+from helpers.stats import TESTS_COLUMNS, comparable_items, compare_groups, wilson_interval
 
 
 @pytest.mark.parametrize("n, base", [(0, 10), (7, 10), (10, 10), (190, 248), (1, 3)])
@@ -32,7 +32,8 @@ def _children(rng: np.random.Generator, codebook, n_yes=60, n_no=40):
     frame = pd.DataFrame({
         "mini_police": ["yes"] * n_yes + ["no"] * n_no,
         "att_trust": pd.Categorical(
-            list(rng.choice(agree, n_yes, p=[.5, .3, .1, .05, .05])) + list(rng.choice(agree, n_no, p=[.2, .3, .3, .1, .1])),
+            list(rng.choice(agree, n_yes, p=[.5, .3, .1, .05, .05]))
+            + list(rng.choice(agree, n_no, p=[.2, .3, .3, .1, .1])),
             categories=agree, ordered=True),
         "aware_cadets": pd.Categorical(list(rng.choice(yn, n_yes, p=[.7, .3])) + list(rng.choice(yn, n_no, p=[.4, .6])),
                                        categories=yn),

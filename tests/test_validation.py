@@ -56,7 +56,7 @@ def test_out_of_range_and_non_integer(codebook):
     assert res.clean["age"].isna().tolist() == [False, True, True]
     assert res.clean["year_group"].tolist()[:2] == [6, 6]
     assert pd.isna(res.clean["year_group"].iloc[2])
-    problems = dict(zip(_events(res)["value"], _events(res)["problem"]))
+    problems = dict(zip(_events(res)["value"], _events(res)["problem"], strict=True))
     assert problems == {"13": "out of range 7-12", "ten": "not a whole number", "2": "out of range 3-8"}
 
 
@@ -72,7 +72,7 @@ def test_answer_not_applicable_to_the_respondent(codebook):
 def test_broken_rank_permutation_blanks_the_whole_set(codebook):
     ranks = {c: v for c, v in zip(RANKS, zip(*[["1", "2", "3", "4", "5", "6"],
                                                  ["1", "1", "3", "4", "5", "6"],
-                                                 ["", "", "", "", "", ""]]))}
+                                                 ["", "", "", "", "", ""]], strict=True), strict=True)}
     res = _validate(_children(**{c: list(v) for c, v in ranks.items()}), codebook)
     assert res.clean.loc[0, RANKS].tolist() == [1, 2, 3, 4, 5, 6]
     assert res.clean.loc[1, RANKS].isna().all()

@@ -27,6 +27,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+import nbformat
 import papermill as pm
 import yaml
 
@@ -91,7 +92,18 @@ def execute_notebook(stem: str, *, notebooks_dir: Path, book_dir: Path, paramete
             f"{source.name}: cell {cell} failed with {exc.ename}: {exc.evalue} "
             f"(the partly executed notebook is {target})"
         ) from None
+    _hide_injected_parameters(target)
     return time.perf_counter() - started
+
+
+def _hide_injected_parameters(path: Path) -> None:
+    """Tag papermill's injected cell ``remove-cell``: it holds local paths, not report content."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(notebook, path)
 
 
 def write_book_config(book_dir: Path, *, banner: str | None = None, title: str | None = None,

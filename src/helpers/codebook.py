@@ -183,7 +183,7 @@ def _build_scale(name: str, spec: dict[str, Any]) -> Scale:
     if scores is not None and len(scores) != len(codes):
         raise ValueError(f"codebook: scale {name!r} has {len(codes)} codes but {len(scores)} scores")
     lookup: dict[str, str] = {}
-    for code, label in zip(codes, labels):
+    for code, label in zip(codes, labels, strict=True):
         for token in (code, label):
             key = normalise_token(token)
             if lookup.get(key, code) != code:

@@ -804,7 +804,7 @@ def _aims(rng: np.random.Generator, inst: Instrument, n: int) -> dict[str, np.nd
         table[flag] = np.asarray([str(v) for v in matrix[:, j]], dtype=object)
     text = []
     for row in matrix:
-        phrases = [str(rng.choice(_AIM_PHRASES[f])) for f, on in zip(flags, row) if on]
+        phrases = [str(rng.choice(_AIM_PHRASES[f])) for f, on in zip(flags, row, strict=True) if on]
         if not phrases:
             phrases = [str(rng.choice(_AIM_UNCODED))]
         sentence = "; ".join(phrases)
@@ -932,7 +932,7 @@ def _write_csv(path: Path, inst: Instrument, table: Mapping[str, np.ndarray]) ->
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(names)
-        writer.writerows(zip(*(table[c] for c in names)))
+        writer.writerows(zip(*(table[c] for c in names), strict=True))
 
 
 def _marker_text(seed: int) -> str:

@@ -95,7 +95,7 @@ def _column_rows(col: Column, values: pd.Series, group: str, codebook: Codebook,
         scale = codebook.scales[col.scale]
         rows = _percent_rows(values, scale.codes, measure, group)
         if col.role == "safety" and scale.scores is not None:
-            scores = values.astype("object").map(dict(zip(scale.codes, scale.scores)))
+            scores = values.astype("object").map(dict(zip(scale.codes, scale.scores, strict=True)))
             rows.append(_mean_row(scores, measure, group))
         return rows
     if col.type == "force":

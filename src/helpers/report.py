@@ -19,30 +19,56 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, load_codebook
+from .codebook import INSTRUMENTS, Codebook, load_codebook
+from .stats import wilson_interval
 
 __all__ = [
+    "CONFIDENCE",
     "GROUP_LABELS",
-    "load_results",
-    "load_tests",
-    "load_table",
-    "load_log",
-    "load_row_counts",
-    "load_manifest",
-    "lookup",
-    "item_block",
-    "not_collected",
-    "format_percent",
+    "SIGNIFICANCE",
+    "INSTRUMENT_GROUPS",
+    "collapse",
+    "collection_note",
+    "column_counts",
+    "completeness",
+    "data_dictionary",
+    "describe_test",
     "format_count",
     "format_mean",
+    "format_percent",
+    "format_result",
+    "format_share",
+    "item_block",
+    "load_log",
+    "load_manifest",
+    "load_results",
+    "load_row_counts",
+    "load_table",
+    "load_tests",
+    "log_summary",
+    "lookup",
     "measure_label",
+    "not_collected",
+    "per_force",
+    "report_scope",
+    "sample_sizes",
+    "synthetic_note",
+    "tests_table",
 ]
+
+#: Coverage of every interval in results.csv (the default of :func:`helpers.stats.wilson_interval`).
+CONFIDENCE = inspect.signature(wilson_interval).parameters["confidence"].default
+
+#: Level below which a Holm-adjusted p-value is called significant in the book.
+SIGNIFICANCE = 0.05
 
 #: Display names of the reporting groups.
 GROUP_LABELS = {
@@ -156,9 +182,9 @@ def item_block(results: pd.DataFrame, measures: list[str], groups: list[str], *,
         column = inst.column(measure.removeprefix("sample_"))
         if column.type == "coded":
             scale = codebook.scales[column.scale]
-            labels.update({(measure, c): lab for c, lab in zip(scale.codes, scale.labels)})
+            labels.update({(measure, c): lab for c, lab in zip(scale.codes, scale.labels, strict=True)})
     rows["item"] = [measure_label(m, instrument, codebook) for m in rows["measure"]]
-    rows["answer"] = [labels.get((m, c), c) for m, c in zip(rows["measure"], rows["category"])]
+    rows["answer"] = [labels.get((m, c), c) for m, c in zip(rows["measure"], rows["category"], strict=True)]
     rows["group_label"] = rows["group"].map(GROUP_LABELS).fillna(rows["group"])
     order = {m: i for i, m in enumerate(measures)}
     rows = rows.sort_values("measure", key=lambda s: s.map(order), kind="stable")
@@ -190,3 +216,312 @@ def format_mean(value: float, flag: str = "", digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     return f"{value:.{digits}f}"
+
+
+#: The reporting group that holds each instrument's whole sample.
+INSTRUMENT_GROUPS = {
+    "children_survey": "all_children",
+    "practitioner_survey": "practitioners",
+    "teacher_survey": "teachers",
+    "parent_survey": "parents",
+    "scheme_census": "national",
+}
+
+
+def format_result(results: pd.DataFrame, measure: str, group: str, category: str, *,
+                  default: str = "not collected") -> str:
+    """One results row formatted for prose by its unit; ``default`` when there is no row.
+
+    Percents print as ``71%``, counts as ``5,517``, means as ``1.84``;
+    suppressed cells as ``[c]``.
+    """
+    try:
+        row = lookup(results, measure, group, category)
+    except KeyError:
+        return default
+    flag = row["flag"]
+    if row["unit"] == "percent":
+        return format_percent(row["value"], flag)
+    if row["unit"] == "count":
+        return format_count(row["value"], flag)
+    return format_mean(row["value"], flag)
+
+
+def collapse(block: pd.DataFrame, categories: list[str], *, answer: str) -> pd.DataFrame:
+    """Combine answers of percent rows into one (e.g. strongly agree + agree).
+
+    Parameters
+    ----------
+    block : pandas.DataFrame
+        Percent rows of :func:`load_results` or :func:`item_block`.
+    categories : list of str
+        Answer codes to add up.
+    answer : str
+        Display label of the combined answer (its ``category`` is the codes
+        joined with ``+``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (measure, group) with the other descriptive columns of
+        ``block`` kept, ``n`` the summed count, ``base``, ``value`` = 100·n/base,
+        a fresh 95% Wilson interval and ``flag`` = ``c`` (n and value empty)
+        when any added cell was suppressed.
+    """
+    rows = block[block["category"].isin(categories)]
+    keys = [c for c in ("measure", "group", "item", "group_label", "unit") if c in rows]
+    out = (rows.groupby(keys, sort=False, dropna=False)
+           .agg(n=("n", lambda s: s.sum(min_count=len(s)) if s.notna().all() else pd.NA),
+                base=("base", "max"),
+                flag=("flag", lambda s: "c" if s.eq("c").any() else ""))
+           .reset_index())
+    out["n"] = out["n"].astype("Int64")
+    out.loc[out["flag"].eq("c"), "n"] = pd.NA
+    n = out["n"].astype("float").to_numpy()
+    base = out["base"].astype("float").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["value"] = np.where(base > 0, 100 * n / np.where(base > 0, base, 1), np.nan)
+    low, high = wilson_interval(np.nan_to_num(n), base)
+    out["ci_low"] = np.where(np.isnan(n), np.nan, low)
+    out["ci_high"] = np.where(np.isnan(n), np.nan, high)
+    out["category"] = "+".join(categories)
+    out["answer"] = answer
+    return out
+
+
+def format_share(results: pd.DataFrame, measure: str, group: str, categories: list[str], *,
+                 default: str = "not collected") -> str:
+    """The percent giving any of several answers (e.g. agree or strongly agree), for prose."""
+    rows = results[(results["measure"] == measure) & (results["group"] == group)
+                   & results["unit"].eq("percent")]
+    if rows.empty:
+        return default
+    row = collapse(rows, categories, answer="").iloc[0]
+    return format_percent(float(row["value"]), row["flag"])
+
+
+def per_force(results: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Rows of a per-force census count (``census_schools`` ...), forces only."""
+    rows = results[(results["measure"] == measure) & ~results["group"].isin(list(GROUP_LABELS))]
+    return rows.rename(columns={"group": "force"}).reset_index(drop=True)
+
+
+def sample_sizes(results: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Respondents (forces for the census) per instrument.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``instrument, title, group, label, n, flag``, one row per
+        instrument in results (instruments with no rows are left out);
+        ``label`` is a short display name of who answered.
+    """
+    codebook = codebook or load_codebook()
+    rows = []
+    for name in INSTRUMENTS:
+        group = INSTRUMENT_GROUPS[name]
+        measure = "census_forces" if name == "scheme_census" else "sample_size"
+        try:
+            row = lookup(results, measure, group, "count")
+        except KeyError:
+            continue
+        label = "Forces (scheme census)" if name == "scheme_census" else GROUP_LABELS[group]
+        rows.append({"instrument": name, "title": codebook.instruments[name].title, "group": group,
+                     "label": label, "n": row["value"], "flag": row["flag"]})
+    return pd.DataFrame(rows, columns=["instrument", "title", "group", "label", "n", "flag"])
+
+
+def _asked_of(column, instrument) -> str:
+    if not column.applies_if:
+        return "all"
+    return "; ".join(f"{key} = {value}" for key, value in column.applies_if.items())
+
+
+def data_dictionary(instrument: str, codebook: Codebook | None = None) -> pd.DataFrame:
+    """The codebook's description of one raw file, one row per column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``column, type, values, asked_of, label``: ``values`` lists a coded
+        column's labels in scale order, an integer's range, ``0/1`` for flags.
+    """
+    codebook = codebook or load_codebook()
+    inst = codebook.instruments[instrument]
+    rows = []
+    for col in inst.columns:
+        if col.type == "coded":
+            values = f"{col.scale}: " + " / ".join(codebook.scales[col.scale].labels)
+        elif col.type == "integer":
+            values = f"{col.min if col.min is not None else ''}–{col.max if col.max is not None else ''}"
+        elif col.type == "flag":
+            values = "0 / 1"
+        elif col.type == "force":
+            values = "police force name"
+        else:
+            values = ""
+        rows.append({"column": col.name, "type": col.type, "values": values,
+                     "asked_of": _asked_of(col, inst), "label": col.label})
+    return pd.DataFrame(rows)
+
+
+def completeness(table: pd.DataFrame, instrument: str, codebook: Codebook | None = None,
+                 *, missing: pd.DataFrame | None = None,
+                 roles: tuple[str, ...] = ("demographic", "outcome", "rank", "safety", "aims",
+                                           "census")) -> pd.DataFrame:
+    """Share of rows with an answer, per codebook column present in a clean table.
+
+    Only the counts of answered cells are returned, never their values.
+    Columns asked of a subgroup use that subgroup as the base. Columns
+    listed in ``missing`` (the output of :func:`not_collected`) are left out:
+    they were not collected, which is different from unanswered.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``instrument, column, label, answered, base, value`` (percent).
+    """
+    codebook = codebook or load_codebook()
+    inst = codebook.instruments[instrument]
+    absent = set()
+    if missing is not None:
+        absent = set(missing.loc[missing["instrument"] == instrument, "column"])
+    rows = []
+    for col in inst.columns:
+        if col.role not in roles or col.name not in table or col.name in absent:
+            continue
+        mask = pd.Series(True, index=table.index)
+        for key, code in (col.applies_if or {}).items():
+            mask &= table[key].astype("object").eq(code)
+        base = int(mask.sum())
+        answered = int(table.loc[mask, col.name].notna().sum())
+        rows.append({"instrument": instrument, "column": col.name, "label": col.label,
+                     "answered": answered, "base": base,
+                     "value": 100 * answered / base if base else np.nan})
+    return pd.DataFrame(rows, columns=["instrument", "column", "label", "answered", "base", "value"])
+
+
+def log_summary(log: pd.DataFrame, by: tuple[str, ...] = ("instrument", "action")) -> pd.DataFrame:
+    """Validation-log events counted by the given columns (no ids, no values).
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        From :func:`load_log`.
+    by : tuple of str
+        Any of ``instrument, column, problem, action``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns and ``events``, most frequent first.
+    """
+    allowed = {"instrument", "column", "problem", "action"}
+    if not set(by) <= allowed:
+        raise ValueError(f"log_summary: by must be among {sorted(allowed)}, not {list(by)}")
+    out = log.groupby(list(by), sort=True).size().reset_index(name="events")
+    return out.sort_values("events", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def report_scope(force: str) -> str:
+    """``"national report"``, or ``"local report for <force>"`` when a force is given."""
+    return f"local report for {force}" if force else "national report"
+
+
+def synthetic_note(synthetic: bool) -> str:
+    """A MyST note saying the data are synthetic (empty when they are real)."""
+    if not synthetic:
+        return ""
+    return (":::{note}\n"
+            "**These are synthetic data.** Every number and figure in this book comes from "
+            "data generated by the project itself (`minipolice demo-data`), calibrated to the "
+            "structure of the 2019 national evaluation of the mini-police. They are not the "
+            "evaluation's data and describe no real child, school or force.\n"
+            ":::\n")
+
+
+def collection_note(missing: pd.DataFrame, instrument: str, codebook: Codebook | None = None) -> str:
+    """A sentence naming the questions of an instrument that were not collected.
+
+    Parameters
+    ----------
+    missing : pandas.DataFrame
+        From :func:`not_collected`.
+    instrument : str
+        Instrument name.
+
+    Returns
+    -------
+    str
+        ``"Every question of the children's survey was collected."`` or a
+        sentence listing the question texts absent from the raw file.
+    """
+    codebook = codebook or load_codebook()
+    inst = codebook.instruments[instrument]
+    absent = [c for c in missing.loc[missing["instrument"] == instrument, "column"]
+              if c in inst.column_names and inst.column(c).role not in ("admin", "text")]
+    title = inst.title.split(" (")[0].lower()
+    if not absent:
+        return f"Every question of the {title} was collected."
+    labels = "; ".join(f"“{inst.column(c).label}”" for c in absent)
+    return (f"Some questions of the {title} were not collected in these data, so they are "
+            f"reported as not collected wherever they would appear: {labels}.")
+
+
+def tests_table(tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+    """The comparisons of ``tests.csv`` ready to show: question text, test, p-values, effect.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``measure, item, test, statistic, p_value, p_holm, effect_size,
+        effect_name, effect_label, n_mini_police, n_non_mini_police``;
+        ``item`` is the question text from the children's survey codebook
+        and ``effect_label`` the effect size's display name. Rows keep the
+        order of ``tests.csv``.
+    """
+    codebook = codebook or load_codebook()
+    out = tests.copy()
+    out.insert(1, "item", [measure_label(m, "children_survey", codebook) for m in out["measure"]])
+    out["effect_label"] = out["effect_name"].map(_EFFECT_NAMES).fillna(out["effect_name"])
+    keep = ["measure", "item", "test", "statistic", "p_value", "p_holm", "effect_size",
+            "effect_name", "effect_label", "n_mini_police", "n_non_mini_police"]
+    return out[[c for c in keep if c in out]]
+
+
+_EFFECT_NAMES = {"cramers_v": "Cramér's V", "rank_biserial_r": "rank-biserial r"}
+
+
+def describe_test(tests: pd.DataFrame, measure: str, *, default: str = "no test was possible") -> str:
+    """A mini-police vs other children comparison in words, for prose.
+
+    Returns
+    -------
+    str
+        For example ``"Holm-adjusted p = 0.021, rank-biserial r = -0.30"``;
+        ``default`` when the measure has no test or too few answers for one.
+    """
+    rows = tests[tests["measure"] == measure]
+    if rows.empty or pd.isna(rows.iloc[0]["p_holm"]):
+        return default
+    row = rows.iloc[0]
+    p_holm = float(row["p_holm"])
+    p_text = "p < 0.001" if p_holm < 0.001 else f"p = {p_holm:.3f}"
+    effect = _EFFECT_NAMES.get(row["effect_name"], str(row["effect_name"]))
+    return f"Holm-adjusted {p_text}, {effect} = {float(row['effect_size']):.2f}"
+
+
+def column_counts(codebook: Codebook | None = None) -> pd.DataFrame:
+    """How many columns of each type every instrument has (from the codebook).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``instrument, title, type, columns``.
+    """
+    codebook = codebook or load_codebook()
+    rows = [{"instrument": name, "title": inst.title.split(" (")[0], "type": col.type}
+            for name, inst in codebook.instruments.items() for col in inst.columns]
+    frame = pd.DataFrame(rows)
+    return (frame.groupby(["instrument", "title", "type"], sort=False).size()
+            .reset_index(name="columns"))

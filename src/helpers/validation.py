@@ -177,7 +177,8 @@ class _Validator:
         for header in extra:
             rows.append([self.inst.name, None, None, header, None, "column not in the codebook", "ignored_column"])
         for name in missing:
-            rows.append([self.inst.name, None, None, name, None, "column not in the file; not collected", "missing_column"])
+            rows.append([self.inst.name, None, None, name, None, "column not in the file; not collected",
+                         "missing_column"])
         if extra:
             log.info("%s: %d column(s) not in the codebook, ignored: %s", self.raw.path.name, len(extra),
                      ", ".join(map(str, extra)))

@@ -1,0 +1,486 @@
+"""Figures for the chapters: seaborn bar charts drawn from tidy result rows.
+
+One job: turn rows of ``results.csv`` (or any tidy frame of the same shape)
+into the book's figures, in one consistent, colour-blind-safe look, with
+byte-for-byte reproducible SVG output.
+
+* :func:`setup` fixes the look and makes notebook figures deterministic SVG;
+* :func:`bar_counts` draws horizontal bars of a count (schools per force);
+* :func:`bar_percent_by_group` draws the percent of one answer across items
+  or groups, with the 95% Wilson interval as error bars;
+* :func:`stacked_percent` draws 100% stacked horizontal bars of a scale's
+  answers per item or group (the basis of diverging Likert bars);
+* :func:`suppression_note` says, for a caption, whether cells were
+  suppressed by disclosure control;
+* :func:`to_svg` renders a figure to SVG bytes without date metadata.
+
+Every plotting function takes a long-format DataFrame first and column names
+as keywords, never changes its input, and returns a
+:class:`matplotlib.figure.Figure` that is not registered with pyplot (so a
+notebook shows it exactly once, as the cell's result).
+
+Missing-data policy: rows flagged ``c`` (suppressed by disclosure control)
+or with an empty value are drawn as absent — no bar, no segment — and the
+number of such cells is logged at INFO level; :func:`suppression_note` turns
+the same count into a sentence for the caption. A frame with nothing left to
+draw gives a figure with a short message instead of an error.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from helpers.plots import bar_counts
+>>> rows = pd.DataFrame({"force": ["Durham", "Gwent"], "value": [120.0, 14.0]})
+>>> fig = bar_counts(rows, x="value", y="force", xlabel="Schools")
+>>> len(fig.axes[0].containers[0])
+2
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import textwrap
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
+
+__all__ = [
+    "EMPTY_MESSAGE",
+    "PALETTE",
+    "SVG_METADATA",
+    "bar_counts",
+    "bar_percent_by_group",
+    "setup",
+    "stacked_percent",
+    "suppression_note",
+    "to_svg",
+]
+
+log = logging.getLogger(__name__)
+
+#: Default seaborn palette: distinguishable with the common colour-vision deficiencies.
+PALETTE = "colorblind"
+
+#: What a figure says when there is nothing to draw.
+EMPTY_MESSAGE = "No data to show (not collected, or all cells suppressed)."
+
+#: SVG metadata for every saved figure: no ``Date``, so output is reproducible.
+SVG_METADATA = {"Date": None}
+
+_WRAP = 45  # characters per line of a wrapped axis label
+_BAR_INCH = 0.32  # figure height per bar row, in inches
+_WIDTH = 7.5  # figure width in inches (fits the book's text column)
+
+
+def setup(*, style: str = "whitegrid", palette: str = PALETTE, context: str = "notebook") -> None:
+    """Fix the look of all figures and make notebook output deterministic SVG.
+
+    Sets the seaborn theme, a fixed ``svg.hashsalt`` (so element ids do not
+    change between runs), ``svg.fonttype = "none"`` (text stays text:
+    searchable, small and read by screen readers) and, when running inside
+    IPython, makes the inline backend emit SVG without a date.
+
+    Parameters
+    ----------
+    style : str
+        A seaborn style name (default ``"whitegrid"``).
+    palette : str
+        A seaborn palette name (default ``"colorblind"``).
+    context : str
+        A seaborn context name (default ``"notebook"``).
+    """
+    sns.set_theme(style=style, palette=palette, context=context)
+    matplotlib.rcParams["svg.hashsalt"] = "minipolice"
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    matplotlib.rcParams["figure.dpi"] = 100
+    matplotlib.rcParams["axes.titlelocation"] = "left"
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plotting without IPython (scripts, tests)
+        return
+    if get_ipython() is not None:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("svg", metadata=SVG_METADATA)
+
+
+def to_svg(fig: Figure) -> bytes:
+    """Render a figure to SVG bytes without date metadata (same figure, same bytes)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata=SVG_METADATA, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _suppressed_mask(data: pd.DataFrame, value: str, flag: str | None) -> pd.Series:
+    """Rows drawn as absent: flagged ``c`` or with no value."""
+    mask = pd.to_numeric(data[value], errors="coerce").isna()
+    if flag is not None and flag in data:
+        mask |= data[flag].astype("object").fillna("").eq("c")
+    return mask
+
+
+def suppression_note(data: pd.DataFrame, *, flag: str = "flag", value: str = "value") -> str:
+    """A caption sentence on suppressed cells, or ``""`` when none were suppressed.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The rows a figure was drawn from.
+    flag, value : str
+        Columns holding the disclosure flag and the plotted value.
+
+    Returns
+    -------
+    str
+        For example ``"Cells with fewer than the minimum number of respondents
+        are suppressed and not drawn."``; empty if no row is flagged ``c``.
+    """
+    if flag not in data or not data[flag].astype("object").fillna("").eq("c").any():
+        return ""
+    return ("Some cells are suppressed by disclosure control (too few respondents) "
+            "and are not drawn.")
+
+
+def _wrap(labels) -> list[str]:
+    return [textwrap.fill(str(label), _WRAP) for label in labels]
+
+
+def _text_colour(rgb) -> str:
+    """Black or white, whichever reads better on a segment of colour ``rgb``."""
+    red, green, blue = rgb[:3]
+    return "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.5 else "white"
+
+
+def _new_figure(n_rows: int, *, extra: float = 1.6) -> tuple[Figure, matplotlib.axes.Axes]:
+    height = max(2.2, extra + _BAR_INCH * n_rows)
+    fig = Figure(figsize=(_WIDTH, height), layout="constrained")
+    return fig, fig.subplots()
+
+
+def _empty(message: str) -> Figure:
+    fig, ax = _new_figure(1)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    return fig
+
+
+def _order(data: pd.DataFrame, column: str, order) -> list[str]:
+    if order is not None:
+        return [str(o) for o in order]
+    return list(dict.fromkeys(data[column].astype(str)))
+
+
+def _drawable(data: pd.DataFrame, value: str, flag: str | None, what: str) -> pd.DataFrame:
+    absent = _suppressed_mask(data, value, flag)
+    if absent.any():
+        log.info("%s: %d suppressed or empty cell(s) drawn as absent", what, int(absent.sum()))
+    out = data.loc[~absent].copy()
+    out[value] = pd.to_numeric(out[value])
+    return out
+
+
+def _common_prefix(labels: list[str]) -> str:
+    """The leading words shared by every label (empty for fewer than two labels)."""
+    if len(labels) < 2:
+        return ""
+    words = [label.split(" ") for label in labels]
+    shared = []
+    for column in zip(*words, strict=True):
+        if len(set(column)) != 1:
+            break
+        shared.append(column[0])
+    if len(shared) >= min(len(w) for w in words):  # a label would become empty
+        shared = shared[:-1]
+    return " ".join(shared)
+
+
+def _finish(ax, *, xlabel: str, ylabel: str, title: str, legend_title: str | None, hue: str | None,
+            labels: str = "wrap"):
+    if labels not in ("wrap", "strip-prefix"):
+        raise ValueError(f"labels must be 'wrap' or 'strip-prefix', not {labels!r}")
+    ax.set_xlabel(textwrap.fill(xlabel, 60))
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    texts = [t.get_text() for t in ax.get_yticklabels()]
+    if labels == "strip-prefix":
+        prefix = _common_prefix(texts)
+        if prefix:
+            texts = [t[len(prefix):].strip() for t in texts]
+            texts = [t[:1].upper() + t[1:] for t in texts]
+            ax.set_title("\n".join(filter(None, [title, prefix + " …"])), fontsize="medium")
+    ax.set_yticks(ax.get_yticks(), _wrap(texts))
+    legend = ax.get_legend()
+    if legend is not None:
+        # A figure-level legend above the axes: constrained layout keeps it inside
+        # the figure without squeezing the bars.
+        handles, names = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
+        legend.remove()
+        ax.figure.legend(handles, names, loc="outside upper center", frameon=False,
+                         ncols=min(len(names), 3),
+                         title=(legend_title if legend_title is not None else hue) or None)
+
+
+def bar_counts(data: pd.DataFrame, *, x: str = "value", y: str = "group", hue: str | None = None,
+               order=None, hue_order=None, sort: str = "descending", flag: str | None = "flag",
+               xlabel: str = "Count", ylabel: str = "", title: str = "", legend_title: str | None = None,
+               palette: str = PALETTE, label_bars: str = "yes",
+               label_format: str = "{:,.0f}", labels: str = "wrap", multiple: str = "dodge",
+                    empty: str = EMPTY_MESSAGE) -> Figure:
+    """Horizontal bars of a count (or any quantity) per category.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per bar (per ``y`` and, if given, ``hue``).
+    x : str
+        Column with the bar length (default ``"value"``).
+    y : str
+        Column with the category on the vertical axis (e.g. force).
+    hue : str, optional
+        Column splitting each category into side-by-side bars.
+    order, hue_order : list, optional
+        Category orders; by default ``sort`` decides the ``y`` order and the
+        ``hue`` order is that of first appearance.
+    sort : {"descending", "ascending", "none"}
+        Order of ``y`` categories by their total, when ``order`` is not given.
+    flag : str or None
+        Column with the disclosure flag; rows flagged ``c`` are not drawn.
+    xlabel, ylabel, title, legend_title : str
+        Axis labels, optional title and legend title.
+    palette : str
+        Seaborn palette name.
+    label_bars : {"yes", "no"}
+        Write each bar's value at its end.
+    label_format : str
+        Format of those values (default ``"{:,.0f}"``, e.g. ``1,234``); with
+        ``multiple="stack"`` the total of each stacked bar is written.
+    multiple : {"dodge", "stack"}
+        With ``hue``: bars side by side (only where a category has several
+        hue levels), or stacked end to end.
+    labels : {"wrap", "strip-prefix"}
+        How to show the vertical-axis labels: wrapped, or with the words
+        shared by all of them moved into the axis title ("Being in the
+        mini-police has improved my …") and the rest wrapped.
+    empty : str
+        Message shown instead of bars when nothing is left to draw.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; ``ax.containers`` hold one bar container per hue level
+        (one bar per category having that level).
+    """
+    if sort not in ("descending", "ascending", "none"):
+        raise ValueError(f"sort must be 'descending', 'ascending' or 'none', not {sort!r}")
+    if multiple not in ("dodge", "stack"):
+        raise ValueError(f"multiple must be 'dodge' or 'stack', not {multiple!r}")
+    rows = _drawable(data, x, flag, "bar_counts")
+    rows[y] = rows[y].astype(str)
+    if rows.empty:
+        return _empty(empty)
+    if order is None:
+        totals = rows.groupby(y, sort=False)[x].sum()
+        if sort != "none":
+            totals = totals.sort_values(ascending=sort == "ascending", kind="stable")
+        order = list(totals.index)
+    order = [o for o in _order(rows, y, order) if o in set(rows[y])]
+    if hue is not None:
+        rows[hue] = rows[hue].astype(str)
+        hue_order = [h for h in _order(rows, hue, hue_order) if h in set(rows[hue])]
+    if multiple == "stack" and hue is not None:
+        fig, ax = _new_figure(len(order))
+        colours = dict(zip(hue_order, sns.color_palette(palette, len(hue_order)), strict=True))
+        rows["_rank"] = rows[hue].map({h: i for i, h in enumerate(hue_order)})
+        rows = rows.sort_values([y, "_rank"], kind="stable")
+        rows["_end"] = rows.groupby(y, sort=False)[x].cumsum()
+        for level in reversed(hue_order):  # longest first; earlier levels cover the rest
+            sns.barplot(rows[rows[hue] == level], x="_end", y=y, order=order, orient="h",
+                        errorbar=None, color=colours[level], saturation=1, ax=ax)
+        ax.legend(handles=[Patch(facecolor=colours[h], label=h) for h in hue_order])
+        if label_bars == "yes":
+            totals = rows.groupby(y)[x].sum()
+            for position, category in enumerate(order):
+                ax.annotate(label_format.format(totals[category]), (totals[category], position),
+                            xytext=(2, 0), textcoords="offset points", va="center", fontsize="small")
+    else:
+        # Side-by-side bars only where a category has several hue levels (not, e.g.,
+        # one effect size per item coloured by its kind).
+        dodge = hue is not None and bool(rows.groupby(y)[hue].nunique().gt(1).any())
+        per_row = len(hue_order) * 0.6 if dodge else 1
+        fig, ax = _new_figure(len(order) * max(1, per_row))
+        sns.barplot(rows, x=x, y=y, hue=hue, order=order, hue_order=hue_order, orient="h",
+                    errorbar=None, palette=palette if hue is not None else None, dodge=dodge,
+                    color=None if hue is not None else sns.color_palette(palette)[0], ax=ax)
+        if label_bars == "yes":
+            for container in ax.containers:
+                ax.bar_label(container, fmt=label_format, padding=2, fontsize="small")
+    integers = bool(np.allclose(rows[x], np.round(rows[x])))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=integers))
+    _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title=legend_title, hue=hue,
+            labels=labels)
+    return fig
+
+
+def bar_percent_by_group(data: pd.DataFrame, *, x: str = "value", y: str = "item",
+                         hue: str | None = "group_label", category: str | None = None,
+                         category_col: str = "category", ci_low: str = "ci_low",
+                         ci_high: str = "ci_high", order=None, hue_order=None,
+                         flag: str | None = "flag", xlabel: str = "Percent", ylabel: str = "",
+                         title: str = "", legend_title: str | None = "",
+                         palette: str = PALETTE, labels: str = "wrap",
+                    empty: str = EMPTY_MESSAGE) -> Figure:
+    """Percent giving one answer, across items or groups, with 95% Wilson intervals.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Percent rows (e.g. from :func:`helpers.report.item_block`), one per
+        (``y``, ``hue``) after the optional ``category`` filter.
+    x : str
+        Column with the percent (0–100).
+    y : str
+        Column with the item (or group) on the vertical axis.
+    hue : str or None
+        Column with the group compared side by side (``None``: one bar per item).
+    category : str, optional
+        Keep only rows whose ``category_col`` equals this answer code.
+    ci_low, ci_high : str
+        Columns with the interval bounds; drawn as error bars where present.
+    order, hue_order : list, optional
+        Orders of ``y`` and ``hue`` (default: first appearance).
+    flag : str or None
+        Column with the disclosure flag; rows flagged ``c`` are not drawn.
+    xlabel, ylabel, title, legend_title : str
+        Axis labels, optional title and legend title.
+    palette : str
+        Seaborn palette name.
+    labels : {"wrap", "strip-prefix"}
+        How to show the vertical-axis labels: wrapped, or with the words
+        shared by all of them moved into the axis title ("Being in the
+        mini-police has improved my …") and the rest wrapped.
+    empty : str
+        Message shown instead of bars when nothing is left to draw.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes, x from 0 to 100; ``ax.containers`` hold one bar container
+        per hue level, then one error-bar container per interval drawn.
+    """
+    rows = data if category is None else data[data[category_col].astype(str) == str(category)]
+    rows = _drawable(rows, x, flag, "bar_percent_by_group")
+    if rows.empty:
+        return _empty(empty)
+    rows[y] = rows[y].astype(str)
+    order = [o for o in _order(rows, y, order) if o in set(rows[y])]
+    n_hue = 1
+    if hue is not None:
+        rows[hue] = rows[hue].astype(str)
+        hue_order = [h for h in _order(rows, hue, hue_order) if h in set(rows[hue])]
+        n_hue = len(hue_order)
+    fig, ax = _new_figure(len(order) * max(1, n_hue * 0.6))
+    sns.barplot(rows, x=x, y=y, hue=hue, order=order, hue_order=hue_order, orient="h",
+                errorbar=None, palette=palette if hue is not None else None,
+                color=None if hue is not None else sns.color_palette(palette)[0], ax=ax)
+    if ci_low in rows and ci_high in rows:
+        bars = [bar for container in ax.containers if isinstance(container, BarContainer)
+                for bar in container]
+        centres = np.array([bar.get_y() + bar.get_height() / 2 for bar in bars])
+        width = 0.8 / n_hue
+        for _, row in rows.iterrows():
+            low, high = row[ci_low], row[ci_high]
+            if pd.isna(low) or pd.isna(high):
+                continue
+            j = hue_order.index(row[hue]) if hue is not None else 0
+            expected = order.index(row[y]) - 0.4 + width * (j + 0.5)
+            centre = centres[np.argmin(np.abs(centres - expected))] if len(centres) else expected
+            value = row[x]
+            ax.errorbar(value, centre, xerr=[[max(value - low, 0)], [max(high - value, 0)]],
+                        fmt="none", ecolor="0.2", elinewidth=1, capsize=2)
+    ax.set_xlim(0, 100)
+    _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title=legend_title, hue=hue,
+            labels=labels)
+    return fig
+
+
+def stacked_percent(data: pd.DataFrame, *, x: str = "value", y: str = "item", hue: str = "answer",
+                    order=None, hue_order=None, flag: str | None = "flag", xlabel: str = "Percent",
+                    ylabel: str = "", title: str = "", legend_title: str | None = "",
+                    palette: str = PALETTE, label_segments: str = "yes",
+                    labels: str = "wrap",
+                    empty: str = EMPTY_MESSAGE) -> Figure:
+    """100% stacked horizontal bars: the answers of one scale per item or group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Percent rows, one per (``y``, ``hue``): every answer of the scale
+        for each item or group.
+    x : str
+        Column with the percent of the answer (0–100).
+    y : str
+        Column with the item or group (one bar each).
+    hue : str
+        Column with the answer; segments are stacked in ``hue_order``
+        (default: first appearance, i.e. the scale order of the codebook).
+    order : list, optional
+        Order of the bars (default: first appearance).
+    flag : str or None
+        Column with the disclosure flag; suppressed answers leave no segment,
+        so that bar stops short of 100.
+    xlabel, ylabel, title, legend_title : str
+        Axis labels, optional title and legend title.
+    palette : str
+        Seaborn palette name (one colour per answer).
+    label_segments : {"yes", "no"}
+        Write the percent inside segments wide enough to hold it.
+    labels : {"wrap", "strip-prefix"}
+        How to show the vertical-axis labels: wrapped, or with the words
+        shared by all of them moved into the axis title ("Being in the
+        mini-police has improved my …") and the rest wrapped.
+    empty : str
+        Message shown instead of bars when nothing is left to draw.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes, x from 0 to 100; ``ax.containers`` hold one bar container
+        per answer (one bar per item with that answer drawn).
+    """
+    rows = _drawable(data, x, flag, "stacked_percent")
+    if rows.empty:
+        return _empty(empty)
+    rows[y] = rows[y].astype(str)
+    rows[hue] = rows[hue].astype(str)
+    order = [o for o in _order(rows, y, order) if o in set(rows[y])]
+    hue_order = [h for h in _order(rows, hue, hue_order) if h in set(rows[hue])]
+    colours = dict(zip(hue_order, sns.color_palette(palette, len(hue_order)), strict=True))
+    rows["_rank"] = rows[hue].map({h: i for i, h in enumerate(hue_order)})
+    rows = rows.sort_values([y, "_rank"], kind="stable")
+    rows["_end"] = rows.groupby(y, sort=False)[x].cumsum()
+    fig, ax = _new_figure(len(order), extra=1.6)
+    # Each answer is drawn as a bar from 0 to its cumulative end, the last answer
+    # first, so that the earlier answers cover all but their own segment.
+    for level in reversed(hue_order):
+        part = rows[rows[hue] == level]
+        sns.barplot(part, x="_end", y=y, order=order, orient="h", errorbar=None,
+                    color=colours[level], saturation=1, ax=ax)
+    if label_segments == "yes":
+        for _, row in rows.iterrows():
+            if row[x] >= 8:
+                ax.text(row["_end"] - row[x] / 2, order.index(row[y]), f"{row[x]:.0f}",
+                        ha="center", va="center", fontsize="small",
+                        color=_text_colour(colours[row[hue]]))
+    handles = [Patch(facecolor=colours[h], label=h) for h in hue_order]
+    ax.legend(handles=handles)
+    ax.set_xlim(0, 100)
+    _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title=legend_title, hue=hue,
+            labels=labels)
+    return fig
