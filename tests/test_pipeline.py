@@ -84,6 +84,7 @@ def test_hand_checked_values(processed):
 def test_manifest_records_inputs(processed):
     manifest = json.loads((processed / "manifest.json").read_text())
     assert manifest["force"] is None and manifest["min_cell"] == 5
+    assert manifest["synthetic"] is False  # no demo marker in the fixture: no banner
     assert manifest["inputs"]["practitioner_survey"]["file"] == "practitioner_survey.xlsx"
     assert len(manifest["inputs"]["children_survey"]["sha256"]) == 64
 

@@ -30,6 +30,8 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import yaml
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
 
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT
 
@@ -43,6 +45,14 @@ CONFIG_PATH = PROJECT_ROOT / "_config.yml"
 
 class BuildError(RuntimeError):
     """A notebook failed to execute, or Sphinx reported warnings or errors."""
+
+
+class _LocalKernelManager(AsyncKernelManager):
+    """Kernels talk over local IPC sockets, not TCP ports (and do not warn about it)."""
+
+    @default("transport")
+    def _default_transport(self):
+        return "ipc"
 
 
 def toc_pages(toc_path: Path = TOC_PATH) -> list[str]:
@@ -85,6 +95,7 @@ def execute_notebook(stem: str, *, notebooks_dir: Path, book_dir: Path, paramete
         pm.execute_notebook(
             str(source), str(target), parameters=parameters, kernel_name="python3",
             cwd=str(book_dir), progress_bar=False, log_output=False, report_mode=False,
+            kernel_manager_class=_LocalKernelManager,
         )
     except pm.PapermillExecutionError as exc:
         cell = exc.exec_count if exc.exec_count is not None else exc.cell_index
