@@ -36,11 +36,11 @@ data: $(STAMP) ## Regenerate the synthetic demo data in data/raw
 	$(MP) demo-data --out data/raw
 
 test: book ## Run every test: unit, end-to-end, notebooks (nbval) and the built book
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 
 test-unit: $(STAMP) ## Run the unit and end-to-end tests only (no book build)
-	$(BIN)/python -m pytest tests -m "not book"
+	$(BIN)/python -m pytest -m "not book"
 
 lint: $(STAMP) ## Check the code with ruff
 	$(BIN)/ruff check src tests
