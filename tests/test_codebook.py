@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.codebook import INSTRUMENTS, normalise_token
+from helpers.codebook import ALL_INSTRUMENTS, INSTRUMENTS, QUALITATIVE, normalise_token
 
 
 def test_every_instrument_and_required_column_of_the_contract(codebook):
-    assert tuple(codebook.instruments) == INSTRUMENTS
-    required = {name: set(inst.required) for name, inst in codebook.instruments.items()}
+    assert tuple(codebook.instruments) == ALL_INSTRUMENTS == INSTRUMENTS + QUALITATIVE
+    assert not any(codebook.instruments[n].optional for n in INSTRUMENTS)
+    assert all(codebook.instruments[n].optional for n in QUALITATIVE)
+    required = {name: set(codebook.instruments[name].required) for name in INSTRUMENTS}
     assert required == {
         "children_survey": {"respondent_id", "force", "school_id", "mini_police"},
         "practitioner_survey": {"respondent_id", "force"},
@@ -59,7 +61,7 @@ def test_applicability_rules_only_on_mini_police_items(codebook):
     children = codebook.instruments["children_survey"]
     mini_only = {c.name for c in children.columns if c.applies_if}
     assert mini_only == {
-        "enjoyed", "enjoyed_amount", "enjoyed_most", "enjoyed_least", "impact_understanding",
+        "enjoyed", "enjoyed_amount", "enjoyed_most", "enjoyed_least", "enjoyed_most_theme", "impact_understanding",
         "impact_help_others", "impact_trust", "impact_teamwork", "impact_confidence",
         "impact_speaking", "impact_listening", "safety_impact"}
     assert children.rank_sets["rank"][0] == "rank_emergency"

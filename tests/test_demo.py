@@ -230,3 +230,16 @@ def test_census_structure(rows):
     big = sorted(active, key=lambda r: -int(r["schools"]))[:2]
     assert {r["force"] for r in big} == {"Durham", "Lincolnshire"}
     assert all(1 <= int(r["schools"]) <= 27 for r in active if r not in big)
+
+
+def test_committed_raw_data_is_exactly_the_generator_output(tmp_path):
+    """`minipolice demo-data --out X` then `diff -r X data/raw` is empty."""
+    from helpers.cli import main
+    from helpers.config import RAW_DIR
+
+    assert main(["-q", "demo-data", "--out", str(tmp_path)]) == 0
+    generated = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    committed = {p.name: p.read_bytes() for p in RAW_DIR.iterdir()}
+    assert sorted(generated) == sorted(committed)
+    for name, content in generated.items():
+        assert content == committed[name], f"data/raw/{name} differs: run `make data`"

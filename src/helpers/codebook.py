@@ -38,9 +38,11 @@ __all__ = [
     "load_codebook",
     "normalise_token",
     "INSTRUMENTS",
+    "QUALITATIVE",
+    "ALL_INSTRUMENTS",
 ]
 
-#: The five raw instruments, in the order the pipeline handles them.
+#: The five required raw instruments (CONTRACT section 2), in pipeline order.
 INSTRUMENTS = (
     "children_survey",
     "practitioner_survey",
@@ -48,6 +50,13 @@ INSTRUMENTS = (
     "parent_survey",
     "scheme_census",
 )
+
+#: Optional qualitative instruments: when their file is absent they are
+#: reported as not collected.
+QUALITATIVE = ("workshop_comments", "interview_excerpts")
+
+#: Every instrument the codebook describes.
+ALL_INSTRUMENTS = INSTRUMENTS + QUALITATIVE
 
 _SPACES = re.compile(r"\s+")
 
@@ -113,6 +122,7 @@ class Column:
     applies_if: dict[str, str] | None = None
     role: str = "outcome"
     figure: str | None = None
+    count_as: str | None = None
 
     @property
     def measure(self) -> str:
@@ -131,6 +141,7 @@ class Instrument:
     groups: dict[str, str]
     columns: tuple[Column, ...]
     rank_sets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    optional: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -211,17 +222,17 @@ def _build_instrument(name: str, spec: dict[str, Any], scales: dict[str, Scale])
         groups={str(k): str(v) for k, v in spec["groups"].items()},
         columns=tuple(columns),
         rank_sets=rank_sets,
+        optional=bool(spec.get("optional", False)),
     )
 
 
 def _read_codebook(path: Path) -> Codebook:
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     scales = {name: _build_scale(name, s) for name, s in spec["scales"].items()}
-    instruments = {
-        name: _build_instrument(name, s, scales) for name, s in spec["instruments"].items()
-    }
-    if tuple(instruments) != INSTRUMENTS:
-        raise ValueError(f"codebook: instruments must be {INSTRUMENTS}, found {tuple(instruments)}")
+    specs = {**spec["instruments"], **spec.get("qualitative", {})}
+    instruments = {name: _build_instrument(name, s, scales) for name, s in specs.items()}
+    if tuple(instruments) != ALL_INSTRUMENTS:
+        raise ValueError(f"codebook: instruments must be {ALL_INSTRUMENTS}, found {tuple(instruments)}")
     forces: list[str] = []
     lookup: dict[str, str] = {}
     for entry in spec["forces"]:

@@ -169,6 +169,8 @@ ANSWER_TARGETS: dict[str, dict[str, dict[str, object]]] = {
         "year_group": {"all": {4: 3, 5: 31, 6: 65, None: 1}},
         "enjoyed": {_MP: (246, 2)},
         "enjoyed_amount": {_MP: (190, 47, 8, 2, 1)},
+        # Themes of "what did you enjoy most" (2019 report ch. 4: 54/14/12/8/7/6 % of comments).
+        "enjoyed_most_theme": {_MP: (54, 14, 12, 8, 7, 6)},
         "impact_understanding": {_MP: (56, 38, 4, 1, 1)},
         "impact_help_others": {_MP: (52, 41, 5, 1, 1)},
         "impact_trust": {_MP: (50, 35, 11, 2, 2)},

@@ -15,8 +15,9 @@ Rules
   smallest other non-zero cell is suppressed too.
 
 Exempt: census rows (``census_*`` measures and census coded items: they
-count forces, schools and children per programme, not respondents) and the
-``sample_size`` counts, which are the published bases.
+count forces, schools and children per programme, not respondents), the
+``sample_size`` counts, which are the published bases, and the counts of
+forces (``sample_forces``, ``sample_forces_by_role``).
 
 Not yet covered (local-reports issue): recovery *across* groups (all
 children minus mini-police) and across measures.
@@ -34,7 +35,7 @@ __all__ = ["suppress", "EXEMPT_MEASURES"]
 log = logging.getLogger(__name__)
 
 #: Measures never suppressed (see module docstring).
-EXEMPT_MEASURES = frozenset({"sample_size"})
+EXEMPT_MEASURES = frozenset({"sample_size", "sample_forces", "sample_forces_by_role"})
 
 
 def _exempt(results: pd.DataFrame) -> pd.Series:

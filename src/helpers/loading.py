@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["StructuralError", "RawTable", "find_raw_file", "read_raw_file", "normalise_header"]
+__all__ = ["StructuralError", "RawTable", "find_raw_file", "has_raw_file", "read_raw_file", "normalise_header"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,12 @@ class RawTable:
 def normalise_header(name: object) -> str:
     """Normalise a column header for matching: trimmed and case-folded."""
     return str(name).strip().casefold()
+
+
+def has_raw_file(data_dir: Path, instrument: str) -> bool:
+    """Whether ``data_dir`` holds a ``.csv`` or ``.xlsx`` file for ``instrument``."""
+    wanted = {f"{instrument}.csv", f"{instrument}.xlsx"}
+    return Path(data_dir).is_dir() and any(p.name.casefold() in wanted for p in Path(data_dir).iterdir())
 
 
 def find_raw_file(data_dir: Path, instrument: str) -> Path:

@@ -33,10 +33,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .codebook import INSTRUMENTS, Codebook, load_codebook
+from .codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from .config import DEFAULT_MIN_CELL, DEMO_MARKER
 from .disclosure import suppress
-from .loading import StructuralError, find_raw_file, read_raw_file
+from .loading import StructuralError, find_raw_file, has_raw_file, read_raw_file
 from .processing import summarise
 from .schemas import check_outputs
 from .stats import compare_groups
@@ -154,8 +154,16 @@ def run_process(
     log.info("process: data %s -> %s (%s report, min cell %d)", data_dir, out_dir,
              f"local: {force}" if force else "national", min_cell)
 
-    # 1. Load and check structure of every file before validating any.
+    # 1. Load and check structure of every file before validating any. The
+    #    qualitative instruments are optional: absent means not collected.
     raws = {name: read_raw_file(find_raw_file(data_dir, name), name) for name in INSTRUMENTS}
+    not_supplied = []
+    for name in QUALITATIVE:
+        if has_raw_file(data_dir, name):
+            raws[name] = read_raw_file(find_raw_file(data_dir, name), name)
+        else:
+            not_supplied.append(name)
+            log.info("%s: no file supplied; reported as not collected", name)
     # 2. Validate (raises StructuralError for a missing required column).
     results: dict[str, ValidationResult] = {
         name: validate_table(raw, codebook.instruments[name], codebook) for name, raw in raws.items()
@@ -179,7 +187,9 @@ def run_process(
     summary = suppress(summary, min_cell=min_cell, local=force is not None)
     tests = compare_groups(tables["children_survey"], codebook,
                            not_collected=not_collected["children_survey"])
-    events = pd.concat([r.log for r in results.values()], ignore_index=True)
+    missing_files = pd.DataFrame([[name, None, None, None, None, "file not supplied; not collected",
+                                   "missing_column"] for name in not_supplied], columns=LOG_COLUMNS)
+    events = pd.concat([r.log for r in results.values()] + [missing_files], ignore_index=True)
     events = events.reindex(columns=LOG_COLUMNS).astype(
         {"instrument": "str", "problem": "str", "action": "str", "row": "Int64"})  # typed even when empty
     synthetic = (data_dir / DEMO_MARKER).exists()

@@ -13,7 +13,10 @@ What is reported, all driven by the codebook:
 * ``yes`` rows for the 0/1 aims flags;
 * means for the safety items (1 = strongly agree ... 5 = strongly disagree)
   and the ranking items (1 = most important);
-* sample composition: ``sample_size``, ``sample_schools``,
+* sample composition: ``sample_size``, ``sample_forces`` (distinct forces),
+  ``sample_forces_by_role`` (category = role), the distinct counts the
+  codebook declares with ``count_as`` (``sample_schools``,
+  ``sample_workshops``, ``sample_workshop_children``, ``sample_interviewees``),
   ``sample_schools_by_force`` (category = force) and the demographic columns
   as ``sample_force``, ``sample_gender``, ``sample_year_group``,
   ``sample_age``, ``sample_role``;
@@ -129,16 +132,25 @@ def _survey_rows(frame: pd.DataFrame, instrument: Instrument, codebook: Codebook
     for group, mask in groups:
         sub = frame[mask]
         rows.append(_count_row("sample_size", group, int(len(sub)), int(len(sub))))
-        if "school_id" in sub and "school_id" not in not_collected:
-            schools = sub["school_id"].dropna()
-            rows.append(_count_row("sample_schools", group, int(schools.nunique()), int(len(schools))))
-            if "force" in sub and "force" not in not_collected:
-                pairs = sub[["force", "school_id"]].dropna().drop_duplicates()
-                per_force = pairs.groupby("force", observed=True)["school_id"].nunique()
-                for force in sorted(frame["force"].dropna().astype(str).unique()):
-                    count = int(per_force.get(force, 0))
-                    rows.append(_count_row("sample_schools_by_force", group, count, int(per_force.sum()),
-                                           category=force))
+        if "force" in sub and "force" not in not_collected:
+            forces = sub["force"].dropna()
+            rows.append(_count_row("sample_forces", group, int(forces.nunique()), int(len(forces))))
+            if "role" in sub and "role" not in not_collected:
+                pairs = sub[["role", "force"]].dropna().astype("object")
+                for code in codebook.scales[instrument.column("role").scale].codes:
+                    forces_of_role = pairs.loc[pairs["role"] == code, "force"]
+                    rows.append(_count_row("sample_forces_by_role", group, int(forces_of_role.nunique()),
+                                           int(len(forces_of_role)), category=code))
+        for col in instrument.columns:
+            if col.count_as and col.name not in not_collected:
+                values = sub[col.name].dropna()
+                rows.append(_count_row(col.count_as, group, int(values.nunique()), int(len(values))))
+        if "school_id" in sub and "school_id" not in not_collected and "force" in sub:
+            pairs = sub[["force", "school_id"]].dropna().drop_duplicates()
+            per_force = pairs.groupby("force", observed=True)["school_id"].nunique()
+            for force in sorted(frame["force"].dropna().astype(str).unique()):
+                rows.append(_count_row("sample_schools_by_force", group, int(per_force.get(force, 0)),
+                                       int(per_force.sum()), category=force))
     for col in instrument.columns:
         if col.name in not_collected or col.role in ("admin", "text"):
             continue
