@@ -10,15 +10,22 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MP     := $(BIN)/minipolice
+# Exits non-zero (with a message) unless the running interpreter is 3.11, the lock's target.
+CHECK_311 := import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "minipolice needs Python 3.11, not " + sys.version.split()[0])
 
-.PHONY: help venv book process data test test-unit test-notebooks lint lock clean distclean
+.PHONY: help venv book process data test test-unit lint lock clean distclean
 
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# Re-installs only when the lock or pyproject.toml changes. The interpreter is
+# checked before the venv is made and again inside it (an old .venv may come
+# from another Python).
 $(STAMP): requirements.lock pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "minipolice needs Python 3.11 (set PYTHON=...)")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || { \
+	    test -n "$(PYTHON)" || { echo "python3.11 not found on PATH (make PYTHON=/path/to/python3.11)" >&2; exit 1; }; \
+	    $(PYTHON) -c '$(CHECK_311)' && $(PYTHON) -m venv $(VENV); }
+	@$(BIN)/python -c '$(CHECK_311)' || { echo "$(VENV) is not Python 3.11: run make distclean" >&2; exit 1; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
@@ -35,6 +42,10 @@ process: $(STAMP) ## Validate and process data/raw into data/processed (no noteb
 data: $(STAMP) ## Regenerate the synthetic demo data in data/raw
 	$(MP) demo-data --out data/raw
 
+# `test` depends on `book`: the build tests read book/_build/html, and the
+# build also writes data/processed, which the nbval run of the source
+# notebooks reads. Any non-zero pytest status fails make, including 5 (no
+# tests collected), so a mistyped path cannot pass silently.
 test: book ## Run every test: unit, end-to-end, notebooks (nbval) and the built book
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
@@ -52,9 +63,9 @@ lock: $(STAMP) ## Regenerate requirements.lock and environment.yml from pyprojec
 	$(BIN)/python tools/environment.py
 
 clean: ## Remove processed data, the built book and caches (keeps .venv)
-	find data/processed book -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
-	find . -name __pycache__ -not -path './$(VENV)/*' -exec rm -rf {} +
-	rm -rf .pytest_cache
+	find data/processed book -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache
 
 distclean: clean ## Also remove .venv
 	rm -rf $(VENV)

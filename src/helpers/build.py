@@ -23,7 +23,9 @@ import logging
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -35,7 +37,11 @@ from traitlets import default
 
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT
 
-__all__ = ["BuildError", "toc_pages", "execute_notebook", "write_book_config", "build_book"]
+__all__ = ["BuildError", "read_toc", "toc_pages", "execute_notebook", "write_book_config", "build_book",
+           "COMPARISON_PAGE"]
+
+#: The appendix comparing results with the 2019 report's published numbers.
+COMPARISON_PAGE = "a4_reproduction"
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +60,42 @@ class _LocalKernelManager(AsyncKernelManager):
     def _default_transport(self):
         return "ipc"
 
+    def _ip_default(self) -> str:
+        # One socket prefix per kernel. jupyter_client's default for ipc is "kernel-ipc" in the
+        # working directory: kernels started at once in one folder (jobs > 1) pick the same
+        # socket files and then reject each other's messages ("Invalid Signature").
+        return str(Path(tempfile.gettempdir()) / f"minipolice-{uuid.uuid4().hex[:12]}-ipc")
 
-def toc_pages(toc_path: Path = TOC_PATH) -> list[str]:
-    """Every page of a ``jb-book`` table of contents, root first, in reading order."""
+
+def _without(entries, exclude):
+    """A toc entry list with the excluded files removed (recursively)."""
+    out = []
+    for entry in entries or []:
+        if entry.get("file") in exclude:
+            continue
+        entry = dict(entry)
+        for key in ("sections", "chapters"):
+            if key in entry:
+                entry[key] = _without(entry[key], exclude)
+        out.append(entry)
+    return out
+
+
+def read_toc(toc_path: Path = TOC_PATH, exclude: tuple[str, ...] = ()) -> dict:
+    """The table of contents as a dict, without the pages in ``exclude``."""
     toc = yaml.safe_load(Path(toc_path).read_text(encoding="utf-8"))
+    if toc["root"] in exclude:
+        raise BuildError(f"the root page {toc['root']} cannot be left out")
+    for part in toc.get("parts", []):
+        part["chapters"] = _without(part.get("chapters"), exclude)
+    if "chapters" in toc:
+        toc["chapters"] = _without(toc["chapters"], exclude)
+    return toc
+
+
+def toc_pages(toc_path: Path = TOC_PATH, exclude: tuple[str, ...] = ()) -> list[str]:
+    """Every page of a ``jb-book`` table of contents, root first, in reading order."""
+    toc = read_toc(toc_path, exclude)
     pages = [toc["root"]]
 
     def walk(entries):
@@ -117,15 +155,51 @@ def _hide_injected_parameters(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
+def _asset_paths(config: dict) -> list[str]:
+    """Local files and folders the book configuration refers to (logo, favicon, static files ...)."""
+    html = config.get("html") or {}
+    sphinx = (config.get("sphinx") or {}).get("config") or {}
+    paths = [config.get("logo"), html.get("favicon"), *(config.get("bibtex_bibfiles") or []),
+             *(sphinx.get("html_static_path") or []), *(sphinx.get("templates_path") or [])]
+    return [p for p in paths if p and "://" not in str(p)]
+
+
+def _copy_assets(config: dict, *, config_path: Path, book_dir: Path) -> None:
+    """Copy the assets ``config`` names, relative to its file, to the same place in ``book_dir``.
+
+    Raises
+    ------
+    BuildError
+        An asset the configuration names does not exist.
+    """
+    for name in _asset_paths(config):
+        origin, target = config_path.parent / name, book_dir / name
+        if not origin.exists():
+            raise BuildError(f"{config_path} refers to {name}, which does not exist")
+        if origin.resolve() == target.resolve():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if origin.is_dir():
+            shutil.copytree(origin, target, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(origin, target)
+
+
 def write_book_config(book_dir: Path, *, banner: str | None = None, title: str | None = None,
-                      config_path: Path = CONFIG_PATH, toc_path: Path = TOC_PATH) -> None:
-    """Copy ``_config.yml`` and ``_toc.yml`` into ``book_dir``, with banner and title set."""
+                      config_path: Path = CONFIG_PATH, toc_path: Path = TOC_PATH,
+                      exclude: tuple[str, ...] = ()) -> None:
+    """Write ``_config.yml`` and ``_toc.yml`` into ``book_dir``: banner, title and excluded pages applied."""
     config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
     config.setdefault("html", {})["announcement"] = banner or ""
     if title:
         config["title"] = title
     (Path(book_dir) / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    shutil.copyfile(toc_path, Path(book_dir) / "_toc.yml")
+    _copy_assets(config, config_path=Path(config_path), book_dir=Path(book_dir))
+    if exclude:
+        toc = yaml.safe_dump(read_toc(toc_path, exclude), sort_keys=False)
+        (Path(book_dir) / "_toc.yml").write_text(toc, encoding="utf-8")
+    else:
+        shutil.copyfile(toc_path, Path(book_dir) / "_toc.yml")
 
 
 def _jupyter_book() -> list[str]:
@@ -141,7 +215,7 @@ def _sphinx_problems(output: str) -> list[str]:
 def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_dir: Path | None = None,
                banner: str | None = None, title: str | None = None, jobs: int = 1,
                notebooks_dir: Path = NOTEBOOKS_DIR, toc_path: Path = TOC_PATH,
-               config_path: Path = CONFIG_PATH) -> Path:
+               config_path: Path = CONFIG_PATH, exclude: tuple[str, ...] = ()) -> Path:
     """Execute every chapter and compile the HTML book.
 
     Parameters
@@ -163,6 +237,8 @@ def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_di
         Notebooks executed at once.
     notebooks_dir, toc_path, config_path : Path
         Sources (the project's by default; tests point them at a fixture book).
+    exclude : tuple of str
+        Pages of the toc left out of this book (e.g. the 2019 comparison).
 
     Returns
     -------
@@ -177,7 +253,7 @@ def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_di
     started = time.perf_counter()
     book_dir = Path(book_dir)
     book_dir.mkdir(parents=True, exist_ok=True)
-    pages = toc_pages(toc_path)
+    pages = toc_pages(toc_path, exclude)
     for stale in book_dir.glob("*.ipynb"):
         if stale.stem not in pages:
             stale.unlink()
@@ -207,7 +283,8 @@ def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_di
     if failures:
         raise BuildError("notebook failed: " + "; ".join(failures))
 
-    write_book_config(book_dir, banner=banner, title=title, config_path=config_path, toc_path=toc_path)
+    write_book_config(book_dir, banner=banner, title=title, config_path=config_path, toc_path=toc_path,
+                      exclude=exclude)
     log.info("compiling HTML with Jupyter Book (warnings are errors)")
     cmd = [*_jupyter_book(), "build", str(book_dir), "--path-output", str(book_dir),
            "--all", "-W", "-n", "--keep-going"]

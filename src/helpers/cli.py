@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(b, out_help="output folder (default: data/processed and book/)")
     b.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="notebooks executed in parallel (default 1)")
+    b.add_argument("--compare-2019", choices=["auto", "yes", "no"], default="auto",
+                   help="include the appendix comparing results with the 2019 report's published "
+                   "numbers (default auto: only for the synthetic demo data)")
 
     d = sub.add_parser("demo-data", help="regenerate the synthetic demo raw files",
                        description="Write the synthetic demonstration raw files. The committed "
@@ -108,7 +111,7 @@ def _process(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import build_book
+    from .build import COMPARISON_PAGE, build_book
     from .pipeline import run_process
 
     if args.out is None:
@@ -124,6 +127,7 @@ def _build(args: argparse.Namespace) -> int:
         "synthetic": result.synthetic,
     }
     title = f"Mini-Police evaluation report: {result.force}" if result.force else None
+    compare = result.synthetic if args.compare_2019 == "auto" else args.compare_2019 == "yes"
     index = build_book(
         processed_dir=Path(processed).resolve(),
         book_dir=Path(book_dir).resolve(),
@@ -132,6 +136,7 @@ def _build(args: argparse.Namespace) -> int:
         banner=_SYNTHETIC_BANNER if result.synthetic else None,
         title=title,
         jobs=max(1, args.jobs),
+        exclude=() if compare else (COMPARISON_PAGE,),
     )
     log.info("book: %s", index)
     return 0

@@ -484,3 +484,45 @@ def stacked_percent(data: pd.DataFrame, *, x: str = "value", y: str = "item", hu
     _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title=legend_title, hue=hue,
             labels=labels)
     return fig
+
+
+def published_vs_reproduced(data: pd.DataFrame, *, x: str = "value", y: str = "reproduced",
+                            hue: str = "status", xlabel: str = "Published in 2019",
+                            ylabel: str = "Reproduced from the data", palette: str = PALETTE,
+                            empty: str = EMPTY_MESSAGE) -> Figure:
+    """Scatter of published against reproduced values, with the line of equality.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per published number; rows with an empty ``x`` or ``y`` are
+        not drawn.
+    x, y : str
+        Columns of the published and the reproduced value.
+    hue : str
+        Column colouring the points (e.g. pass / fail).
+    xlabel, ylabel : str
+        Axis labels.
+    palette : str
+        Seaborn palette name.
+    empty : str
+        Message shown when nothing can be drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One square axes with one point collection per ``hue`` level.
+    """
+    rows = data.dropna(subset=[x, y])
+    if rows.empty:
+        return _empty(empty)
+    fig = Figure(figsize=(5.5, 5.5), layout="constrained")
+    ax = fig.subplots()
+    high = float(max(rows[x].max(), rows[y].max())) * 1.05
+    ax.plot([0, high], [0, high], color="0.6", linewidth=1, zorder=0)
+    sns.scatterplot(rows, x=x, y=y, hue=hue, palette=palette, ax=ax, s=28)
+    ax.set_xlim(0, high)
+    ax.set_ylim(0, high)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return fig

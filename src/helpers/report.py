@@ -525,3 +525,28 @@ def column_counts(codebook: Codebook | None = None) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     return (frame.groupby(["instrument", "title", "type"], sort=False).size()
             .reset_index(name="columns"))
+
+
+_DERIVED_LABELS = {
+    "census_schools": "Mini-police schools (census)",
+    "census_children": "Mini-police children in the past year (census)",
+    "census_planned_units": "Units planned for the coming year (census)",
+    "census_cycles_per_year": "Cycles a year (census)",
+    "sample_force": "Children in the survey sample (%)",
+    "sample_schools_by_force": "Schools in the survey sample",
+}
+
+
+def illustrative_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per-force rows as a display table (measure, force or group, category, value).
+
+    Suppressed values show as ``[c]``; the index is hidden by the caller's display.
+    """
+    out = pd.DataFrame({
+        "measure": rows["measure"].map(_DERIVED_LABELS).fillna(rows["measure"]),
+        "force": [c if g in GROUP_LABELS else g for g, c in zip(rows["group"], rows["category"], strict=True)],
+        "group": rows["group"].map(GROUP_LABELS).fillna("All forces"),
+        "value": [("[c]" if f == "c" else f"{v:,.1f}" if u == "percent" else f"{v:,.0f}")
+                  for v, f, u in zip(rows["value"], rows["flag"], rows["unit"], strict=True)],
+    })
+    return out.reset_index(drop=True)
