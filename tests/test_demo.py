@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers.codebook import INSTRUMENTS
+from helpers.codebook import ALL_INSTRUMENTS, INSTRUMENTS
 from helpers.config import DEFAULT_SEED, DEMO_MARKER
-from helpers.demo import ANSWER_TARGETS, generate_demo_data
+from helpers.demo import ANSWER_TARGETS, calibrated_targets, generate_demo_data
+from helpers.pipeline import run_process
+from helpers.reproduction import compare, load_published
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -40,9 +42,9 @@ def _count(records, column, value) -> int:
 
 
 def test_writes_five_csvs_and_marker(demo):
-    assert set(demo) == {*INSTRUMENTS, "marker"}
+    assert set(demo) == {*ALL_INSTRUMENTS, "marker"}
     assert sorted(p.name for p in demo["marker"].parent.iterdir()) == sorted(
-        [f"{name}.csv" for name in INSTRUMENTS] + [DEMO_MARKER]
+        [f"{name}.csv" for name in ALL_INSTRUMENTS] + [DEMO_MARKER]
     )
     text = demo["marker"].read_text(encoding="utf-8")
     assert f"seed {DEFAULT_SEED}" in text
@@ -216,7 +218,10 @@ def test_census_structure(rows):
     planned = [r for r in census if r["status"] == "planned"]
     assert len(active) == 16
     assert sum(int(r["schools"]) for r in active) == 388
-    assert sum(int(r["children"]) for r in active) == 5517
+    assert sum(int(r["children"]) for r in active if r["children"]) == 5517
+    # 17 children a school (chapter 3): over the forces that gave both counts
+    both = [r for r in active if r["children"]]
+    assert round(5517 / sum(int(r["schools"]) for r in both)) == 17
     assert sum(int(r["planned_units"]) for r in census) == 160
     assert {r["force"] for r in planned} == {"South Yorkshire", "Dyfed-Powys", "Devon & Cornwall", "North Wales"}
     assert sum(int(r["planned_units"]) for r in planned) == 16
@@ -243,3 +248,48 @@ def test_committed_raw_data_is_exactly_the_generator_output(tmp_path):
     assert sorted(generated) == sorted(committed)
     for name, content in generated.items():
         assert content == committed[name], f"data/raw/{name} differs: run `make data`"
+
+
+# --- calibration to the published numbers ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compared(demo, tmp_path_factory):
+    out = tmp_path_factory.mktemp("processed")
+    results = run_process(demo["children_survey"].parent, out).results
+    return compare(load_published(), results), results
+
+
+def test_every_published_result_is_reproduced(compared):
+    """Every published number checked against data (survey, census and qualitative) passes."""
+    table, _ = compared
+    results = table[table["target"].eq("results")]
+    checked = table[table["check"].eq("data")]
+    assert len(checked) >= 160
+    failing = checked[checked["status"].ne("pass")]
+    shown = failing[["id", "measure", "group", "category", "unit", "value", "low", "high", "reproduced",
+                     "status"]].to_string()
+    assert failing.empty, f"published rows not reproduced:\n{shown}"
+    # rows the table marks as contradictions are shown, not compared
+    assert set(results["status"]) <= {"pass", "contradiction"}
+
+
+def test_children_per_school_matches_report(compared):
+    # P052: 17 children a school (chapter 3), although 5,517 / 388 = 14.2
+    _, results = compared
+    row = results[results["measure"].eq("census_children_per_school") & results["group"].eq("national")]
+    assert abs(float(row["value"].iloc[0]) - 17) < 0.5
+
+
+def test_calibration_keeps_unpublished_targets_and_counts_published_ones():
+    calibrated = calibrated_targets()
+    kids = calibrated["children_survey"]
+    # nothing published about safe_home: the plausible weights stay
+    assert kids["safe_home"] == ANSWER_TARGETS["children_survey"]["safe_home"]
+    # published: 190 of 248 enjoyed all of it, 47 most of it, none blank (P086, P088)
+    assert kids["enjoyed_amount"]["mini_police"][:2] == (190, 47)
+    assert sum(kids["enjoyed_amount"]["mini_police"][:-1]) == 248
+    assert kids["enjoyed_amount"]["mini_police"][-1] == 0
+    # published counts 20, 7 and 5 and 100 % in the three agree codes: 32 answers (P221-P227)
+    support = calibrated["teacher_survey"]["police_support"]["all"]
+    assert support[:3] == (20, 7, 5) and sum(support[:-1]) == 32

@@ -1,4 +1,4 @@
-"""Synthetic demonstration data: the five raw files and their marker.
+"""Synthetic demonstration data: the raw files (five surveys and census, two qualitative) and their marker.
 
 One job: write raw survey exports that look like the 2019 national
 evaluation's (same instruments, same sample structure) but describe no real
@@ -14,8 +14,17 @@ numbers:
 - the structural targets (sample sizes, forces, schools, the scheme census)
   in the constants at the top, each citing the report section it comes from;
 - the answer distributions in :data:`ANSWER_TARGETS`, one entry per item and
-  group. They are rough first values; calibrating them to every published
-  percentage means editing that one mapping (or passing another one).
+  group: plausible first values, used as they are for everything the report
+  does not publish;
+- the calibration (:func:`calibrated_targets`): it reads the table of
+  published numbers (``data/published/published_2019.csv``, through
+  :func:`helpers.reproduction.load_published`) and, for every item and group
+  the report gives figures for, chooses exact category counts that round to
+  them (a two-sided range aims at its midpoint), filling the categories the
+  report does not give in proportion to :data:`ANSWER_TARGETS`. A published
+  percentage is of the valid answers, so answers are left blank only where
+  no whole number of respondents out of everyone asked gives the published
+  figures (as for several items of the staff survey).
 
 The output is deterministic for a seed: fixed row and column order, integers
 written as integers, UTF-8, LF line endings, no timestamps.
@@ -27,22 +36,31 @@ Examples
 >>> from helpers.demo import generate_demo_data
 >>> written = generate_demo_data(Path(tempfile.mkdtemp()), seed=1)
 >>> sorted(written)[:2]
-['children_survey', 'marker']
+['children_survey', 'interview_excerpts']
 """
 
 from __future__ import annotations
 
+import copy
 import csv
+import itertools
 import logging
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .codebook import INSTRUMENTS, Codebook, Column, Instrument, load_codebook
+from .codebook import ALL_INSTRUMENTS, Codebook, Column, Instrument, load_codebook
 from .config import DEFAULT_SEED, DEMO_MARKER
+from .demo_text import enjoyed_most_text, interview_excerpts, workshop_comments
+from .reproduction import TOLERANCE, load_published
 
-__all__ = ["AIM_FLAG_SHARES", "ANSWER_TARGETS", "generate_demo_data"]
+__all__ = ["AIM_FLAG_SHARES", "ANSWER_TARGETS", "calibrated_targets", "generate_demo_data"]
 
 log = logging.getLogger(__name__)
 
@@ -115,27 +133,39 @@ PARENT_FORCE_EMPTY = 4
 # which have 1-27 schools. Cycles a year: seven forces 1, one 3, one 6, one
 # 9, the rest not stated. Social action: 11 of 16. Safeguarding principles:
 # 11 yes, 4 no, 1 unknown. After-school activity: 6. 160 units planned for
-# the coming year, 16 of them in four new forces. Totals are the report's;
-# which force has which value is illustrative.
+# the coming year, 16 of them in four new forces. The report's average of 17
+# children a school does not follow from 5,517 / 388 (= 14.2); it does if
+# some forces gave their schools but not their children, so three forces
+# (63 schools) leave children empty here and 5,517 / 325 = 17.0
+# (census_children_per_school averages over forces that gave both). Totals
+# are the report's; which force has which value is illustrative.
 # Columns: force, schools, children, planned_units, cycles_per_year,
 # social_action, safeguarding, after_school (None = empty cell).
-CENSUS_ACTIVE: tuple[tuple[str, int, int, int, int | None, str, str, str], ...] = (
-    ("Durham", 136, 1900, 40, 1, "yes", "yes", "yes"),
-    ("Lincolnshire", 110, 1480, 35, 1, "yes", "yes", "yes"),
-    ("Cumbria", 27, 420, 12, 1, "yes", "yes", "yes"),
-    ("Merseyside", 22, 350, 10, 3, "yes", "yes", "yes"),
-    ("Gwent", 18, 300, 8, 1, "yes", "yes", "yes"),
-    ("Cleveland", 15, 225, 7, 6, "yes", "yes", "no"),
-    ("Thames Valley", 12, 190, 6, None, "yes", "yes", "no"),
-    ("Northumbria", 10, 150, 5, 1, "yes", "yes", "yes"),
-    ("West Midlands", 9, 140, 5, 9, "yes", "yes", "no"),
-    ("Humberside", 8, 110, 4, None, "no", "yes", "no"),
-    ("Lancashire", 6, 90, 4, 1, "yes", "no", "no"),
-    ("Hertfordshire", 5, 60, 3, None, "no", "unknown", "no"),
-    ("Cheshire", 4, 45, 2, 1, "yes", "no", "no"),
-    ("Avon and Somerset", 3, 30, 2, None, "no", "yes", "no"),
-    ("Kent", 2, 15, 1, None, "no", "no", "no"),
-    ("Wiltshire", 1, 12, 0, None, "no", "no", "no"),
+#: Forces of the four case studies (workshops and practitioner/teacher
+#: interviews); illustrative: the report names the sites only in passing.
+CASE_STUDY_FORCES = ("Cumbria", "Durham", "Gwent", "Lincolnshire")
+
+#: Strategic leads were interviewed in 10 forces (report, approach): the
+#: first ten active forces of the census below.
+LEAD_INTERVIEW_FORCES = 10
+
+CENSUS_ACTIVE: tuple[tuple[str, int, int | None, int, int | None, str, str, str], ...] = (
+    ("Durham", 136, 2300, 40, 1, "yes", "yes", "yes"),
+    ("Lincolnshire", 110, 1880, 35, 1, "yes", "yes", "yes"),
+    ("Northumbria", 27, None, 12, 1, "yes", "yes", "yes"),
+    ("West Midlands", 20, None, 10, 3, "yes", "yes", "yes"),
+    ("Cumbria", 20, 335, 8, 1, "yes", "yes", "yes"),
+    ("Humberside", 16, None, 7, 6, "yes", "yes", "no"),
+    ("Merseyside", 14, 240, 6, None, "yes", "yes", "no"),
+    ("Gwent", 12, 205, 5, 1, "yes", "yes", "yes"),
+    ("Cleveland", 9, 150, 5, 9, "yes", "yes", "no"),
+    ("Thames Valley", 7, 120, 4, None, "no", "yes", "no"),
+    ("Lancashire", 6, 100, 4, 1, "yes", "no", "no"),
+    ("Hertfordshire", 4, 70, 3, None, "no", "unknown", "no"),
+    ("Cheshire", 3, 50, 2, 1, "yes", "no", "no"),
+    ("Avon and Somerset", 2, 35, 2, None, "no", "yes", "no"),
+    ("Kent", 1, 18, 1, None, "no", "no", "no"),
+    ("Wiltshire", 1, 14, 0, None, "no", "no", "no"),
 )
 #: The four forces planning a scheme, with their planned units (total 16).
 CENSUS_PLANNED: dict[str, int] = {
@@ -287,33 +317,6 @@ TEXT_EMPTY_SHARE: dict[str, float] = {
 # Free-text pools, written for this project (none is a respondent's words).
 # ---------------------------------------------------------------------------
 
-_ENJOYED_MOST = (
-    "going on patrol round the village with our PCSO",
-    "litter picking in the park",
-    "wearing the uniform and the hat",
-    "meeting the police dog and its handler",
-    "sitting in the police car with the lights flashing",
-    "helping at the summer fair",
-    "looking round the police station",
-    "learning the phonetic alphabet",
-    "doing speed checks outside school",
-    "chatting to the old people at the care home",
-    "the trip to the beach to learn about water safety",
-    "making posters about staying safe online",
-    "being trusted to help the younger children",
-    "getting my badge in assembly",
-    "working as a team with my friends",
-    "seeing the police horses",
-    "finding out how fingerprints work",
-    "marching in the parade",
-    "helping people feel safe",
-    "visiting headquarters and seeing the control room",
-    "everything, it was all fun",
-    "shaking hands with a really important officer",
-    "giving out leaflets about parking near school",
-    "the crime scene game where we hunted for clues",
-    "making new friends from other classes",
-)
 
 _ENJOYED_LEAST = (
     "missing my break time",
@@ -462,6 +465,7 @@ def generate_demo_data(
     *,
     seed: int = DEFAULT_SEED,
     targets: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
+    calibrate: bool = True,
 ) -> dict[str, Path]:
     """Write the five synthetic raw files and the marker file into ``out_dir``.
 
@@ -475,8 +479,12 @@ def generate_demo_data(
         byte-identical files.
     targets : mapping, optional
         Answer distributions in the shape of :data:`ANSWER_TARGETS`
-        (the default). Passing another mapping is how a calibration swaps
-        them without touching the sample structure.
+        (the default), without touching the sample structure.
+    calibrate : bool, default True
+        Replace the distributions of every item the 2019 report gives
+        figures for by exact counts that reproduce them
+        (:func:`calibrated_targets`, reading the committed published table);
+        ``targets`` remain the distributions of everything else.
 
     Returns
     -------
@@ -488,14 +496,17 @@ def generate_demo_data(
     ------
     ValueError
         If a target or constant does not fit the codebook (unknown column or
-        force, wrong number of weights), or a column of the codebook is not
-        generated.
+        force, wrong number of weights), a column of the codebook is not
+        generated, or the calibration finds no counts for a published figure.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cb = load_codebook()
     targets = ANSWER_TARGETS if targets is None else targets
     _check_targets(cb, targets)
+    if calibrate:
+        targets = calibrated_targets(targets)
+        _check_targets(cb, targets)
     rng = np.random.default_rng(seed)
 
     children, schools = _children(rng, cb, targets)
@@ -506,8 +517,17 @@ def generate_demo_data(
         "parent_survey": _parents(rng, cb, targets, schools),
         "scheme_census": _census(cb),
     }
+    # The qualitative files draw from their own stream, so they leave the surveys unchanged.
+    qrng = np.random.default_rng([seed, 1])
+    lead_forces = [row[0] for row in CENSUS_ACTIVE[:LEAD_INTERVIEW_FORCES]]
+    for name, frame in (
+        ("workshop_comments", workshop_comments(qrng, forces=CASE_STUDY_FORCES)),
+        ("interview_excerpts", interview_excerpts(qrng, lead_forces=lead_forces,
+                                                  case_study_forces=CASE_STUDY_FORCES)),
+    ):
+        tables[name] = {c: frame[c].to_numpy(dtype=object) for c in frame.columns}
     written: dict[str, Path] = {}
-    for name in INSTRUMENTS:
+    for name in ALL_INSTRUMENTS:
         path = out / f"{name}.csv"
         _write_csv(path, cb.instruments[name], tables[name])
         log.info("demo data: %s, %d rows", path.name, len(next(iter(tables[name].values()))))
@@ -607,9 +627,9 @@ def _check_targets(cb: Codebook, targets: Mapping[str, Mapping[str, Mapping[str,
                     if not isinstance(weights, Mapping):
                         raise ValueError(f"demo targets: {inst_name}.{col_name}[{group}] must map values to weights")
                     continue
-                if col.type != "coded":
-                    raise ValueError(f"demo targets: {inst_name}.{col_name} is not a coded column")
-                n_codes = len(cb.scales[col.scale].codes)
+                if col.type not in ("coded", "flag"):
+                    raise ValueError(f"demo targets: {inst_name}.{col_name} is not a coded column or flag")
+                n_codes = len(_FLAG_CODES) if col.type == "flag" else len(cb.scales[col.scale].codes)
                 if len(weights) not in (n_codes, n_codes + 1):
                     raise ValueError(
                         f"demo targets: {inst_name}.{col_name}[{group}] has {len(weights)} weights; "
@@ -689,6 +709,306 @@ def _check_forces(cb: Codebook, names: Sequence[str]) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Calibration to the published numbers
+# ---------------------------------------------------------------------------
+
+#: Weight of a published figure's distance from its preferred count against a
+#: category's distance from its :data:`ANSWER_TARGETS` share: the report's
+#: figures come first, the plausible shares fill in the rest.
+_PUBLISHED_WEIGHT = 1000.0
+#: Most answers a calibrated item may leave blank, as a share of those asked
+#: (a limit of this generator, not a figure of the report; the staff survey
+#: needs up to 3 of 35, chapter 5).
+MAX_BLANK_SHARE = 0.1
+#: Codes of an aims flag in calibration order (published category ``yes`` is ``1``).
+_FLAG_CODES = ("1", "0")
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """One published figure about one item: which groups and codes it adds up, and its value.
+
+    ``groups`` are target groups (``mini_police``, ``non_mini_police``,
+    ``all``); an ``all_children`` figure covers both children's groups.
+    ``codes`` are indices into the item's codes. ``unit`` is ``count`` (the
+    number answering) or ``percent`` (of the valid answers of ``groups``).
+    """
+
+    row_id: str
+    groups: tuple[str, ...]
+    codes: tuple[int, ...]
+    unit: str
+    kind: str
+    value: Fraction | None
+    low: Fraction | None
+    high: Fraction | None
+    half_width: Fraction
+    base: int | None
+
+    def bounds(self, base: int) -> tuple[int, int, Fraction | None]:
+        """Fewest and most respondents, and the number to aim at, out of ``base`` valid answers.
+
+        A point percentage allows the counts whose percentage rounds half
+        up to the published value (as a spreadsheet rounds) and aims at the
+        value itself. A range ``low``-``high`` is inclusive; a two-sided one
+        ("about a third") aims at its midpoint, one reaching 0 or 100 ("most",
+        "over 90 %") only bounds the item and aims at nothing.
+        """
+        if self.unit == "count":
+            return int(self.value), int(self.value), self.value
+        if self.kind == "range":
+            lo, hi = self.low * base / 100, self.high * base / 100
+            one_sided = self.low <= 0 or self.high >= 100
+            return math.ceil(lo), math.floor(hi), None if one_sided else (lo + hi) / 2
+        lo = (self.value - self.half_width) * base / 100
+        hi = (self.value + self.half_width) * base / 100
+        top = math.ceil(hi) - 1 if self.half_width > 0 else math.floor(hi)
+        return math.ceil(lo), top, self.value * base / 100
+
+
+def _fraction(value: object) -> Fraction | None:
+    """A table value as an exact fraction (``28.3`` is 283/10), None if empty."""
+    if value is None or pd.isna(value):
+        return None
+    return Fraction(str(value))
+
+
+def _target_groups(inst: Instrument, group: str, fallback_groups: Sequence[str]) -> tuple[str, ...] | None:
+    """The target groups a published group of ``inst`` covers (None: not this instrument's)."""
+    spec = inst.groups
+    if "by" not in spec:
+        return ("all",) if group == spec["all"] else None
+    if group in (spec["yes"], spec["no"]):
+        return (group,)
+    if group == spec["all"]:
+        return ("all",) if "all" in fallback_groups else (spec["yes"], spec["no"])
+    return None
+
+
+def _item_figures(inst: Instrument, col: Column, codes: Sequence[str], rows: pd.DataFrame,
+                  fallback_groups: Sequence[str]) -> list[_Figure]:
+    """The published figures about one item (rows already restricted to checked results)."""
+    figures = []
+    for _, row in rows[rows["measure"].eq(col.measure)].iterrows():
+        groups = _target_groups(inst, row["group"], fallback_groups)
+        if groups is None:
+            continue
+        wanted = ["1" if c.strip() == "yes" and col.type == "flag" else c.strip()
+                  for c in str(row["category"]).split("+")]
+        unknown = [c for c in wanted if c not in codes]
+        if unknown:
+            raise ValueError(f"published {row['id']}: {inst.name}.{col.name} has no code {unknown}")
+        base = row.get("base")
+        figures.append(_Figure(
+            row_id=row["id"], groups=groups, codes=tuple(codes.index(c) for c in wanted),
+            unit="count" if row["unit"] == "count" else "percent", kind=row["kind"],
+            value=_fraction(row["value"]), low=_fraction(row["low"]), high=_fraction(row["high"]),
+            half_width=Fraction(str(TOLERANCE.get(row["rounding"], 0.0))),
+            base=None if base is None or pd.isna(base) else int(base),
+        ))
+    return figures
+
+
+def _blank_options(groups: Sequence[str], asked: Mapping[str, int], fixed: Mapping[str, int],
+                   max_share: float) -> Iterator[dict[str, int]]:
+    """Blank counts per group, fewest blanks first (a published base fixes a group's count)."""
+    ranges = []
+    for g in groups:
+        if g in fixed:
+            ranges.append([asked[g] - fixed[g]])
+        else:
+            ranges.append(range(int(max_share * asked[g]) + 1))
+    for combo in sorted(itertools.product(*ranges), key=lambda c: (sum(c), c)):
+        yield dict(zip(groups, combo, strict=True))
+
+
+def _atoms(figures: Sequence[_Figure], group: str, n_codes: int) -> list[list[int]]:
+    """The codes of one group, in blocks that the figures only ever add up together.
+
+    Two codes are in one block when every figure about the group counts
+    both or neither; the figures fix block totals, never the split inside.
+    """
+    blocks: dict[tuple[int, ...], list[int]] = {}
+    for c in range(n_codes):
+        signature = tuple(i for i, fig in enumerate(figures) if group in fig.groups and c in fig.codes)
+        blocks.setdefault(signature, []).append(c)
+    return list(blocks.values())
+
+
+def _solve_counts(figures: Sequence[_Figure], bases: Mapping[str, int],
+                  shares: Mapping[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+    """Category counts per group that meet every figure, else None.
+
+    First the block totals (:func:`_atoms`), by a small integer programme
+    (``scipy.optimize.milp``): totals add up to each group's base and every
+    figure lies within its bounds; among those, the totals nearest each
+    figure's aim, then nearest the fallback shares (L1 distance). Then each
+    block's total is split over its codes in proportion to the fallback
+    shares (largest remainder).
+    """
+    groups = list(bases)
+    n_codes = len(shares[groups[0]])
+    blocks = {g: _atoms(figures, g, n_codes) for g in groups}
+    index = [(g, b) for g in groups for b in range(len(blocks[g]))]
+    n_x = len(index)
+    n_var = 2 * n_x + len(figures)
+    rows, lower, upper = [], [], []
+
+    def add(coeffs: Mapping[int, float], lo: float, hi: float) -> None:
+        row = np.zeros(n_var)
+        for j, v in coeffs.items():
+            row[j] = v
+        rows.append(row)
+        lower.append(lo)
+        upper.append(hi)
+
+    for g in groups:
+        add({j: 1 for j, (h, _) in enumerate(index) if h == g}, bases[g], bases[g])
+    for j, (g, b) in enumerate(index):
+        target = shares[g][blocks[g][b]].sum() / shares[g].sum() * bases[g]
+        add({j: 1, n_x + j: -1}, -np.inf, target)
+        add({j: 1, n_x + j: 1}, target, np.inf)
+    aims = np.zeros(len(figures))
+    for i, fig in enumerate(figures):
+        lo, hi, aim = fig.bounds(sum(bases[g] for g in fig.groups))
+        if lo > hi:
+            return None
+        members = {j: 1 for j, (g, b) in enumerate(index)
+                   if g in fig.groups and set(blocks[g][b]) <= set(fig.codes)}
+        add(members, lo, hi)
+        if aim is not None:
+            aims[i] = _PUBLISHED_WEIGHT
+            add({**members, 2 * n_x + i: -1}, -np.inf, float(aim))
+            add({**members, 2 * n_x + i: 1}, float(aim), np.inf)
+    cost = np.concatenate([np.zeros(n_x), np.ones(n_x), aims])
+    integrality = np.concatenate([np.ones(n_x), np.zeros(n_x + len(figures))])
+    result = milp(cost, constraints=LinearConstraint(np.array(rows), lower, upper),
+                  integrality=integrality, bounds=Bounds(0, np.inf))
+    if not result.success:
+        return None
+    totals = np.round(result.x[:n_x]).astype(int)
+    out = {g: np.zeros(n_codes, dtype=int) for g in groups}
+    for j, (g, b) in enumerate(index):
+        codes = blocks[g][b]
+        weights = shares[g][codes] if shares[g][codes].sum() > 0 else np.ones(len(codes))
+        out[g][codes] = _allocate(int(totals[j]), weights)
+    return out
+
+
+def _calibrate_item(name: str, figures: Sequence[_Figure], asked: Mapping[str, int],
+                    shares: Mapping[str, np.ndarray], max_blank_share: float) -> dict[str, tuple[int, ...]]:
+    """Exact counts (codes in order, then blanks) for the groups the figures are about.
+
+    Tries no blanks first, then ever more, up to ``max_blank_share`` of
+    those asked; a group whose figure states its base gets exactly that
+    many valid answers.
+    """
+    groups = sorted({g for fig in figures for g in fig.groups})
+    fixed = {fig.groups[0]: fig.base for fig in figures if fig.base is not None and len(fig.groups) == 1}
+    for g, base in fixed.items():
+        if base > asked[g]:
+            raise ValueError(f"demo calibration: {name}[{g}]: published base {base} > {asked[g]} asked")
+    for blanks in _blank_options(groups, asked, fixed, max_blank_share):
+        bases = {g: asked[g] - blanks[g] for g in groups}
+        counts = _solve_counts(figures, bases, {g: shares[g] for g in groups})
+        if counts is not None:
+            return {g: (*(int(v) for v in counts[g]), blanks[g]) for g in groups}
+    ids = sorted(fig.row_id for fig in figures)
+    raise ValueError(f"demo calibration: no counts for {name} meet the published figures {ids}")
+
+
+def _asked_sizes() -> dict[str, dict[str, int]]:
+    """Respondents per instrument and target group, from the sample constants."""
+    n_mp = sum(mp for mp, _, _ in CHILD_SAMPLE.values())
+    n_other = sum(other for _, other, _ in CHILD_SAMPLE.values())
+    return {
+        "children_survey": {_MP: n_mp, _NMP: n_other, "all": n_mp + n_other},
+        "practitioner_survey": {"all": sum(PRACTITIONER_SAMPLE.values())},
+        "teacher_survey": {"all": sum(staff for staff, _ in TEACHER_SAMPLE.values())},
+        "parent_survey": {"all": sum(parents for parents, _ in PARENT_SAMPLE.values())},
+    }
+
+
+def _checked_results(published: pd.DataFrame) -> pd.DataFrame:
+    """Published rows the results should reproduce (``target = results``; ``check = data`` if present).
+
+    Rows the table marks as contradictions cannot all be met and are left out.
+    """
+    rows = published[published["target"].eq("results")]
+    if "check" in rows:
+        rows = rows[rows["check"].eq("data")]
+    return rows
+
+
+def calibrated_targets(
+    targets: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None,
+    published: pd.DataFrame | None = None,
+    *,
+    max_blank_share: float = MAX_BLANK_SHARE,
+) -> dict[str, dict[str, dict[str, object]]]:
+    """Answer targets whose counts reproduce the published figures.
+
+    Parameters
+    ----------
+    targets : mapping, optional
+        Fallback distributions in the shape of :data:`ANSWER_TARGETS` (the
+        default); items and groups without published figures keep them.
+    published : pandas.DataFrame, optional
+        The published numbers (default :func:`helpers.reproduction.load_published`).
+        Rows with ``target = results`` (and ``check = data`` where the column
+        exists) are used.
+    max_blank_share : float
+        Most answers of a calibrated item left blank, as a share of those asked.
+
+    Returns
+    -------
+    dict
+        A copy of ``targets`` in which every (item, group) the report gives
+        figures for holds exact counts: one per code of the scale, then the
+        number left blank. Aims flags get an entry ``{"all": (coded, not
+        coded, 0)}``; the default for the others is :data:`AIM_FLAG_SHARES`.
+
+    Raises
+    ------
+    ValueError
+        A published category is not a code of its item, a published base is
+        larger than the sample, or no counts meet an item's figures.
+    """
+    cb = load_codebook()
+    base_targets = ANSWER_TARGETS if targets is None else targets
+    out = copy.deepcopy({k: dict(v) for k, v in base_targets.items()})
+    rows = _checked_results(load_published() if published is None else published)
+    n_items, used = 0, set()
+    for inst_name, asked in _asked_sizes().items():
+        inst = cb.instruments[inst_name]
+        items = out.setdefault(inst_name, {})
+        for col in inst.columns:
+            if col.type == "flag":
+                codes = _FLAG_CODES
+                share = AIM_FLAG_SHARES.get(inst_name, {}).get(col.name, 0.5)
+                fallback: Mapping[str, object] = items.get(col.name, {"all": (share, 1 - share)})
+            elif col.type == "coded" and col.name in items:
+                codes = cb.scales[col.scale].codes
+                fallback = items[col.name]
+            else:
+                continue
+            figures = _item_figures(inst, col, codes, rows, list(fallback))
+            if not figures:
+                continue
+            shares = {g: np.asarray(fallback.get(g, np.ones(len(codes))), dtype=float)[: len(codes)]
+                      for g in asked}
+            limit = 0.0 if col.type == "flag" else max_blank_share
+            counts = _calibrate_item(f"{inst_name}.{col.name}", figures, asked, shares, limit)
+            items[col.name] = {**fallback, **counts}
+            n_items += 1
+            used.update(fig.row_id for fig in figures)
+            log.debug("demo calibration: %s.%s %s from %s", inst_name, col.name, counts,
+                      ", ".join(sorted(fig.row_id for fig in figures)))
+    log.info("demo calibration: %d items calibrated to %d published figures", n_items, len(used))
+    return out
+
+
+# ---------------------------------------------------------------------------
 # Instruments
 # ---------------------------------------------------------------------------
 
@@ -743,10 +1063,13 @@ def _children(
 
     # Free text.
     asked_mp = _asked(inst.column("enjoyed_most"), table, n)
-    for name, pool in (("enjoyed_most", _ENJOYED_MOST), ("enjoyed_least", _ENJOYED_LEAST)):
-        col = np.full(n, "", dtype=object)
-        col[asked_mp] = _text(rng, pool, int(asked_mp.sum()), TEXT_EMPTY_SHARE[name])
-        table[name] = col
+    # What each child enjoyed most is written to match the theme it is coded with.
+    most = np.full(n, "", dtype=object)
+    most[asked_mp] = enjoyed_most_text(rng, [v or None for v in table["enjoyed_most_theme"][asked_mp]])
+    table["enjoyed_most"] = most
+    least = np.full(n, "", dtype=object)
+    least[asked_mp] = _text(rng, _ENJOYED_LEAST, int(asked_mp.sum()), TEXT_EMPTY_SHARE["enjoyed_least"])
+    table["enjoyed_least"] = least
     if set(_GOOD_JOB_WHY) != set(cb.scales[inst.column("police_good_job").scale].codes):
         raise ValueError("demo data: _GOOD_JOB_WHY must cover every code of police_good_job")
     why = np.full(n, "", dtype=object)
@@ -792,8 +1115,15 @@ def _ranks(rng: np.random.Generator, inst: Instrument, n: int) -> dict[str, np.n
     return out
 
 
-def _aims(rng: np.random.Generator, inst: Instrument, n: int) -> dict[str, np.ndarray]:
-    """Coded aims flags with exact shares, and free text that matches them."""
+def _aims(
+    rng: np.random.Generator, inst: Instrument, n: int, targets: Mapping[str, Mapping[str, object]]
+) -> dict[str, np.ndarray]:
+    """Coded aims flags with exact counts, and free text that matches them.
+
+    A flag with targets (``{"all": (coded, not coded[, blank])}``, as the
+    calibration gives) is coded for exactly that share of the respondents;
+    otherwise :data:`AIM_FLAG_SHARES` gives the share.
+    """
     flags = [c.name for c in inst.columns if c.type == "flag"]
     shares = AIM_FLAG_SHARES[inst.name]
     if set(flags) != set(shares) or set(flags) != set(_AIM_PHRASES):
@@ -801,7 +1131,11 @@ def _aims(rng: np.random.Generator, inst: Instrument, n: int) -> dict[str, np.nd
     table: dict[str, np.ndarray] = {}
     matrix = np.zeros((n, len(flags)), dtype=int)
     for j, flag in enumerate(flags):
-        chosen = rng.permutation(n)[: round(shares[flag] * n)]
+        if flag in targets:
+            n_coded = int(_allocate(n, list(targets[flag]["all"])[: len(_FLAG_CODES)])[0])
+        else:
+            n_coded = round(shares[flag] * n)
+        chosen = rng.permutation(n)[:n_coded]
         matrix[chosen, j] = 1
         table[flag] = np.asarray([str(v) for v in matrix[:, j]], dtype=object)
     text = []
@@ -827,7 +1161,7 @@ def _practitioners(
         inst.id: np.asarray([_ID_FORMATS[inst.name].format(i + 1) for i in range(n)], dtype=object),
         "force": force[rng.permutation(n)],
     }
-    table.update(_aims(rng, inst, n))
+    table.update(_aims(rng, inst, n, targets.get(inst.name, {})))
     _fill_coded(rng, cb, inst, table, targets.get(inst.name, {}),
                 {"all": np.ones(n, dtype=bool)}, rng.standard_normal(n))
     return table
@@ -859,7 +1193,7 @@ def _teachers(
         "force": np.asarray(force, dtype=object)[order],
         "school_id": np.asarray(school, dtype=object)[order],
     }
-    table.update(_aims(rng, inst, n))
+    table.update(_aims(rng, inst, n, targets.get(inst.name, {})))
     _fill_coded(rng, cb, inst, table, targets.get(inst.name, {}),
                 {"all": np.ones(n, dtype=bool)}, rng.standard_normal(n))
     return table
@@ -952,8 +1286,13 @@ child, parent, teacher, officer, school or force.
 - How respondents and schools are spread across forces, and each force's
   figures in the scheme census, are illustrative wherever the report gives
   only a total.
-- Answer distributions are approximate; free-text answers were written for
-  this project, not taken from any respondent.
+- Answer counts are chosen so that the percentages and counts the report
+  publishes are reproduced to its rounding (where its figures agree with
+  one another); answers it does not publish are plausible guesses.
+- Free-text answers, workshop comments and interview excerpts were written
+  for this project, not taken from any respondent or from the report. A few
+  excerpts carry a made-up name, school, e-mail address or telephone number
+  (reserved, fictional ranges) so that redaction can be tested.
 
 Regenerate the files with `minipolice demo-data --out DIR --seed {seed}`;
 the same seed gives the same bytes. While this file is present, the report

@@ -15,8 +15,8 @@ codes the researcher would have given it. It supplies
 The *structure* follows the 2019 national evaluation: 8 creative workshops
 with 56 mini-police children in 4 forces, 6-10 children a workshop, comment
 theme shares of 42, 33, 19 and 6 per cent (report chapter 4, case study
-findings); interviews with strategic leads in 10 forces and with
-practitioners and teachers in the 4 case-study sites (chapter 5). Every
+findings); one strategic lead interviewed in each of 10 forces, plus
+practitioner and teacher interviews in the four forces visited (chapter 5). Every
 sentence is written for this project: none is a respondent's words and none
 is taken from the report. A few excerpts carry a made-up officer's name, a
 school name, an e-mail address or a telephone number (listed in
