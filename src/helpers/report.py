@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -191,31 +190,28 @@ def item_block(results: pd.DataFrame, measures: list[str], groups: list[str], *,
     return rows.reset_index(drop=True)
 
 
-def format_percent(value: float, flag: str = "", digits: int = 0) -> str:
-    """A percentage for prose: ``71%``; ``[c]`` when suppressed; ``n/a`` when empty."""
-    if flag == "c":
-        return "[c]"
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}f}%"
-
-
-def format_count(value, flag: str = "") -> str:
-    """A count for prose with thousands separators: ``5,517``; ``[c]`` when suppressed."""
+def _not_shown(value, flag: str) -> str | None:
+    """``[c]`` for a suppressed cell, ``n/a`` for an empty one, else ``None``."""
     if flag == "c":
         return "[c]"
     if value is None or pd.isna(value):
         return "n/a"
-    return f"{int(value):,}"
+    return None
+
+
+def format_percent(value: float, flag: str = "", digits: int = 0) -> str:
+    """A percentage for prose: ``71%``; ``[c]`` when suppressed; ``n/a`` when empty."""
+    return _not_shown(value, flag) or f"{value:.{digits}f}%"
+
+
+def format_count(value, flag: str = "") -> str:
+    """A count for prose with thousands separators: ``5,517``; ``[c]`` when suppressed."""
+    return _not_shown(value, flag) or f"{int(value):,}"
 
 
 def format_mean(value: float, flag: str = "", digits: int = 2) -> str:
     """A mean for prose: ``1.84``; ``[c]`` when suppressed."""
-    if flag == "c":
-        return "[c]"
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}f}"
+    return _not_shown(value, flag) or f"{value:.{digits}f}"
 
 
 #: The reporting group that holds each instrument's whole sample.
