@@ -149,3 +149,15 @@ def test_glued_numbers_render_without_quotes():
 def test_no_local_paths_in_html():
     for page, html in _built_pages().items():
         assert str(PROJECT_ROOT) not in html, page
+
+
+
+@pytest.mark.book
+def test_pages_left_out_do_not_survive_from_an_earlier_build(tmp_path):
+    """Each build starts from an empty _build: nothing from an earlier build is published."""
+    kwargs = {"processed_dir": tmp_path, "book_dir": tmp_path / "book", "parameters": {"answer": 1},
+              "notebooks_dir": MINI, "toc_path": MINI / "_toc.yml", "config_path": MINI / "_config.yml"}
+    html = build_book(**kwargs).parent
+    (html / "a4_reproduction.html").write_text("left from an earlier build")
+    build_book(**kwargs)
+    assert not (html / "a4_reproduction.html").exists()

@@ -286,6 +286,9 @@ def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_di
     write_book_config(book_dir, banner=banner, title=title, config_path=config_path, toc_path=toc_path,
                       exclude=exclude)
     log.info("compiling HTML with Jupyter Book (warnings are errors)")
+    # A clean build: pages left out this time (e.g. the 2019 comparison) must not survive
+    # from an earlier build. (Incremental rebuilds are a later piece of work.)
+    shutil.rmtree(book_dir / "_build", ignore_errors=True)
     cmd = [*_jupyter_book(), "build", str(book_dir), "--path-output", str(book_dir),
            "--all", "-W", "-n", "--keep-going"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
