@@ -8,9 +8,15 @@ Stage modules (each does one job):
 - :mod:`helpers.validation` checking raw rows against the codebook
 - :mod:`helpers.processing` tidy results tables (``results.csv``)
 - :mod:`helpers.stats`      intervals and group comparisons (``tests.csv``)
+- :mod:`helpers.disclosure` suppression of small cells (CONTRACT section 5)
+- :mod:`helpers.schemas`    pandera schemas of the processed tables
 - :mod:`helpers.pipeline`   the one entry point: load, validate, process, export
+- :mod:`helpers.report`     what notebooks read and how numbers are formatted
+- :mod:`helpers.plots`      the book's figures
+- :mod:`helpers.reproduction` the 2019 report's published numbers vs the results
 - :mod:`helpers.build`      execute chapter notebooks and compile the book
-- :mod:`helpers.demo`       synthetic demonstration data
+- :mod:`helpers.demo`       synthetic demonstration data, calibrated to the report
+- :mod:`helpers.demo_text`  the demo data's free text, comments and excerpts
 - :mod:`helpers.cli`        the ``minipolice`` command
 """
 
