@@ -227,6 +227,27 @@ def _finish(ax, *, xlabel: str, ylabel: str, title: str, legend_title: str | Non
                          title=(legend_title if legend_title is not None else hue) or None)
 
 
+def _stacked_bars(rows: pd.DataFrame, *, x: str, y: str, hue: str, order: list, hue_order: list,
+                  palette: str):
+    """Draw ``hue`` levels end to end along each ``y`` bar, with a legend.
+
+    Returns the figure, its axes, the rows sorted with their cumulative end
+    in ``_end``, and the colour of each level.
+    """
+    fig, ax = _new_figure(len(order))
+    colours = dict(zip(hue_order, sns.color_palette(palette, len(hue_order)), strict=True))
+    rows = rows.assign(_rank=rows[hue].map({h: i for i, h in enumerate(hue_order)}))
+    rows = rows.sort_values([y, "_rank"], kind="stable")
+    rows["_end"] = rows.groupby(y, sort=False)[x].cumsum()
+    # Each level is a bar from 0 to its cumulative end, the last level first, so
+    # that the earlier levels cover all but their own segment.
+    for level in reversed(hue_order):
+        sns.barplot(rows[rows[hue] == level], x="_end", y=y, order=order, orient="h",
+                    errorbar=None, color=colours[level], saturation=1, ax=ax)
+    ax.legend(handles=[Patch(facecolor=colours[h], label=h) for h in hue_order])
+    return fig, ax, rows, colours
+
+
 def bar_counts(data: pd.DataFrame, *, x: str = "value", y: str = "group", hue: str | None = None,
                order=None, hue_order=None, sort: str = "descending", flag: str | None = "flag",
                xlabel: str = "Count", ylabel: str = "", title: str = "", legend_title: str | None = None,
@@ -295,15 +316,8 @@ def bar_counts(data: pd.DataFrame, *, x: str = "value", y: str = "group", hue: s
         rows[hue] = rows[hue].astype(str)
         hue_order = [h for h in _order(rows, hue, hue_order) if h in set(rows[hue])]
     if multiple == "stack" and hue is not None:
-        fig, ax = _new_figure(len(order))
-        colours = dict(zip(hue_order, sns.color_palette(palette, len(hue_order)), strict=True))
-        rows["_rank"] = rows[hue].map({h: i for i, h in enumerate(hue_order)})
-        rows = rows.sort_values([y, "_rank"], kind="stable")
-        rows["_end"] = rows.groupby(y, sort=False)[x].cumsum()
-        for level in reversed(hue_order):  # longest first; earlier levels cover the rest
-            sns.barplot(rows[rows[hue] == level], x="_end", y=y, order=order, orient="h",
-                        errorbar=None, color=colours[level], saturation=1, ax=ax)
-        ax.legend(handles=[Patch(facecolor=colours[h], label=h) for h in hue_order])
+        fig, ax, rows, _ = _stacked_bars(rows, x=x, y=y, hue=hue, order=order, hue_order=hue_order,
+                                         palette=palette)
         if label_bars == "yes":
             totals = rows.groupby(y)[x].sum()
             for position, category in enumerate(order):
@@ -461,25 +475,14 @@ def stacked_percent(data: pd.DataFrame, *, x: str = "value", y: str = "item", hu
     rows[hue] = rows[hue].astype(str)
     order = [o for o in _order(rows, y, order) if o in set(rows[y])]
     hue_order = [h for h in _order(rows, hue, hue_order) if h in set(rows[hue])]
-    colours = dict(zip(hue_order, sns.color_palette(palette, len(hue_order)), strict=True))
-    rows["_rank"] = rows[hue].map({h: i for i, h in enumerate(hue_order)})
-    rows = rows.sort_values([y, "_rank"], kind="stable")
-    rows["_end"] = rows.groupby(y, sort=False)[x].cumsum()
-    fig, ax = _new_figure(len(order), extra=1.6)
-    # Each answer is drawn as a bar from 0 to its cumulative end, the last answer
-    # first, so that the earlier answers cover all but their own segment.
-    for level in reversed(hue_order):
-        part = rows[rows[hue] == level]
-        sns.barplot(part, x="_end", y=y, order=order, orient="h", errorbar=None,
-                    color=colours[level], saturation=1, ax=ax)
+    fig, ax, rows, colours = _stacked_bars(rows, x=x, y=y, hue=hue, order=order, hue_order=hue_order,
+                                           palette=palette)
     if label_segments == "yes":
         for _, row in rows.iterrows():
             if row[x] >= 8:
                 ax.text(row["_end"] - row[x] / 2, order.index(row[y]), f"{row[x]:.0f}",
                         ha="center", va="center", fontsize="small",
                         color=_text_colour(colours[row[hue]]))
-    handles = [Patch(facecolor=colours[h], label=h) for h in hue_order]
-    ax.legend(handles=handles)
     ax.set_xlim(0, 100)
     _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title=legend_title, hue=hue,
             labels=labels)
