@@ -33,7 +33,6 @@ __all__ = [
     "CONFIDENCE",
     "GROUP_LABELS",
     "SIGNIFICANCE",
-    "INSTRUMENT_GROUPS",
     "collapse",
     "collection_note",
     "column_counts",
@@ -214,14 +213,6 @@ def format_mean(value: float, flag: str = "", digits: int = 2) -> str:
     return _not_shown(value, flag) or f"{value:.{digits}f}"
 
 
-#: The reporting group that holds each instrument's whole sample.
-INSTRUMENT_GROUPS = {
-    "children_survey": "all_children",
-    "practitioner_survey": "practitioners",
-    "teacher_survey": "teachers",
-    "parent_survey": "parents",
-    "scheme_census": "national",
-}
 
 
 def format_result(results: pd.DataFrame, measure: str, group: str, category: str, *,
@@ -315,7 +306,7 @@ def sample_sizes(results: pd.DataFrame, codebook: Codebook | None = None) -> pd.
     codebook = codebook or load_codebook()
     rows = []
     for name in INSTRUMENTS:
-        group = INSTRUMENT_GROUPS[name]
+        group = codebook.instruments[name].groups["all"]  # the group holding the whole sample
         measure = "census_forces" if name == "scheme_census" else "sample_size"
         try:
             row = lookup(results, measure, group, "count")
