@@ -58,7 +58,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from .codebook import ALL_INSTRUMENTS, Codebook, Column, Instrument, load_codebook
 from .config import DEFAULT_SEED, DEMO_MARKER
 from .demo_text import enjoyed_most_text, interview_excerpts, workshop_comments
-from .reproduction import TOLERANCE, load_published
+from .reproduction import TOLERANCE, categories, load_published
 
 __all__ = ["AIM_FLAG_SHARES", "ANSWER_TARGETS", "calibrated_targets", "generate_demo_data"]
 
@@ -793,8 +793,7 @@ def _item_figures(inst: Instrument, col: Column, codes: Sequence[str], rows: pd.
         groups = _target_groups(inst, row["group"], fallback_groups)
         if groups is None:
             continue
-        wanted = ["1" if c.strip() == "yes" and col.type == "flag" else c.strip()
-                  for c in str(row["category"]).split("+")]
+        wanted = ["1" if c == "yes" and col.type == "flag" else c for c in categories(row["category"])]
         unknown = [c for c in wanted if c not in codes]
         if unknown:
             raise ValueError(f"published {row['id']}: {inst.name}.{col.name} has no code {unknown}")

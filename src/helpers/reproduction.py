@@ -46,7 +46,7 @@ import pandas as pd
 
 from .config import PROJECT_ROOT
 
-__all__ = ["PUBLISHED_PATH", "TOLERANCE", "ILLUSTRATIVE_MEASURES", "load_published", "compare", "summary",
+__all__ = ["categories", "PUBLISHED_PATH", "TOLERANCE", "ILLUSTRATIVE_MEASURES", "load_published", "compare", "summary",
            "published_text", "illustrative"]
 
 #: Per-force measures the report gives (almost) no values for: in demo data
@@ -63,6 +63,11 @@ PUBLISHED_PATH = PROJECT_ROOT / "data" / "published" / "published_2019.csv"
 TOLERANCE = {"integer": 0.5, "one_decimal": 0.05, "two_decimals": 0.005, "exact": 0.0}
 
 
+def categories(category: object) -> list[str]:
+    """The categories a published ``category`` names: ``"a+b"`` gives ``["a", "b"]``."""
+    return [part.strip() for part in str(category).split("+")]
+
+
 def load_published(path: str | Path | None = None) -> pd.DataFrame:
     """Read the published-numbers table (default :data:`PUBLISHED_PATH`), codes and ids as text."""
     return pd.read_csv(path or PUBLISHED_PATH, dtype={"id": str, "measure": str, "group": str, "category": str},
@@ -72,8 +77,8 @@ def load_published(path: str | Path | None = None) -> pd.DataFrame:
 def _reproduce(row: pd.Series, lookup: dict) -> float:
     """The results value for a published row; a published count of a percent item reads ``n``."""
     total = 0.0
-    for category in str(row["category"]).split("+"):
-        key = (row["measure"], row["group"], category.strip())
+    for category in categories(row["category"]):
+        key = (row["measure"], row["group"], category)
         if key not in lookup:
             return np.nan
         value, n, unit, flag = lookup[key]
@@ -150,8 +155,8 @@ def illustrative(results: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame
     """
     published_keys = set()
     for m, g, c in zip(published["measure"], published["group"], published["category"], strict=True):
-        for part in str(c).split("+"):
-            published_keys.add((m, g, part.strip()))
+        for part in categories(c):
+            published_keys.add((m, g, part))
     rows = results[results["measure"].isin(ILLUSTRATIVE_MEASURES)
                    & ~results["group"].isin(["national", "mini_police", "non_mini_police"])]
     keep = [(m, g, c) not in published_keys
