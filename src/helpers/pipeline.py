@@ -170,8 +170,7 @@ def run_process(
     }
     counts = []
     tables = {}
-    for name, res in results.items():
-        res.check_accounting()
+    for name, res in results.items():  # validate_table has checked raw = kept + quarantined
         scoped = _in_scope(res.clean, force)
         tables[name] = scoped
         counts.append({"instrument": name, "file": raws[name].path.name, "encoding": raws[name].encoding,
