@@ -7,7 +7,7 @@ every output table with committed ground truth. A deliberate change of
 behaviour regenerates the ground truth with::
 
     minipolice process --data-dir tests/fixtures/messy --out /tmp/x
-    cp /tmp/x/{results,tests,validation_log,row_counts}.csv tests/fixtures/messy_expected/
+    cp /tmp/x/{results,tests,power,sensitivity,validation_log,row_counts}.csv tests/fixtures/messy_expected/
 
 and the diff is reviewed in the commit.
 """
@@ -24,6 +24,7 @@ import pytest
 
 from helpers.cli import main
 from helpers.codebook import INSTRUMENTS
+from helpers.pipeline import OUTPUT_FILES
 
 EXPECTED = Path(__file__).parent / "fixtures" / "messy_expected"
 
@@ -35,7 +36,8 @@ def processed(messy_dir, tmp_path):
     return out
 
 
-@pytest.mark.parametrize("name", ["results.csv", "tests.csv", "validation_log.csv", "row_counts.csv"])
+@pytest.mark.parametrize("name", ["results.csv", "tests.csv", "power.csv", "sensitivity.csv", "validation_log.csv",
+                                  "row_counts.csv"])
 def test_back_test_against_ground_truth(processed, name):
     got = pd.read_csv(processed / name, keep_default_na=False, na_values=[""])
     want = pd.read_csv(EXPECTED / name, keep_default_na=False, na_values=[""])
@@ -43,8 +45,8 @@ def test_back_test_against_ground_truth(processed, name):
 
 
 def test_outputs_and_accounting_identity(processed, messy_dir):
-    assert {"results.csv", "tests.csv", "validation_log.csv", "row_counts.csv", "manifest.json"} <= {
-        p.name for p in processed.iterdir()}
+    assert set(OUTPUT_FILES) <= {p.name for p in processed.iterdir()}
+    assert {"power.csv", "sensitivity.csv"} <= set(OUTPUT_FILES)
     assert (processed / "quarantine").is_dir()
     counts = pd.read_csv(processed / "row_counts.csv").set_index("instrument")
     log = pd.read_csv(processed / "validation_log.csv")
@@ -79,6 +81,25 @@ def test_hand_checked_values(processed):
     assert get("census_children", "national", "count").value == 2510
     assert get("sample_role", "practitioners", "pcso").n == 2
     assert get("sample_role", "practitioners", "police_officer").base == 5  # 'constable' is not a code
+
+
+def test_power_and_sensitivity_agree_with_results(processed):
+    """power.csv uses the children's group sizes; sensitivity.csv repeats results.csv's values and flags."""
+    results = pd.read_csv(processed / "results.csv", keep_default_na=False, na_values=[""])
+    sizes = results[results.measure.eq("sample_size")].set_index("group")["value"]
+    power = pd.read_csv(processed / "power.csv")
+    assert (power["n_mini_police"] == sizes["mini_police"]).all()
+    assert (power["n_non_mini_police"] == sizes["non_mini_police"]).all()
+    sens = pd.read_csv(processed / "sensitivity.csv", keep_default_na=False, na_values=[""])
+    both = sens.merge(results, on=["measure", "group", "category"], suffixes=("", "_results"))
+    assert len(both) == (sens["group"] != "difference").sum() > 0
+    assert (both["flag"].fillna("") == both["flag_results"].fillna("")).all()
+    assert both["flag"].eq("c").any() and both["flag"].isna().any()  # both kinds occur in the fixture
+    shown = both["flag"].isna()
+    assert (both.loc[shown, "value"] == both.loc[shown, "value_results"]).all()
+    assert (both["base"] == both["base_results"]).all()
+    tests = pd.read_csv(processed / "tests.csv")
+    assert set(sens["measure"]) == set(tests["measure"]) | {"enjoyed", "safety_impact"}
 
 
 def test_manifest_records_inputs(processed):
@@ -146,6 +167,12 @@ def test_force_restricts_every_table(messy_dir, tmp_path):
                         & (results.unit == "percent")]
     assert (child_pct["flag"] == "c").all()
     assert json.loads((out / "manifest.json").read_text())["force"] == "Durham"
+    # weighting by force means nothing inside one force: the file is written unweighted
+    sens = pd.read_csv(out / "sensitivity.csv", keep_default_na=False, na_values=[""])
+    assert len(sens) and (sens["value_weighted"].isna() == sens["value"].isna()).all()
+    assert (sens["value_weighted"].dropna() == sens["value"].dropna()).all()
+    power = pd.read_csv(out / "power.csv")
+    assert (power["n_mini_police"] + power["n_non_mini_police"] == 3).all()
 
 
 def test_console_script_help():

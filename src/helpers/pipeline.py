@@ -5,7 +5,10 @@
 rows read, kept and quarantined, and writes under ``out_dir``:
 
 ``results.csv``            every figure and headline number (CONTRACT section 4)
-``tests.csv``              mini-police vs other children comparisons
+``tests.csv``              mini-police vs other children comparisons (with effect-size
+                           intervals and the n for 80% power)
+``power.csv``              smallest effects the children's sample detects with 80% power
+``sensitivity.csv``        children's results unweighted and post-stratified by force
 ``validation_log.csv``     one row per validation event (CONTRACT section 3)
 ``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
 ``row_counts.csv``         per instrument: raw, kept, quarantined, in scope
@@ -39,15 +42,17 @@ from .disclosure import suppress
 from .loading import StructuralError, find_raw_file, has_raw_file, read_raw_file
 from .processing import summarise
 from .schemas import check_outputs
-from .stats import compare_groups
+from .stats import compare_groups, design_power
 from .validation import LOG_COLUMNS, ValidationResult, validate_table
+from .weighting import sensitivity
 
 __all__ = ["ProcessResult", "run_process", "resolve_force", "OUTPUT_FILES"]
 
 log = logging.getLogger(__name__)
 
 #: Files every successful run writes (besides one Parquet file per instrument).
-OUTPUT_FILES = ("results.csv", "tests.csv", "validation_log.csv", "row_counts.csv", "manifest.json")
+OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "validation_log.csv", "row_counts.csv",
+                "manifest.json")
 
 _VERSIONED = ("minipolice", "pandas", "numpy", "scipy", "statsmodels", "pingouin")
 
@@ -65,6 +70,8 @@ class ProcessResult:
     force: str | None
     seconds: float = 0.0
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    power: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
 
 
 def resolve_force(force: str | None, codebook: Codebook) -> str | None:
@@ -184,15 +191,20 @@ def run_process(
     # 3. Derive.
     summary = summarise(tables, codebook, not_collected)
     summary = suppress(summary, min_cell=min_cell, local=force is not None)
-    tests = compare_groups(tables["children_survey"], codebook,
-                           not_collected=not_collected["children_survey"])
+    children = tables["children_survey"]
+    tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"])
+    group_sizes = children["mini_police"].astype("object").value_counts()
+    power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)))
+    census = tables["scheme_census"].drop(columns=list(not_collected["scheme_census"]), errors="ignore")
+    sensitivity_table = sensitivity(children, census, codebook, results=summary,
+                                    local=force is not None, not_collected=not_collected["children_survey"])
     missing_files = pd.DataFrame([[name, None, None, None, None, "file not supplied; not collected",
                                    "missing_column"] for name in not_supplied], columns=LOG_COLUMNS)
     events = pd.concat([r.log for r in results.values()] + [missing_files], ignore_index=True)
     events = events.reindex(columns=LOG_COLUMNS).astype(
         {"instrument": "str", "problem": "str", "action": "str", "row": "Int64"})  # typed even when empty
     synthetic = (data_dir / DEMO_MARKER).exists()
-    check_outputs(summary, tests, events)
+    check_outputs(summary, tests, events, power, sensitivity_table)
 
     # 4. Export atomically.
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +212,8 @@ def run_process(
         staging = Path(tmp)
         summary.to_csv(staging / "results.csv", index=False)
         tests.to_csv(staging / "tests.csv", index=False)
+        power.to_csv(staging / "power.csv", index=False)
+        sensitivity_table.to_csv(staging / "sensitivity.csv", index=False)
         events.to_csv(staging / "validation_log.csv", index=False)
         row_counts.to_csv(staging / "row_counts.csv", index=False)
         (staging / "quarantine").mkdir()
@@ -222,8 +236,9 @@ def run_process(
 
     quarantined = int(row_counts["quarantined"].sum())
     seconds = time.perf_counter() - started
-    log.info("process: %d results rows, %d comparisons, %d log events, %d rows quarantined (%.1f s)",
-             len(summary), len(tests), len(events), quarantined, seconds)
+    log.info("process: %d results rows, %d comparisons, %d sensitivity rows, %d log events, %d rows quarantined "
+             "(%.1f s)", len(summary), len(tests), len(sensitivity_table), len(events), quarantined, seconds)
     if quarantined:
         log.warning("%d rows quarantined: see %s", quarantined, out_dir / "quarantine")
-    return ProcessResult(out_dir, summary, tests, events, row_counts, synthetic, force, seconds, tables)
+    return ProcessResult(out_dir, summary, tests, events, row_counts, synthetic, force, seconds, tables, power,
+                         sensitivity_table)

@@ -1,7 +1,7 @@
 """Schemas of the processed tables (CONTRACT sections 3 and 4), with pandera.
 
-One job: state, as executable checks, what ``results.csv``, ``tests.csv`` and
-``validation_log.csv`` must look like. The pipeline validates every table
+One job: state, as executable checks, what ``results.csv``, ``tests.csv``,
+``validation_log.csv``, ``power.csv`` and ``sensitivity.csv`` must look like. The pipeline validates every table
 against its schema before writing it, so a programming error can never
 publish a malformed table; other tools can import the same schemas.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.pandas import Check, Column
 
-__all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "check_outputs"]
+__all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "check_outputs"]
 
 _UNITS = ["percent", "mean", "count"]
 _ACTIONS = ["set_missing", "quarantined", "ignored_column", "missing_column"]
@@ -38,6 +38,44 @@ def _suppressed_cells_are_empty(df):
 def _wilson_contains_value(df):
     rows = df[(df["unit"] == "percent") & df["value"].notna()]
     return bool(((rows["ci_low"] <= rows["value"] + 1e-9) & (rows["value"] <= rows["ci_high"] + 1e-9)).all())
+
+
+def _ci_contains_effect(df):
+    """low <= high; r inside its interval; V at least its lower bound.
+
+    The noncentrality interval of V need not contain the sample V: for a
+    statistic near zero its upper bound can fall below it (module
+    :mod:`helpers.stats`), so only the lower side is checked for V.
+    """
+    if "effect_ci_low" not in df or "effect_ci_high" not in df:
+        return True
+    rows = df[df["effect_size"].notna()]
+    ordered = rows["effect_ci_low"] <= rows["effect_ci_high"] + 1e-12
+    above_low = rows["effect_ci_low"] <= rows["effect_size"] + 1e-9
+    below_high = (rows["effect_size"] <= rows["effect_ci_high"] + 1e-9) | rows["effect_name"].eq("cramers_v")
+    return bool((ordered & above_low & below_high).all())
+
+
+def _bounded_effects_in_unit_range(df):
+    """r and V lie in [0, 1] (the minimum detectable effect is a magnitude)."""
+    rows = df[df["effect_name"].isin(["rank_biserial_r", "cramers_v"]) & df["effect_size"].notna()]
+    return bool(rows["effect_size"].le(1).all())
+
+
+def _weighted_percent_in_range(df):
+    rows = df[df["unit"].eq("percent") & ~df["group"].eq("difference") & df["value_weighted"].notna()]
+    return bool(rows["value_weighted"].between(-1e-9, 100 + 1e-9).all())
+
+
+def _kish_at_most_weighted_answers(df):
+    rows = df[df["effective_n"].notna()]
+    used = (rows["base"] - rows["excluded"]).astype(float)
+    return bool((rows["effective_n"] <= used + 1e-9).all())
+
+
+def _sensitivity_suppressed_cells_are_empty(df):
+    rows = df[df["flag"] == "c"]
+    return bool(rows["value"].isna().all() and rows["value_weighted"].isna().all())
 
 
 RESULTS_SCHEMA = pa.DataFrameSchema(
@@ -76,13 +114,69 @@ TESTS_SCHEMA = pa.DataFrameSchema(
         "effect_name": Column(str, nullable=True),
         "n_mini_police": Column(int, Check.ge(0)),
         "n_non_mini_police": Column(int, Check.ge(0)),
+        # Appended columns (a compatible superset of CONTRACT section 4): optional here so that a
+        # tests.csv written before them still validates; check_outputs requires them.
+        "effect_ci_low": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
+        "effect_ci_high": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
+        "n_required_80": Column("Int64", Check.ge(2), nullable=True, required=False),
     },
     checks=[Check(lambda df: (df["p_holm"].isna() | (df["p_holm"] >= df["p_value"] - 1e-12)).all(),
-                  error="a Holm-adjusted p-value is below its raw p-value")],
+                  error="a Holm-adjusted p-value is below its raw p-value"),
+            Check(_ci_contains_effect, error="an effect-size interval is inconsistent with its effect size")],
     strict=True,
     ordered=True,
     coerce=True,
     name="tests.csv",
+)
+
+#: tests.csv as the pipeline writes it: the appended columns are required.
+_TESTS_SCHEMA_COMPLETE = TESTS_SCHEMA.update_columns(
+    {name: {"required": True} for name in ("effect_ci_low", "effect_ci_high", "n_required_80")})
+
+POWER_SCHEMA = pa.DataFrameSchema(
+    {
+        "test": Column(str, Check.isin(["mann_whitney_u", "chi_square"])),
+        "dof": Column(float, Check.ge(1), nullable=True),
+        "effect_name": Column(str, Check.isin(["cohens_d", "rank_biserial_r", "cohens_w", "cramers_v"])),
+        "effect_size": Column(float, Check.ge(0), nullable=True),
+        "n_mini_police": Column(int, Check.ge(0)),
+        "n_non_mini_police": Column(int, Check.ge(0)),
+        "power": Column(float, Check.in_range(0, 1, include_min=False)),
+        "alpha": Column(float, Check.in_range(0, 1, include_min=False, include_max=False)),
+    },
+    checks=[Check(_bounded_effects_in_unit_range, error="a rank-biserial r or Cramér's V above 1"),
+            Check(lambda df: (df["dof"].isna() == df["test"].eq("mann_whitney_u")).all(),
+                  error="dof must be given exactly for chi-square rows")],
+    unique=["test", "dof", "effect_name"],
+    strict=True,
+    ordered=True,
+    name="power.csv",
+)
+
+SENSITIVITY_SCHEMA = pa.DataFrameSchema(
+    {
+        "measure": Column(str),
+        "group": Column(str, Check.isin(["mini_police", "non_mini_police", "difference"])),
+        "category": Column(str),
+        "unit": Column(str, Check.isin(["percent", "mean"])),
+        "base": Column("Int64", Check.ge(0), nullable=True),
+        "value": Column(float, nullable=True),
+        "value_weighted": Column(float, nullable=True),
+        "effective_n": Column(float, Check.ge(0), nullable=True),
+        "excluded": Column("Int64", Check.ge(0), nullable=True),
+        "flag": Column(str, Check.isin(["", "c"])),
+    },
+    checks=[
+        Check(_weighted_percent_in_range, error="a weighted percent outside 0-100"),
+        Check(_kish_at_most_weighted_answers, error="a Kish effective n above the number of weighted answers"),
+        Check(_sensitivity_suppressed_cells_are_empty, error="a suppressed cell still shows a value"),
+        Check(lambda df: (df["base"].isna() == df["group"].eq("difference")).all(),
+              error="base must be empty exactly for difference rows"),
+    ],
+    unique=["measure", "group", "category"],
+    strict=True,
+    ordered=True,
+    name="sensitivity.csv",
 )
 
 LOG_SCHEMA = pa.DataFrameSchema(
@@ -103,8 +197,17 @@ LOG_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def check_outputs(results, tests, log) -> None:
-    """Validate the three processed tables; raise ``pandera.errors.SchemaError`` on a breach."""
+def check_outputs(results, tests, log, power=None, sensitivity=None) -> None:
+    """Validate the processed tables; raise ``pandera.errors.SchemaError`` on a breach.
+
+    ``power`` and ``sensitivity`` are checked when given. ``tests`` must
+    have the appended columns (``effect_ci_low``, ``effect_ci_high``,
+    ``n_required_80``), which :data:`TESTS_SCHEMA` alone leaves optional.
+    """
     RESULTS_SCHEMA.validate(results)
-    TESTS_SCHEMA.validate(tests)
+    _TESTS_SCHEMA_COMPLETE.validate(tests)
     LOG_SCHEMA.validate(log)
+    if power is not None:
+        POWER_SCHEMA.validate(power)
+    if sensitivity is not None:
+        SENSITIVITY_SCHEMA.validate(sensitivity)

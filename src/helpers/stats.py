@@ -10,7 +10,40 @@ One job: the inferential numbers of the report, from well-kept libraries.
   size needs an n1 x n2 matrix) or pingouin's chi-square test of
   independence (nominal items, effect size Cramér's V), and applies Holm's
   correction (pingouin) across the whole family. The result is the
-  ``tests.csv`` table of CONTRACT section 4.
+  ``tests.csv`` table of CONTRACT section 4, with a 95% confidence interval
+  of each effect size and the sample size that would detect it with 80%
+  power (columns appended to the contract's, never renamed).
+* :func:`design_power` gives the smallest effects the design can detect
+  (the ``power.csv`` table).
+
+Effect-size intervals
+    Rank-biserial r: Fisher z interval, ``tanh(atanh(r) +/- z * SE)`` with
+    ``SE = sqrt((n1 + n2 + 1) / (3 n1 n2))``, as ``rank_biserial()`` of the
+    R package effectsize (it ignores ties, so it is slightly conservative
+    for coarse scales). Cramér's V: the noncentrality parameter of the
+    noncentral chi-square is inverted at the observed statistic (the
+    Steiger / Smithson method of ``effectsize::cramers_v``, two-sided 95%),
+    each bound converted to V as ``sqrt(ncp / (n (k - 1)))`` and clipped to
+    [0, 1]. The statistic inverted is the one reported (Yates-corrected for
+    2 x 2 tables, as pingouin applies it). A bound is 0 when the statistic
+    is below the central chi-square's 97.5% (lower bound) or 2.5% point
+    (upper bound), as in effectsize; the interval is for the population V,
+    so for a statistic near zero its upper bound can be below the sample V.
+
+Power
+    Chi-square: ``pingouin.power_chi2`` with Cohen's ``w = V sqrt(min(r, c) - 1)``.
+    Power depends on n and w only through the noncentrality ``n w**2``, so
+    the required n is ``lambda_80 / w**2`` with ``lambda_80`` solved once per
+    degrees of freedom by pingouin (``w = 1``); no upper search bound. The
+    observed table's margins, hence the group ratio, are part of ``w``.
+    Mann-Whitney: the rank-biserial r is turned into Cohen's d through the
+    common-language effect size, ``d = sqrt(2) * Phi^-1((r + 1) / 2)``
+    (exact for two normal samples with equal variances), and the
+    two-sample t-test power of ``pingouin.power_ttest2n`` is applied to the
+    sample sizes multiplied by the asymptotic relative efficiency of the
+    Mann-Whitney test against the t-test under normality, ``3 / pi``
+    (about 0.955): the Mann-Whitney test needs ``pi / 3`` times the t-test's
+    sample size.
 
 Missing data: answers that are missing (NaN) are dropped item by item;
 respondents without a group are dropped. A comparison that cannot be made
@@ -22,16 +55,20 @@ from __future__ import annotations
 
 import logging
 import warnings
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import pingouin as pg
-from scipy.stats import mannwhitneyu
+from scipy.optimize import brentq, elementwise
+from scipy.stats import chi2 as chi2_dist
+from scipy.stats import mannwhitneyu, ncx2, norm
 from statsmodels.stats.proportion import proportion_confint
 
 from .codebook import Codebook
 
-__all__ = ["TESTS_COLUMNS", "wilson_interval", "comparable_items", "compare_groups"]
+__all__ = ["TESTS_COLUMNS", "POWER_COLUMNS", "MWU_ARE", "wilson_interval", "comparable_items", "compare_groups",
+           "design_power"]
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +84,22 @@ TESTS_COLUMNS = [
     "effect_name",
     "n_mini_police",
     "n_non_mini_police",
+    # appended to CONTRACT section 4's columns (a compatible superset)
+    "effect_ci_low",
+    "effect_ci_high",
+    "n_required_80",
 ]
+
+#: Columns of ``power.csv`` (see :func:`design_power`).
+POWER_COLUMNS = ["test", "dof", "effect_name", "effect_size", "n_mini_police", "n_non_mini_police", "power",
+                 "alpha"]
+
+#: Asymptotic relative efficiency of the Mann-Whitney test against the t-test for normal samples.
+MWU_ARE = 3 / np.pi
+
+_CONFIDENCE = 0.95
+_POWER = 0.8
+_ALPHA = 0.05
 
 
 def wilson_interval(n, base, *, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -115,8 +167,100 @@ def _ordinal_values(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series, errors="coerce").dropna().astype(float)
 
 
+def _d_from_rbc(r):
+    """Cohen's d from the rank-biserial r via the common-language effect size (normal samples)."""
+    return np.sqrt(2) * norm.ppf((np.asarray(r, dtype=float) + 1) / 2)
+
+
+def _rbc_from_d(d):
+    """Rank-biserial r from Cohen's d: ``2 Phi(d / sqrt 2) - 1`` (inverse of :func:`_d_from_rbc`)."""
+    return 2 * norm.cdf(np.asarray(d, dtype=float) / np.sqrt(2)) - 1
+
+
+def _rbc_ci(r: float, n1: int, n2: int, *, confidence: float = _CONFIDENCE) -> tuple[float, float]:
+    """Fisher z interval of the rank-biserial r (effectsize::rank_biserial's standard error)."""
+    se = np.sqrt((n1 + n2 + 1) / (3 * n1 * n2))
+    z = norm.ppf(1 - (1 - confidence) / 2)
+    with np.errstate(divide="ignore"):  # r = +/-1 gives z = +/-inf and the interval [r, r]
+        centre = np.arctanh(r)
+    return float(np.tanh(centre - z * se)), float(np.tanh(centre + z * se))
+
+
+def _ncp_interval(statistic: float, dof: float, *, confidence: float = _CONFIDENCE) -> tuple[float, float]:
+    """Confidence interval of the noncentrality parameter of a chi-square statistic.
+
+    The lower (upper) bound is the ncp at which the observed statistic is the
+    upper (lower) ``(1 - confidence) / 2`` quantile of the noncentral
+    chi-square; a bound is 0 when even the central distribution puts the
+    statistic below that quantile. Both bounds are found in one elementwise
+    root search (:func:`scipy.optimize.elementwise.find_root`).
+    """
+    tail = (1 - confidence) / 2
+    targets = np.array([1 - tail, tail])  # cdf at the lower bound, at the upper bound
+    solve = chi2_dist.cdf(statistic, dof) > targets  # else the bound is 0
+    bounds = np.zeros(2)
+    if not solve.any():
+        return 0.0, 0.0
+    # An upper end of the bracket: the ncp whose cdf at the statistic is below the target.
+    high = np.full(2, statistic + dof + 10 * np.sqrt(statistic + dof) + 10)
+    while (ncx2.cdf(statistic, dof, high) >= targets)[solve].any():
+        high *= 2
+    res = elementwise.find_root(lambda ncp, target: ncx2.cdf(statistic, dof, ncp) - target,
+                                (np.zeros(2), high), args=(targets,))
+    bounds[solve] = res.x[solve]
+    return float(bounds[0]), float(bounds[1])
+
+
+def _cramers_v_ci(statistic: float, dof: float, n: int, k: int, *,
+                  confidence: float = _CONFIDENCE) -> tuple[float, float]:
+    """Interval of Cramér's V from the ncp interval (Steiger / Smithson; effectsize::cramers_v)."""
+    low, high = _ncp_interval(statistic, dof, confidence=confidence)
+    to_v = lambda ncp: float(np.clip(np.sqrt(ncp / (n * (k - 1))), 0, 1))  # noqa: E731
+    return to_v(low), to_v(high)
+
+
+@lru_cache(maxsize=32)
+def _lambda_chi2(dof: float, power: float, alpha: float) -> float:
+    """Noncentrality ``n w**2`` at which a chi-square test reaches ``power`` (pingouin, w = 1)."""
+    return float(pg.power_chi2(dof=dof, w=1.0, power=power, alpha=alpha))
+
+
+def _n_required_chi2(v: float, dof: float, k: int, *, power: float = _POWER, alpha: float = _ALPHA) -> float:
+    """Total n for a chi-square test to detect Cramér's V with ``power``; NaN for V = 0."""
+    w = v * np.sqrt(k - 1)
+    if not np.isfinite(w) or w <= 0:
+        return np.nan
+    return float(np.ceil(_lambda_chi2(float(dof), power, alpha) / w**2))
+
+
+def _n_required_mwu(r: float, n1: int, n2: int, *, power: float = _POWER, alpha: float = _ALPHA) -> float:
+    """Total n (ratio n1:n2 kept) for a Mann-Whitney test to detect the rank-biserial r with ``power``.
+
+    The two-sample t-test size for the equivalent d (pingouin.power_ttest2n,
+    searched over the total n) divided by the efficiency :data:`MWU_ARE`.
+    NaN when r is 0, +/-1 (d infinite) or undefined.
+    """
+    if not np.isfinite(r) or r == 0 or abs(r) >= 1:
+        return np.nan
+    d = abs(float(_d_from_rbc(r)))
+    share = n1 / (n1 + n2)
+
+    def gap(n: float) -> float:
+        return pg.power_ttest2n(nx=n * share, ny=n * (1 - share), d=d, alpha=alpha) - power
+
+    low = 2 / min(share, 1 - share)  # at least two per group
+    if gap(low) >= 0:
+        n_t = low
+    else:
+        high = 2 * low
+        while gap(high) < 0:
+            high *= 2
+        n_t = brentq(gap, low, high, xtol=1e-9, rtol=1e-12)
+    return float(np.ceil(n_t / MWU_ARE))
+
+
 def _mwu(x: pd.Series, y: pd.Series) -> dict:
-    """Mann-Whitney U with the rank-biserial correlation.
+    """Mann-Whitney U with the rank-biserial correlation, its interval and the n for 80% power.
 
     Same numbers as ``pingouin.mwu`` (which calls this SciPy function for U
     and p), but without pingouin's common-language effect size, which
@@ -125,13 +269,19 @@ def _mwu(x: pd.Series, y: pd.Series) -> dict:
     res = mannwhitneyu(x.to_numpy(), y.to_numpy(), alternative="two-sided", method="asymptotic",
                        use_continuity=True)
     u = float(res.statistic)
+    n1, n2 = len(x), len(y)
+    r = 2 * u / (n1 * n2) - 1
+    low, high = _rbc_ci(r, n1, n2)
     return {
         "test": "mann_whitney_u",
         "statistic": u,
         "dof": np.nan,
         "p_value": float(res.pvalue),
-        "effect_size": 2 * u / (len(x) * len(y)) - 1,
+        "effect_size": r,
         "effect_name": "rank_biserial_r",
+        "effect_ci_low": low,
+        "effect_ci_high": high,
+        "n_required_80": _n_required_mwu(r, n1, n2),
     }
 
 
@@ -139,15 +289,21 @@ def _chi2(frame: pd.DataFrame, item: str) -> dict:
     data = frame.assign(**{item: frame[item].astype("object")})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pingouin warns on low expected counts; reported in the book
-        _, _, stats = pg.chi2_independence(data, x="group", y=item, correction=True)
+        expected, _, stats = pg.chi2_independence(data, x="group", y=item, correction=True)
     row = stats.set_index("test").loc["pearson"]
+    statistic, dof, v = float(row["chi2"]), float(row["dof"]), float(row["cramer"])
+    k = min(expected.shape)
+    low, high = _cramers_v_ci(statistic, dof, len(data), k)
     return {
         "test": "chi_square",
-        "statistic": float(row["chi2"]),
-        "dof": float(row["dof"]),
+        "statistic": statistic,
+        "dof": dof,
         "p_value": float(row["pval"]),
-        "effect_size": float(row["cramer"]),
+        "effect_size": v,
         "effect_name": "cramers_v",
+        "effect_ci_low": low,
+        "effect_ci_high": high,
+        "n_required_80": _n_required_chi2(v, dof, k),
     }
 
 
@@ -172,7 +328,13 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
         (pingouin's sign: positive when mini-police answers have *higher*
         scale positions, i.e. towards the later codes such as
         "strongly disagree" or a lower-priority rank) or Cramér's V;
-        ``p_holm`` is Holm-adjusted across all rows with a p-value.
+        ``p_holm`` is Holm-adjusted across all rows with a p-value;
+        ``effect_ci_low``/``effect_ci_high`` the 95% interval of the effect
+        size (module docstring); ``n_required_80`` the total number of
+        answers, split between the groups in the observed ratio, that a
+        two-sided test at alpha 0.05 needs to detect the observed effect
+        with 80% power (empty when the effect is zero or undefined, or for
+        a rank-biserial r of +/-1).
 
     Examples
     --------
@@ -181,13 +343,14 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
         scipy.stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")
     """
     group = children["mini_police"].astype("object")
+    is_yes, is_no = group.eq("yes").to_numpy(), group.eq("no").to_numpy()  # once, not per item
     rows = []
     for item, test in comparable_items(codebook):
         if item not in children or item in not_collected:
             continue
         values = children[item]
-        x = _ordinal_values(values[group.eq("yes")]) if test == "mwu" else values[group.eq("yes")].dropna()
-        y = _ordinal_values(values[group.eq("no")]) if test == "mwu" else values[group.eq("no")].dropna()
+        x = _ordinal_values(values[is_yes]) if test == "mwu" else values[is_yes].dropna()
+        y = _ordinal_values(values[is_no]) if test == "mwu" else values[is_no].dropna()
         row = {"measure": item, "n_mini_police": len(x), "n_non_mini_police": len(y)}
         pooled = pd.concat([x, y])
         if len(x) < 2 or len(y) < 2 or pooled.nunique() < 2:
@@ -201,8 +364,70 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
             row.update(_chi2(frame, item))
         rows.append(row)
     out = pd.DataFrame(rows).reindex(columns=TESTS_COLUMNS)
+    out["n_required_80"] = out["n_required_80"].astype("Int64")
     has_p = out["p_value"].notna()
     if has_p.any():
         _, adjusted = pg.multicomp(out.loc[has_p, "p_value"].to_numpy(), method="holm")
         out.loc[has_p, "p_holm"] = adjusted
+    return out
+
+
+def design_power(n_mini: int, n_other: int, *, power: float = _POWER, alpha: float = _ALPHA) -> pd.DataFrame:
+    """Smallest effects the design detects with the given power (two-sided tests).
+
+    Parameters
+    ----------
+    n_mini, n_other : int
+        Mini-police and other children (answers to one item).
+    power : float
+        Required power, 0.8 by default.
+    alpha : float
+        Significance level, 0.05 by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`POWER_COLUMNS`, six rows: for ``mann_whitney_u`` the
+        minimum detectable Cohen's d (``cohens_d``: two-sample t-test of
+        ``pingouin.power_ttest2n`` on the sample sizes times the efficiency
+        :data:`MWU_ARE` = 3/pi) and the same effect as a rank-biserial r
+        (``rank_biserial_r`` = 2 Phi(d / sqrt 2) - 1); for ``chi_square``
+        at ``dof`` 1 (yes/no items) and 2 (three answers) the minimum
+        detectable Cohen's w (``cohens_w``, ``pingouin.power_chi2`` with
+        n = n_mini + n_other) and Cramér's V (``cramers_v`` =
+        w / sqrt(min(2, dof + 1) - 1), equal to w for two groups).
+        ``effect_size`` is empty when a group has fewer than two children,
+        and for ``cramers_v`` when it would exceed 1 (no association
+        between the groups, however strong, is detected with that power).
+
+    Examples
+    --------
+    >>> out = design_power(248, 102)
+    >>> round(float(out.loc[out.effect_name == "rank_biserial_r", "effect_size"].iloc[0]), 3)
+    0.189
+
+    The d row equals statsmodels' solution for the t-test with the
+    efficiency-adjusted sizes::
+
+        TTestIndPower().solve_power(nobs1=248 * 3 / np.pi, ratio=102 / 248, alpha=0.05, power=0.8)
+    """
+    base = {"n_mini_police": int(n_mini), "n_non_mini_police": int(n_other), "power": power, "alpha": alpha}
+    ok = n_mini >= 2 and n_other >= 2
+    d = pg.power_ttest2n(nx=n_mini * MWU_ARE, ny=n_other * MWU_ARE, power=power, alpha=alpha) if ok else np.nan
+    rows = [
+        {"test": "mann_whitney_u", "dof": np.nan, "effect_name": "cohens_d", "effect_size": d},
+        {"test": "mann_whitney_u", "dof": np.nan, "effect_name": "rank_biserial_r",
+         "effect_size": float(_rbc_from_d(d))},
+    ]
+    for dof in (1, 2):
+        w = pg.power_chi2(dof=dof, n=n_mini + n_other, power=power, alpha=alpha) if ok else np.nan
+        rows.append({"test": "chi_square", "dof": float(dof), "effect_name": "cohens_w", "effect_size": w})
+        v = w / np.sqrt(min(2, dof + 1) - 1)
+        rows.append({"test": "chi_square", "dof": float(dof), "effect_name": "cramers_v",
+                     "effect_size": v if v <= 1 else np.nan})  # V > 1: no association is detectable
+    out = pd.DataFrame([{**row, **base} for row in rows]).reindex(columns=POWER_COLUMNS)
+    out["effect_size"] = out["effect_size"].astype(float)
+    log.info("power: %d vs %d children detect d = %.2f (r = %.2f), V = %.2f (dof 1) with %.0f%% power",
+             n_mini, n_other, out["effect_size"].iloc[0], out["effect_size"].iloc[1],
+             out["effect_size"].iloc[3], 100 * power)
     return out
