@@ -1,0 +1,346 @@
+"""Tests for helpers.context: the context tables, their validation and their summaries.
+
+The committed files must pass their schemas; broken copies must fail with a
+message naming file, row, id and column; every seed file a row cites must
+exist and every number a row states must be written in the cited seed text
+(these two skip when the seed documents are not beside the checkout).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.colors import to_rgb
+
+from helpers import context
+from helpers.context import (
+    EVIDENCE_PATH,
+    PROGRAMMES_PATH,
+    SEEDS_DIR,
+    ContextDataError,
+    age_overlap,
+    age_ranges,
+    evidence_overview,
+    evidence_summary,
+    evidence_table,
+    evidence_values,
+    format_evidence,
+    load_evidence,
+    load_programmes,
+    plot_age_ranges,
+    programme_counts,
+    programme_overview,
+    programme_table,
+    seed_files,
+    trace_numbers,
+)
+
+needs_seeds = pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="the seed documents are not beside this checkout")
+
+
+@pytest.fixture(scope="module")
+def evidence() -> pd.DataFrame:
+    return load_evidence()
+
+
+@pytest.fixture(scope="module")
+def programmes() -> pd.DataFrame:
+    return load_programmes()
+
+
+def _broken_copy(source: Path, tmp_path: Path, change) -> Path:
+    """Write ``source`` read as text, changed by ``change(frame)``, to a file of the same name."""
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    frame = change(frame) if change else frame
+    target = tmp_path / source.name
+    frame.to_csv(target, index=False, lineterminator="\n")
+    return target
+
+
+# --- the committed files -------------------------------------------------------------------------
+
+
+def test_committed_evidence_passes_its_schema(evidence):
+    assert len(evidence) >= 40
+    assert list(evidence.columns) == list(context.EVIDENCE_SCHEMA.columns)
+    assert evidence["value"].dtype == float and str(evidence["seed_line"].dtype) == "Int64"
+    assert set(evidence["theme"]) == set(context.THEMES)
+
+
+def test_committed_programmes_pass_their_schema(programmes):
+    assert len(programmes) >= 20
+    assert list(programmes.columns) == list(context.PROGRAMMES_SCHEMA.columns)
+    assert programmes.loc[programmes["id"] == "PR01", "programme"].item() == "Mini-Police"
+    assert str(programmes["age_min"].dtype) == "Int64"
+
+
+def test_a_clean_copy_reads_back_identically(tmp_path, evidence):
+    pd.testing.assert_frame_equal(load_evidence(_broken_copy(EVIDENCE_PATH, tmp_path, None)), evidence)
+
+
+def test_files_are_utf8_with_lf_line_ends():
+    for path in (EVIDENCE_PATH, PROGRAMMES_PATH, EVIDENCE_PATH.with_name("README.md")):
+        data = path.read_bytes()
+        data.decode("utf-8")
+        assert b"\r\n" not in data, path.name
+
+
+# --- broken copies: clear errors ---------------------------------------------------------------
+
+
+def test_missing_column_is_named(tmp_path):
+    path = _broken_copy(EVIDENCE_PATH, tmp_path, lambda f: f.drop(columns=["unit"]))
+    with pytest.raises(ContextDataError, match=r"evidence_2019\.csv: 1 problem") as caught:
+        load_evidence(path)
+    assert "header, column 'unit': missing column" in str(caught.value)
+    assert caught.value.problems[["file", "column", "problem"]].values.tolist() == [
+        ["evidence_2019.csv", "unit", "missing column"]]
+
+
+def test_unknown_column_is_named(tmp_path):
+    path = _broken_copy(PROGRAMMES_PATH, tmp_path, lambda f: f.rename(columns={"reach": "reach_figures"}))
+    with pytest.raises(ContextDataError) as caught:
+        load_programmes(path)
+    message = str(caught.value)
+    assert "programmes.csv" in message
+    assert "column 'reach': missing column" in message
+    assert "column 'reach_figures': unknown column" in message
+
+
+def _set(row: int, column: str, value: str):
+    """A change setting one cell; ``row`` is 1-based like the error messages."""
+    def change(frame):
+        frame = frame.copy()
+        frame.loc[row - 1, column] = value
+        return frame
+    return change
+
+
+def test_bad_code_names_file_row_id_and_column(tmp_path, evidence):
+    path = _broken_copy(EVIDENCE_PATH, tmp_path, _set(11, "unit", "percentage"))
+    with pytest.raises(ContextDataError) as caught:
+        load_evidence(path)
+    ident = evidence["id"].iloc[10]
+    assert f"row 11 (id {ident}), column 'unit': must be percent, count or empty (value 'percentage')" \
+        in str(caught.value)
+    problem = caught.value.problems.iloc[0]
+    assert (problem["file"], problem["row"], problem["id"], problem["column"]) == \
+        ("evidence_2019.csv", 11, ident, "unit")
+
+
+def test_unreadable_number_is_reported_before_other_checks(tmp_path):
+    path = _broken_copy(EVIDENCE_PATH, tmp_path, _set(5, "value", "lots"))
+    with pytest.raises(ContextDataError, match=r"row 5 \(id E05\), column 'value': is not a number "
+                                               r"\(value 'lots'\)"):
+        load_evidence(path)
+
+
+def test_fractional_age_is_not_a_whole_number(tmp_path):
+    path = _broken_copy(PROGRAMMES_PATH, tmp_path, _set(1, "age_min", "8.5"))
+    with pytest.raises(ContextDataError, match=r"row 1 \(id PR01\), column 'age_min': is not a whole number"):
+        load_programmes(path)
+
+
+def test_row_checks_name_the_columns_involved(tmp_path):
+    # E05 has no number: giving it a unit alone breaks the value/unit rule.
+    path = _broken_copy(EVIDENCE_PATH, tmp_path, _set(5, "unit", "count"))
+    with pytest.raises(ContextDataError, match=r"row 5 \(id E05\), columns value, unit: a number needs a unit"):
+        load_evidence(path)
+
+
+def test_percent_above_100_is_rejected(tmp_path, evidence):
+    row = int(evidence.index[evidence["unit"].eq("percent")][0]) + 1
+    path = _broken_copy(EVIDENCE_PATH, tmp_path, _set(row, "value", "142"))
+    with pytest.raises(ContextDataError, match=rf"row {row} .*columns value, comparator_value, unit: a percent"):
+        load_evidence(path)
+
+
+def test_repeated_id_is_reported_on_both_rows(tmp_path):
+    path = _broken_copy(EVIDENCE_PATH, tmp_path, _set(2, "id", "E01"))
+    with pytest.raises(ContextDataError) as caught:
+        load_evidence(path)
+    repeated = caught.value.problems[caught.value.problems["problem"] == "is repeated"]
+    assert repeated["row"].tolist() == [1, 2] and set(repeated["column"]) == {"id"}
+
+
+def test_ages_out_of_order_and_unknown_kind(tmp_path):
+    def change(frame):
+        frame = _set(1, "age_min", "12")(frame)
+        return _set(3, "kind", "cadets")(frame)
+    path = _broken_copy(PROGRAMMES_PATH, tmp_path, change)
+    with pytest.raises(ContextDataError) as caught:
+        load_programmes(path)
+    message = str(caught.value)
+    assert "row 1 (id PR01), columns age_min, age_max: give both ages or neither" in message
+    assert "row 3 (id PR03), column 'kind': must be one of engagement" in message
+    assert "2 problem(s)" in message
+
+
+def test_bad_seed_name_is_rejected(tmp_path):
+    path = _broken_copy(PROGRAMMES_PATH, tmp_path, _set(4, "seed", "report.pdf"))
+    with pytest.raises(ContextDataError, match=r"row 4 \(id PR04\), column 'seed': must name seed files"):
+        load_programmes(path)
+
+
+# --- traceability to the source documents ------------------------------------------------------
+
+
+@needs_seeds
+@pytest.mark.parametrize("loader", [load_evidence, load_programmes], ids=["evidence", "programmes"])
+def test_every_cited_seed_file_exists(loader):
+    found = seed_files(loader())
+    assert len(found) >= len(loader())
+    assert found["exists"].all(), found.loc[~found["exists"]].to_dict("records")
+
+
+@needs_seeds
+@pytest.mark.parametrize("loader", [load_evidence, load_programmes], ids=["evidence", "programmes"])
+def test_every_number_is_written_in_the_cited_seed(loader):
+    traced = trace_numbers(loader())
+    assert len(traced) > 20
+    missing = traced.loc[~traced["found"]]
+    assert missing.empty, missing.to_dict("records")
+
+
+@needs_seeds
+def test_evidence_values_are_found_near_the_cited_line(evidence):
+    traced = trace_numbers(evidence)
+    numeric = traced[traced["column"].isin(["value", "comparator_value"])]
+    expected = int(evidence["value"].notna().sum() + evidence["comparator_value"].notna().sum())
+    assert len(numeric) == expected and numeric["found"].all()
+
+
+@needs_seeds
+def test_trace_numbers_catches_an_invented_number(evidence, programmes):
+    changed = evidence.copy()
+    changed.loc[changed["id"] == "E22", "value"] = 37.0   # the report says 36
+    traced = trace_numbers(changed)
+    assert traced.loc[(traced["id"] == "E22") & (traced["column"] == "value"), "found"].tolist() == [False]
+    changed = programmes.copy()
+    changed.loc[changed["id"] == "PR11", "reach"] = "target of 7,466 participants"
+    traced = trace_numbers(changed)
+    assert not traced.loc[traced["id"] == "PR11", "found"].all()
+
+
+def test_seed_files_flags_a_missing_file(tmp_path):
+    frame = pd.DataFrame({"id": ["X1"], "seed": ["001_9379791b815ce9f9.txt; 009_0000000000000000.txt"]})
+    (tmp_path / "001_9379791b815ce9f9.txt").write_text("text")
+    assert seed_files(frame, seeds_dir=tmp_path)["exists"].tolist() == [True, False]
+
+
+def test_trace_numbers_reads_thousands_separators(tmp_path):
+    (tmp_path / "001_9379791b815ce9f9.txt").write_text("line one\nsome 46,000 children\nline three\n")
+    frame = pd.DataFrame({"id": ["E01"], "seed": ["001_9379791b815ce9f9.txt"], "seed_line": [2],
+                          "value": [46000.0], "comparator_value": [float("nan")],
+                          "population": ["children under 18"]})
+    traced = trace_numbers(frame, seeds_dir=tmp_path)
+    assert traced[["column", "number", "found"]].values.tolist() == [
+        ["value", "46000", True], ["population", "18", False]]
+
+
+# --- summaries -------------------------------------------------------------------------------------
+
+
+def test_evidence_values_long_format(evidence):
+    values = evidence_values(evidence)
+    percent = evidence[evidence["unit"] == "percent"]
+    assert len(values) == len(percent) + percent["comparator_value"].notna().sum()
+    assert values.groupby("id")["group"].first().eq("Group studied").all()
+    assert values["value"].between(0, 100).all() and values["label"].str.len().gt(0).all()
+    themes = list(values["theme"].drop_duplicates())
+    assert themes == [t for t in context.THEMES if t in themes]   # theme order of the report
+
+
+def test_evidence_values_leaves_input_unchanged(evidence):
+    before = evidence.copy()
+    evidence_values(evidence)
+    evidence_table(evidence)
+    pd.testing.assert_frame_equal(evidence, before)
+
+
+def test_format_evidence(evidence):
+    assert format_evidence(evidence, "E08") == "at least 46,000"
+    assert format_evidence(evidence, "E22") == "36%"
+    assert format_evidence(evidence, "E22", column="comparator_value") == "26%"
+    with pytest.raises(KeyError):
+        format_evidence(evidence, "E99")
+    with pytest.raises(ValueError):
+        format_evidence(evidence, "E22", column="unit")
+
+
+def test_evidence_summary_and_overview_agree(evidence):
+    summary = evidence_summary(evidence)
+    overview = evidence_overview(evidence).set_index("statistic")["value"]
+    assert summary["findings"].sum() == overview["findings"] == len(evidence)
+    assert summary["quantified"].sum() == overview["quantified"]
+    assert overview["themes"] == len(summary)
+    assert overview["uk"] + overview["usa"] <= overview["findings"]
+    # several citations in one row count separately
+    assert overview["studies"] >= evidence["study"].nunique()
+
+
+def test_evidence_table_figures(evidence):
+    table = evidence_table(evidence)
+    assert list(table.columns) == ["Theme", "Study", "Where", "Finding", "Figure", "Source"]
+    assert len(table) == len(evidence)
+    csew = table[table["Study"].str.startswith("Crime Survey")]["Figure"].item()
+    assert csew.startswith("75% positive") and csew.endswith("; 38% for 15-year-olds")
+    assert (table["Figure"] == "").sum() == evidence["value"].isna().sum()
+    assert table["Source"].str.startswith("2019 report, chapter 2, ").all()
+
+
+def test_programme_counts_cover_every_row(programmes):
+    for by in ("kind", "tier"):
+        counts = programme_counts(programmes, by=by)
+        assert counts["value"].sum() == len(programmes)
+    with pytest.raises(ValueError):
+        programme_counts(programmes, by="age")
+
+
+def test_age_overlap_on_a_small_frame():
+    frame = pd.DataFrame({"id": ["PR01", "PR02", "PR03", "PR04"],
+                          "programme": ["Mini-Police", "Cadets", "Boot camp", "Nursery"],
+                          "kind": ["engagement", "uniformed", "diversion", "school_prevention"],
+                          "age_min": pd.array([8, 13, 7, 2], dtype="Int64"),
+                          "age_max": pd.array([11, 18, 8, 5], dtype="Int64")})
+    assert age_ranges(frame)["ages"].tolist() == ["2–5", "7–8", "8–11", "13–18"]
+    assert age_overlap(frame)["programme"].tolist() == ["Boot camp"]    # shares age 8 only
+    with pytest.raises(KeyError):
+        age_overlap(frame, reference="Scouts")
+
+
+def test_programme_overview_is_consistent(programmes):
+    overview = programme_overview(programmes).set_index("statistic")["value"]
+    assert overview["programmes"] == len(programmes) == overview["others"] + 1
+    assert overview["universal"] + overview["targeted"] + overview["specialist"] == overview["others"]
+    assert overview["overlap"] <= overview["with_ages"] <= overview["others"]
+    assert overview["overlap"] + overview["older"] + overview["younger"] == overview["with_ages"]
+    assert overview["documents"] == 5
+
+
+def test_programme_table_names_its_source(programmes):
+    table = programme_table(programmes)
+    assert len(table) == len(programmes)
+    assert table["Source"].str.contains(r"\(seed \d{3}_[0-9a-f]{16}\.txt").all()
+    assert not table["Ages"].str.contains(r"\d-\d").any()   # en dash in ranges
+
+
+def test_plot_age_ranges_draws_each_range_and_highlights_one():
+    rows = pd.DataFrame({"programme": ["Mini-Police", "Cadets", "Unknown"],
+                         "age_min": pd.array([8, 13, None], dtype="Int64"),
+                         "age_max": pd.array([11, 18, None], dtype="Int64")})
+    fig = plot_age_ranges(rows)
+    ax = fig.axes[0]
+    bars = list(ax.containers[0])
+    assert [(b.get_x(), b.get_width()) for b in bars] == [(8.0, 4.0), (13.0, 6.0)]
+    assert to_rgb(bars[0].get_facecolor()) != to_rgb(bars[1].get_facecolor())
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Mini-Police", "Cadets"]
+    assert [t.get_text() for t in ax.texts] == ["8–11", "13–18"]
+
+
+def test_plot_age_ranges_with_nothing_to_draw():
+    fig = plot_age_ranges(pd.DataFrame({"programme": ["A"], "age_min": [None], "age_max": [None]}))
+    assert re.search("No data", fig.axes[0].texts[0].get_text())
