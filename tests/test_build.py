@@ -8,8 +8,12 @@ builds first; outside CI they skip if it has not been built.
 
 from __future__ import annotations
 
+import base64
+import html as html_lib
+import io
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +21,9 @@ import pytest
 
 from helpers.build import COMPARISON_PAGE, BuildError, build_book, toc_pages, write_book_config
 from helpers.config import BOOK_DIR, PROJECT_ROOT, RAW_DIR
+from helpers.figures import load_specs
+from helpers.pipeline import run_process
+from helpers.recommendations import load_recommendations
 
 MINI = Path(__file__).parent / "fixtures" / "mini_book"
 HTML = BOOK_DIR / "_build" / "html"
@@ -137,8 +144,55 @@ def test_no_identifiers_in_html_or_executed_notebooks():
     for page, html in pages.items():
         assert not pattern.search(_text(html)), f"{page}: {pattern.search(_text(html)).group(0)}"
     for notebook in BOOK_DIR.glob("*.ipynb"):
-        found = pattern.search(notebook.read_text())
-        assert not found, f"{notebook.name}: {found.group(0)}"
+        # Embedded images and CSV downloads are base64: decode the CSVs and scan them,
+        # drop the images (random base64 text could match a short id by chance).
+        text = notebook.read_text()
+        csvs = [base64.b64decode(b).decode("utf-8") for b in re.findall(_CSV_LINK, text)]
+        text = re.sub(r"data:[a-z/+.-]+;(?:charset=[\w-]+;)?base64,[A-Za-z0-9+/=]+", "", text)
+        text = re.sub(r'"image/(?:png|jpeg)": "[A-Za-z0-9+/=\\n]+"', "", text)
+        for content in [text, *csvs]:
+            found = pattern.search(content)
+            assert not found, f"{notebook.name}: {found.group(0)}"
+
+
+_CSV_LINK = r'data:text/csv;charset=utf-8;base64,([A-Za-z0-9+/=]+)'
+_REPORT_FIGURE = re.compile(r'<figure class="mp-figure" id="figure-(\d+)-(\d+)">(.*?)</figure>', re.S)
+
+
+def test_every_2019_figure_has_caption_alt_text_and_csv():
+    """Figures 3.1–5.7 each appear once, in their chapter, with the report's number and
+    title, alt text that gives numbers, a cross-reference target and a CSV that parses."""
+    specs = load_specs()
+    found = {}
+    for page, html in _built_pages().items():
+        for major, minor, body in _REPORT_FIGURE.findall(html):
+            number = f"{major}.{minor}"
+            spec = specs[number]
+            assert number not in found, f"figure {number} appears twice"
+            found[number] = page
+            assert f'id="{spec.label}"' in html, f"{number}: no cross-reference target"
+            caption = re.search(r"<figcaption>(.*?)</figcaption>", body, re.S).group(1)
+            assert f"Figure {number}" in caption and html_lib.escape(spec.title) in caption, number
+            alt = html_lib.unescape(re.search(r'<img [^>]*alt="([^"]*)"', body).group(1))
+            assert re.search(r"\d", alt.replace(f"Figure {number}", "")), f"{number}: alt text without numbers"
+            link = re.search(r'<a href="' + _CSV_LINK + r'" download="([^"]+\.csv)">([^<]+)</a>', body)
+            assert link, f"{number}: no CSV link"
+            assert number in link.group(3), f"{number}: link text does not name the figure"
+            table = pd.read_csv(io.StringIO(base64.b64decode(link.group(1)).decode("utf-8")), dtype=str)
+            assert len(table) > 0 and set(table["figure"]) == {number}, number
+    assert found == {number: spec.chapter for number, spec in specs.items()}
+
+
+def test_each_recommendation_names_a_figure_and_its_current_value():
+    html = _built_pages()["05_recommendations"]
+    body = html.split('id="the-evidence-at-a-glance"')[0]
+    sections = re.split(r"<h3>", body)[1:]
+    assert len(sections) == len(load_recommendations()) == 8
+    for section in sections:
+        title = _text(section.split("</h3>")[0]).strip()
+        assert re.search(r'href="[^"]*#fig-\d+-\d+"', section), f"{title}: no figure linked"
+        values = re.findall(r'class="pasted-text">([^<]*\d[^<]*)<', section)
+        assert values, f"{title}: no glued value"
 
 
 def test_glued_numbers_render_without_quotes():
@@ -161,3 +215,32 @@ def test_pages_left_out_do_not_survive_from_an_earlier_build(tmp_path):
     (html / "a4_reproduction.html").write_text("left from an earlier build")
     build_book(**kwargs)
     assert not (html / "a4_reproduction.html").exists()
+
+
+@pytest.mark.book
+def test_changing_one_raw_answer_changes_the_glued_prose(tmp_path):
+    """No number in the prose is typed: one child moved out of the mini-police group in
+    the raw data, rebuilt, changes the glued counts on the front page."""
+    built = _built_pages()["index"]
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW_DIR, raw)
+    path = raw / "children_survey.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    first = frame.index[frame["mini_police"] == "yes"][0]
+    frame.loc[first, "mini_police"] = "no"
+    frame.to_csv(path, index=False)
+    original = run_process(RAW_DIR, tmp_path / "original").results
+    changed = run_process(raw, tmp_path / "processed").results
+
+    def count(results, group):
+        return int(results.query("measure == 'sample_size' and group == @group")["value"].iloc[0])
+
+    before, after = count(original, "mini_police"), count(changed, "mini_police")
+    assert after == before - 1
+    parameters = {"data_dir": str(raw), "force": "", "min_cell": 5, "synthetic": True}
+    html = build_book(processed_dir=tmp_path / "processed", book_dir=tmp_path / "book", parameters=parameters,
+                      jobs=2).parent / "index.html"
+    sentence = "{} of them were in the mini-police"
+    assert sentence.format(before) in _text(built)
+    assert sentence.format(after) in _text(html.read_text())
+    assert sentence.format(before) not in _text(html.read_text())

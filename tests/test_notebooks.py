@@ -73,3 +73,62 @@ def test_no_raw_data_access(notebook):
         if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
             assert "data_dir" not in cell.source or "read" not in cell.source, "notebooks read processed tables only"
             assert "data/raw" not in cell.source
+
+
+# A number a reader sees in prose comes from the data through glue. The only
+# digits allowed in markdown: the year that names the 2019 evaluation, and the
+# report's figure numbers in cross-references ("Figure 4.5", "figures 4.9–4.14"),
+# and code spans (file names).
+_ALLOWED_NUMBERS = re.compile(
+    r"\b2019\b"
+    r"|[Ff]igures? \d+\.\d+(?:\s*(?:–|-|and|to)\s*\d+\.\d+)*"
+    r"|<fig-\d+-\d+>|\(fig-\d+-\d+\)="
+    r"|\{glue:text\}`[^`]*`|\{(?:doc|ref|numref)\}`[^`]*`"
+    r"|`[^`]*`"  # code: file and column names, not numbers
+)
+
+
+def _typed_numbers(source: str) -> list[str]:
+    text = _ALLOWED_NUMBERS.sub(" ", source)
+    return re.findall(r"[^\s]*\d[^\s]*", text)
+
+
+def test_typed_numbers_are_detected():
+    assert _typed_numbers("Some 71% of children") == ["71%"]
+    assert _typed_numbers("in 2019, see {ref}`Figure 4.5 <fig-4-5>` and {glue:text}`ch_n`") == []
+    assert _typed_numbers("(fig-4-12)=") == []
+
+
+def test_no_number_typed_in_prose(notebook):
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            assert _typed_numbers(cell.source) == [], cell.source[:200]
+
+
+def _report_figure_calls(notebook) -> list[str]:
+    calls = []
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            calls += re.findall(r"figures\.make_figure\(\s*\"(\d+\.\d+)\"", cell.source)
+    return calls
+
+
+def test_every_report_figure_is_shown_once_with_its_label():
+    """Figures 3.1–5.7 each appear once, in their chapter, right after their label."""
+    from helpers.figures import load_specs
+
+    shown = {}
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            for number in (_report_figure_calls(nbformat.v4.new_notebook(cells=[cell]))
+                           if cell.cell_type == "code" else []):
+                assert number not in shown, f"figure {number} shown twice"
+                shown[number] = path.stem
+                label = "(fig-" + number.replace(".", "-") + ")="
+                previous = nb.cells[index - 1]
+                assert previous.cell_type == "markdown" and previous.source.strip().endswith(label), \
+                    f"{path.name}: figure {number} needs the label {label} right before it"
+                assert "hide-input" in cell.metadata.get("tags", [])
+    specs = load_specs()
+    assert shown == {number: spec.chapter for number, spec in specs.items()}

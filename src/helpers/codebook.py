@@ -90,6 +90,9 @@ class Scale:
     codes: tuple[str, ...]
     labels: tuple[str, ...]
     scores: tuple[float, ...] | None = None
+    #: Sign of each code in a diverging bar: +1 favourable, 0 neutral, -1 unfavourable
+    #: (``None``: the scale is not drawn as diverging bars).
+    polarity: tuple[int, ...] | None = None
     _lookup: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def match(self, value: Any) -> str | None:
@@ -193,6 +196,9 @@ def _build_scale(name: str, spec: dict[str, Any]) -> Scale:
     scores = tuple(float(s) for s in spec["scores"]) if "scores" in spec else None
     if scores is not None and len(scores) != len(codes):
         raise ValueError(f"codebook: scale {name!r} has {len(codes)} codes but {len(scores)} scores")
+    polarity = tuple(int(p) for p in spec["polarity"]) if "polarity" in spec else None
+    if polarity is not None and (len(polarity) != len(codes) or not set(polarity) <= {-1, 0, 1}):
+        raise ValueError(f"codebook: scale {name!r} needs one polarity (-1, 0 or 1) per code")
     lookup: dict[str, str] = {}
     for code, label in zip(codes, labels, strict=True):
         for token in (code, label):
@@ -200,7 +206,7 @@ def _build_scale(name: str, spec: dict[str, Any]) -> Scale:
             if lookup.get(key, code) != code:
                 raise ValueError(f"codebook: scale {name!r}: {token!r} is ambiguous")
             lookup[key] = code
-    return Scale(name, spec.get("level", "nominal"), codes, labels, scores, lookup)
+    return Scale(name, spec.get("level", "nominal"), codes, labels, scores, polarity, lookup)
 
 
 def _build_instrument(name: str, spec: dict[str, Any], scales: dict[str, Scale]) -> Instrument:

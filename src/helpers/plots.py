@@ -9,7 +9,11 @@ byte-for-byte reproducible SVG output.
 * :func:`bar_percent_by_group` draws the percent of one answer across items
   or groups, with the 95% Wilson interval as error bars;
 * :func:`stacked_percent` draws 100% stacked horizontal bars of a scale's
-  answers per item or group (the basis of diverging Likert bars);
+  answers per item or group;
+* :func:`diverging_percent` draws diverging (Likert) bars: favourable answers
+  to the right of zero, unfavourable ones to the left, neutral centred;
+* :func:`word_cloud` draws words sized by their frequency;
+* :func:`forest` draws estimates with their confidence intervals (effect sizes);
 * :func:`suppression_note` says, for a caption, whether cells were
   suppressed by disclosure control;
 * :func:`to_svg` renders a figure to SVG bytes without date metadata.
@@ -45,10 +49,11 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.colors import to_rgb
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 __all__ = [
     "EMPTY_MESSAGE",
@@ -56,7 +61,10 @@ __all__ = [
     "SVG_METADATA",
     "bar_counts",
     "bar_percent_by_group",
+    "diverging_percent",
+    "forest",
     "setup",
+    "word_cloud",
     "stacked_percent",
     "suppression_note",
     "to_svg",
@@ -113,7 +121,9 @@ def setup(*, style: str = "whitegrid", palette: str = PALETTE, context: str = "n
 def to_svg(fig: Figure) -> bytes:
     """Render a figure to SVG bytes without date metadata (same figure, same bytes)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", metadata=SVG_METADATA, bbox_inches="tight")
+    # A fixed salt for the SVG element ids, whether or not setup() ran.
+    with matplotlib.rc_context({"svg.hashsalt": "minipolice", "svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", metadata=SVG_METADATA, bbox_inches="tight")
     return buffer.getvalue()
 
 
@@ -486,6 +496,208 @@ def stacked_percent(data: pd.DataFrame, *, x: str = "value", y: str = "item", hu
     ax.set_xlim(0, 100)
     _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title=legend_title, hue=hue,
             labels=labels)
+    return fig
+
+
+def _diverging_sides(hue_order: list[str], polarity: dict[str, int]) -> tuple[list, list, list]:
+    """Favourable, neutral and unfavourable levels, each ordered from the centre outwards."""
+    positions = {h: i for i, h in enumerate(hue_order)}
+    neutral = [h for h in hue_order if polarity[h] == 0]
+    centre = positions[neutral[0]] if neutral else (len(hue_order) - 1) / 2
+
+    def outwards(levels):
+        return sorted(levels, key=lambda h: abs(positions[h] - centre))
+
+    return (outwards([h for h in hue_order if polarity[h] > 0]), neutral,
+            outwards([h for h in hue_order if polarity[h] < 0]))
+
+
+def diverging_percent(data: pd.DataFrame, *, polarity: dict[str, int], x: str = "value", y: str = "item",
+                      hue: str = "category", hue_labels: dict[str, str] | None = None, order=None,
+                      hue_order=None, flag: str | None = "flag", xlabel: str = "Percent",
+                      ylabel: str = "", title: str = "", labels: str = "wrap",
+                      palette: str = "RdBu", neutral_colour: str = "0.8",
+                      empty: str = EMPTY_MESSAGE) -> Figure:
+    """Diverging stacked bars of an agreement (Likert-type) scale.
+
+    Each bar is one item or group: favourable answers extend to the right of
+    zero, unfavourable ones to the left, and neutral answers straddle zero,
+    so the balance of opinion reads at a glance and bars can be compared.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Percent rows, one per (``y``, ``hue``).
+    polarity : dict
+        ``hue`` level to +1 (favourable), 0 (neutral) or -1 (unfavourable),
+        e.g. from the codebook scale's ``polarity``.
+    x, y, hue : str
+        Columns with the percent, the bar, and the answer code.
+    hue_labels : dict, optional
+        Display label of each answer code for the legend.
+    order, hue_order : list, optional
+        Bar order (default: first appearance) and the scale order of the
+        answers (default: first appearance).
+    flag : str or None
+        Column with the disclosure flag; suppressed answers leave no segment.
+    xlabel, ylabel, title : str
+        Axis labels and optional title.
+    labels : {"wrap", "strip-prefix"}
+        How to show the vertical-axis labels (see :func:`stacked_percent`).
+    palette : str
+        Diverging seaborn palette; favourable answers take its blue end.
+    neutral_colour : str
+        Colour of neutral segments (a mid grey, visible on white).
+    empty : str
+        Message shown instead of bars when nothing is left to draw.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes with x from -100 to 100 (tick labels show percents without
+        sign); ``ax.containers`` hold one bar container per answer drawn.
+    """
+    rows = _drawable(data, x, flag, "diverging_percent")
+    if rows.empty:
+        return _empty(empty)
+    rows[y] = rows[y].astype(str)
+    rows[hue] = rows[hue].astype(str)
+    order = [o for o in _order(rows, y, order) if o in set(rows[y])]
+    hue_order = [str(h) for h in (hue_order if hue_order is not None else _order(rows, hue, None))]
+    unknown = set(rows[hue]) - set(polarity)
+    if unknown:
+        raise ValueError(f"diverging_percent: no polarity for {sorted(unknown)}")
+    favourable, neutral, unfavourable = _diverging_sides(hue_order, polarity)
+    # Colours run from the most favourable (blue) to the least (red).
+    strength = list(reversed(favourable)) + neutral + unfavourable
+    colours = dict(zip(strength, sns.color_palette(palette + "_r", len(strength)), strict=True))
+    for h in neutral:
+        colours[h] = to_rgb(neutral_colour)
+    table = rows.pivot_table(index=y, columns=hue, values=x, aggfunc="sum").reindex(
+        index=order, columns=hue_order).fillna(0.0)
+    fig, ax = _new_figure(len(order))
+    positions = np.arange(len(order))
+    half_neutral = table[neutral].sum(axis=1).to_numpy() / 2 if neutral else np.zeros(len(order))
+    segments = []
+    for side, levels, start in ((1, favourable, half_neutral), (-1, unfavourable, -half_neutral)):
+        edge = start.copy()
+        for level in levels:
+            width = table[level].to_numpy() * side
+            segments.append((level, edge.copy(), width))
+            edge = edge + width
+    for level in neutral:
+        segments.append((level, -half_neutral, table[level].to_numpy()))
+    for level in hue_order:
+        for name, left, width in segments:
+            if name != level:
+                continue
+            bars = ax.barh(positions, width, left=left, height=0.7, color=colours[level],
+                           label=(hue_labels or {}).get(level, level))
+            for bar, value in zip(bars, np.abs(width), strict=True):
+                if value >= 8:
+                    ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2,
+                            f"{value:.0f}", ha="center", va="center", fontsize="small",
+                            color=_text_colour(colours[level]))
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_yticks(positions, order)
+    ax.invert_yaxis()
+    ax.set_xlim(-100, 100)
+    ax.xaxis.set_major_locator(FixedLocator([-100, -75, -50, -25, 0, 25, 50, 75, 100]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
+    ax.legend()
+    _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title="", hue=hue, labels=labels)
+    return fig
+
+
+def word_cloud(data: pd.DataFrame, *, word: str = "word", count: str = "count", seed: int = 2019,
+               max_words: int = 60, empty: str = EMPTY_MESSAGE) -> Figure:
+    """Words drawn with a size proportional to how often they were used.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per word with its count (already filtered for disclosure).
+    word, count : str
+        Columns with the word and its count.
+    seed : int
+        Seed of the layout, so the same words give the same picture.
+    max_words : int
+        Most frequent words drawn.
+    empty : str
+        Message shown when there are no words.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes holding the rendered cloud as an image.
+    """
+    from wordcloud import WordCloud
+
+    rows = data.dropna(subset=[word, count])
+    rows = rows[pd.to_numeric(rows[count]) > 0]
+    if rows.empty:
+        return _empty(empty)
+    frequencies = dict(zip(rows[word].astype(str), pd.to_numeric(rows[count]).astype(float), strict=True))
+    cloud = WordCloud(width=900, height=420, background_color="white", colormap="Dark2",
+                      random_state=seed, max_words=max_words, prefer_horizontal=1.0,
+                      relative_scaling=0.6).generate_from_frequencies(frequencies)
+    fig = Figure(figsize=(_WIDTH, _WIDTH * 420 / 900), layout="constrained")
+    ax = fig.subplots()
+    ax.imshow(cloud.to_array(), interpolation="bilinear")
+    ax.set_axis_off()
+    return fig
+
+
+def forest(data: pd.DataFrame, *, x: str = "effect_size", low: str = "effect_ci_low",
+           high: str = "effect_ci_high", y: str = "item", hue: str | None = None, xlabel: str = "Effect size",
+           reference: float = 0.0, palette: str = PALETTE, empty: str = EMPTY_MESSAGE) -> Figure:
+    """Point estimates with horizontal confidence intervals, one row each (a forest plot).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per estimate; rows without an estimate are not drawn.
+    x, low, high : str
+        Columns with the estimate and its interval bounds (bounds may be empty).
+    y : str
+        Column naming each row.
+    hue : str, optional
+        Column colouring the rows (e.g. the kind of effect size).
+    xlabel : str
+        Axis label.
+    reference : float
+        Where the vertical "no effect" line is drawn.
+    palette : str
+        Seaborn palette name.
+    empty : str
+        Message shown when nothing can be drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; one point per row in the order given, top to bottom.
+    """
+    rows = data.dropna(subset=[x]).reset_index(drop=True)
+    if rows.empty:
+        return _empty(empty)
+    fig, ax = _new_figure(len(rows))
+    levels = list(dict.fromkeys(rows[hue].astype(str))) if hue is not None else [""]
+    colours = dict(zip(levels, sns.color_palette(palette, len(levels)), strict=True))
+    positions = np.arange(len(rows))
+    for level in levels:
+        part = rows[rows[hue].astype(str) == level] if hue is not None else rows
+        where = positions[part.index]
+        estimate = part[x].to_numpy(dtype=float)
+        lower = np.nan_to_num(estimate - part[low].to_numpy(dtype=float)) if low in part else None
+        upper = np.nan_to_num(part[high].to_numpy(dtype=float) - estimate) if high in part else None
+        ax.errorbar(estimate, where, xerr=None if lower is None else [lower, upper], fmt="o",
+                    color=colours[level], ecolor=colours[level], capsize=2, label=level or None)
+    ax.axvline(reference, color="0.4", linewidth=0.8)
+    ax.set_yticks(positions, _wrap(rows[y].astype(str)))
+    ax.invert_yaxis()
+    ax.set_xlabel(textwrap.fill(xlabel, 60))
+    if hue is not None:
+        ax.figure.legend(loc="outside upper center", frameon=False, ncols=min(len(levels), 3))
     return fig
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -44,21 +45,26 @@ __all__ = [
     "format_percent",
     "format_result",
     "format_share",
+    "illustrative_note",
     "item_block",
     "load_log",
     "load_manifest",
     "load_results",
+    "load_power",
     "load_row_counts",
+    "load_sensitivity",
     "load_table",
     "load_tests",
     "log_summary",
     "lookup",
     "measure_label",
+    "minimum_detectable",
     "not_collected",
     "per_force",
     "report_scope",
     "sample_sizes",
     "synthetic_note",
+    "tests_summary",
     "tests_table",
 ]
 
@@ -95,6 +101,39 @@ def load_results(processed_dir: str | Path) -> pd.DataFrame:
 def load_tests(processed_dir: str | Path) -> pd.DataFrame:
     """Read ``tests.csv``."""
     return pd.read_csv(Path(processed_dir) / "tests.csv")
+
+
+def load_power(processed_dir: str | Path) -> pd.DataFrame:
+    """``power.csv``: the smallest effects the design detects with 80% power (empty if absent)."""
+    path = Path(processed_dir) / "power.csv"
+    return pd.read_csv(path) if path.exists() else pd.DataFrame(
+        columns=["test", "dof", "effect_name", "effect_size", "n_mini_police", "n_non_mini_police", "power", "alpha"])
+
+
+def load_sensitivity(processed_dir: str | Path) -> pd.DataFrame:
+    """``sensitivity.csv``: headline items reweighted to the census force mix (empty if absent)."""
+    path = Path(processed_dir) / "sensitivity.csv"
+    return pd.read_csv(path, dtype={"category": str, "flag": str}) if path.exists() else pd.DataFrame(
+        columns=["measure", "group", "category", "unit", "base", "value", "value_weighted", "effective_n",
+                 "excluded", "flag"])
+
+
+def minimum_detectable(power: pd.DataFrame, effect_name: str = "rank_biserial_r", *, dof: float | None = None
+                       ) -> str:
+    """The smallest effect of one kind the design detects with its stated power, for prose (``n/a`` if unknown).
+
+    ``dof`` picks the chi-square degrees of freedom for ``cramers_v`` / ``cohens_w``.
+
+    Examples
+    --------
+    >>> power = pd.DataFrame({"effect_name": ["rank_biserial_r"], "effect_size": [0.189]})
+    >>> minimum_detectable(power)
+    '0.19'
+    """
+    rows = power[power["effect_name"] == effect_name]
+    if dof is not None:
+        rows = rows[rows["dof"] == dof]
+    return "n/a" if rows.empty else f"{float(rows['effect_size'].iloc[0]):.2f}"
 
 
 def load_table(processed_dir: str | Path, instrument: str) -> pd.DataFrame:
@@ -199,8 +238,21 @@ def _not_shown(value, flag: str) -> str | None:
 
 
 def format_percent(value: float, flag: str = "", digits: int = 0) -> str:
-    """A percentage for prose: ``71%``; ``[c]`` when suppressed; ``n/a`` when empty."""
-    return _not_shown(value, flag) or f"{value:.{digits}f}%"
+    """A percentage for prose: ``71%``; ``[c]`` when suppressed; ``n/a`` when empty.
+
+    Halves round up, as in the 2019 report (Python's own formatting rounds
+    them to even: 62.5 would print as 62).
+
+    Examples
+    --------
+    >>> format_percent(62.5), format_percent(12.5), format_percent(0.125, digits=2)
+    ('63%', '13%', '0.13%')
+    """
+    shown = _not_shown(value, flag)
+    if shown:
+        return shown
+    step = Decimal(1).scaleb(-digits)
+    return f"{Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)}%"
 
 
 def format_count(value, flag: str = "") -> str:
@@ -427,6 +479,22 @@ def synthetic_note(synthetic: bool) -> str:
             ":::\n")
 
 
+def illustrative_note(synthetic: bool, *, what: str = "the values for individual forces") -> str:
+    """A MyST note that per-force demo values are illustrative (empty for real data).
+
+    The synthetic data reproduce what the 2019 report published; where it
+    published no value (most per-force figures), the generator's value is
+    made up to look plausible and must not be read as published.
+    """
+    if not synthetic:
+        return ""
+    return (":::{note}\n"
+            f"**Illustrative values.** In these synthetic data the national totals match the 2019 "
+            f"report, but {what} are illustrative: the report does not publish them all. The appendix "
+            "{doc}`a4_reproduction` lists which numbers are published and which are not.\n"
+            ":::\n")
+
+
 def collection_note(missing: pd.DataFrame, instrument: str, codebook: Codebook | None = None) -> str:
     """A sentence naming the questions of an instrument that were not collected.
 
@@ -462,7 +530,9 @@ def tests_table(tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.Dat
     -------
     pandas.DataFrame
         ``measure, item, test, statistic, p_value, p_holm, effect_size,
-        effect_name, effect_label, n_mini_police, n_non_mini_police``;
+        effect_ci_low, effect_ci_high, effect_name, effect_label,
+        n_mini_police, n_non_mini_police, n_required_80`` (the interval and
+        sample-size columns only when ``tests.csv`` has them);
         ``item`` is the question text from the children's survey codebook
         and ``effect_label`` the effect size's display name. Rows keep the
         order of ``tests.csv``.
@@ -471,8 +541,8 @@ def tests_table(tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.Dat
     out = tests.copy()
     out.insert(1, "item", [measure_label(m, "children_survey", codebook) for m in out["measure"]])
     out["effect_label"] = out["effect_name"].map(_EFFECT_NAMES).fillna(out["effect_name"])
-    keep = ["measure", "item", "test", "statistic", "p_value", "p_holm", "effect_size",
-            "effect_name", "effect_label", "n_mini_police", "n_non_mini_police"]
+    keep = ["measure", "item", "test", "statistic", "p_value", "p_holm", "effect_size", "effect_ci_low",
+            "effect_ci_high", "effect_name", "effect_label", "n_mini_police", "n_non_mini_police", "n_required_80"]
     return out[[c for c in keep if c in out]]
 
 
@@ -496,6 +566,30 @@ def describe_test(tests: pd.DataFrame, measure: str, *, default: str = "no test 
     p_text = "p < 0.001" if p_holm < 0.001 else f"p = {p_holm:.3f}"
     effect = _EFFECT_NAMES.get(row["effect_name"], str(row["effect_name"]))
     return f"Holm-adjusted {p_text}, {effect} = {float(row['effect_size']):.2f}"
+
+
+def tests_summary(tests: pd.DataFrame, codebook: Codebook | None = None) -> dict[str, str]:
+    """How many mini-police vs other children comparisons the data support, for prose.
+
+    Returns
+    -------
+    dict
+        ``compared`` (items with a test), ``supported`` (Holm-adjusted p
+        below :data:`SIGNIFICANCE`), ``supported_items`` (their question
+        texts, lower-cased and joined, or ``"none"``) and ``alpha``.
+
+    Examples
+    --------
+    >>> tests = pd.DataFrame({"measure": ["aware_cadets", "att_trust"], "p_holm": [0.01, 0.6]})
+    >>> tests_summary(tests)["supported"], tests_summary(tests)["supported_items"]
+    ('1', 'have you heard of the police cadets?')
+    """
+    codebook = codebook or load_codebook()
+    tested = tests.dropna(subset=["p_holm"])
+    hits = tested[tested["p_holm"] < SIGNIFICANCE]
+    labels = [measure_label(m, "children_survey", codebook).lower() for m in hits["measure"]]
+    return {"compared": format_count(len(tested)), "supported": format_count(len(hits)),
+            "supported_items": "; ".join(labels) if labels else "none", "alpha": f"{SIGNIFICANCE:g}"}
 
 
 def column_counts(codebook: Codebook | None = None) -> pd.DataFrame:

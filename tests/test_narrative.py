@@ -1,0 +1,384 @@
+"""Tests of helpers.narrative: the phrases and small tables the chapters glue into their prose.
+
+Expected values are worked out by hand from the frames written out below;
+intervals are cross-checked against statsmodels
+(``statsmodels.stats.proportion.proportion_confint(n, base, method="wilson")``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import narrative
+
+# --- chapter 5: adults' views ------------------------------------------------------
+
+
+def _rows(measure: str, group: str, counts: dict[str, int], flag: str = "") -> pd.DataFrame:
+    base = sum(counts.values())
+    return pd.DataFrame({
+        "measure": measure, "group": group, "category": list(counts), "n": list(counts.values()),
+        "base": base, "value": [100 * n / base for n in counts.values()], "unit": "percent", "flag": flag,
+    })
+
+
+@pytest.fixture
+def adult_results() -> pd.DataFrame:
+    impact = {"significantly_positive": 14, "positive": 21, "no_impact": 0, "negative": 0}
+    return pd.concat([
+        _rows("impact_trust", "teachers", impact),
+        _rows("impact_trust", "parents", {"significantly_positive": 24, "positive": 16, "no_impact": 0,
+                                          "negative": 0}),
+        _rows("behaviour_school", "teachers", {"significantly_positive": 10, "positive": 20, "no_impact": 4,
+                                               "negative": 0}),
+        _rows("behaviour_home", "teachers", {"significantly_positive": 7, "positive": 19, "no_impact": 8,
+                                             "negative": 0}),
+        _rows("achieving_aims", "practitioners", {"strongly_agree": 9, "agree": 26, "neither": 11,
+                                                  "disagree": 2, "strongly_disagree": 0}),
+    ], ignore_index=True)
+
+
+def test_share_interval_matches_statsmodels_wilson(adult_results):
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(35, 48, alpha=0.05, method="wilson")  # 0.590, 0.834
+    text = narrative.share_interval(adult_results, "achieving_aims", "practitioners", ["strongly_agree", "agree"])
+    assert text == f"73% (95% CI {100 * low:.0f}% to {100 * high:.0f}%)"
+
+
+def test_share_interval_suppressed_and_missing(adult_results):
+    flagged = adult_results.copy()
+    rows = flagged["measure"].eq("impact_trust") & flagged["group"].eq("teachers") & flagged["category"].eq(
+        "positive")
+    flagged.loc[rows, ["n", "value"]] = float("nan")
+    flagged.loc[rows, "flag"] = "c"
+    assert narrative.share_interval(flagged, "impact_trust", "teachers", ["positive"]) == "[c]"
+    assert narrative.share_interval(adult_results, "view_trust", "parents", ["positive"]) == "not collected"
+
+
+def test_interval_table_rows_and_widths(adult_results):
+    items = [{"measure": "impact_trust", "group": g, "categories": ["significantly_positive"],
+              "answer": "Significantly positive"} for g in ("teachers", "parents")]
+    items.append({"measure": "view_trust", "group": "parents", "categories": ["positive"], "answer": "x"})
+    out = narrative.interval_table(adult_results, items)
+    assert out["group"].tolist() == ["Teachers and school staff", "Parents and carers"]  # view_trust not collected
+    assert out["n"].tolist() == [14, 24] and out["base"].tolist() == [35, 40]
+    assert out["percent"].round(1).tolist() == [40.0, 60.0]
+    assert (out["width"] == out["ci_high"] - out["ci_low"]).all()
+    assert out.loc[0, "question"] == "Impact on children's trust in the police"
+    assert out.loc[1, "question"] == "Impact on my child's trust in the police"
+    short = narrative.interval_table(adult_results, items[:1], question="short")
+    assert short.loc[0, "question"] == "Trust in the police"
+    with pytest.raises(ValueError, match="question"):
+        narrative.interval_table(adult_results, items, question="long")
+
+
+def test_share_range_names_top_and_bottom(adult_results):
+    out = narrative.share_range(adult_results, ["behaviour_school", "behaviour_home"], "teachers",
+                                ["significantly_positive", "positive"])
+    # 30/34 = 88.2% and 26/34 = 76.5%
+    assert out == {"low": "76%", "high": "88%", "top": "behaviour in school", "bottom": "behaviour at home",
+                   "items": "2"}
+    assert narrative.share_range(adult_results, ["view_trust"], "parents", ["positive"])["low"] == "n/a"
+    # impact_trust: 35/35 for teachers; a tie at the top names both items
+    tied = narrative.share_range(adult_results, ["impact_trust", "behaviour_school"], "teachers",
+                                 ["significantly_positive", "positive", "no_impact"])
+    assert tied["top"] == "trust in the police and behaviour in school" and tied["high"] == "100%"
+    # a suppressed item could be the lowest or the highest: nothing is named
+    flagged = adult_results.copy()
+    home = flagged["measure"].eq("behaviour_home") & flagged["category"].eq("significantly_positive")
+    flagged.loc[home, ["n", "value"]] = float("nan")
+    flagged.loc[home, "flag"] = "c"
+    hidden = narrative.share_range(flagged, ["behaviour_school", "behaviour_home"], "teachers",
+                                   ["significantly_positive", "positive"])
+    assert hidden == {"low": "[c]", "high": "[c]", "top": "[c]", "bottom": "[c]", "items": "2"}
+
+
+def test_answer_total_adds_every_item_and_group(adult_results):
+    out = narrative.answer_total(adult_results, ["impact_trust", "behaviour_school"], ["teachers", "parents"],
+                                 ["no_impact", "negative"])
+    assert out == {"n": "4", "base": "109", "percent": "4%"}  # 35 + 40 + 34 ratings, 4 of no impact
+
+
+@pytest.fixture
+def excerpts() -> pd.DataFrame:
+    # 3 strategic leads (A, B, C), 1 teacher (T); A raises strength twice
+    return pd.DataFrame({
+        "interviewee_id": ["A", "A", "A", "B", "B", "C", "T", "T"],
+        "role": ["strategic_lead"] * 6 + ["teacher"] * 2,
+        "theme": ["strength", "strength", "threat", "strength", "school_selection", "threat", "aims", "weakness"],
+        "excerpt": ["x"] * 8,
+    })
+
+
+def test_interview_phrases(excerpts):
+    from helpers.qualitative import interview_themes
+
+    themes = interview_themes(excerpts)
+    assert narrative.interviewee_counts(themes) == {"strategic_lead": "3", "practitioner": "0", "teacher": "1",
+                                                    "all": "4"}
+    assert narrative.theme_reach(themes, "strength") == "2 of 4"
+    assert narrative.theme_reach(themes, "threat", role="strategic_lead") == "2 of 3"
+    assert narrative.theme_reach(themes, "aims", role="practitioner") == "none of 0"
+    # strength: 2 people, 3 excerpts; threat: 2 people, 2 excerpts; then aims (scale order) before
+    # school selection and weakness, which were raised by as many (1) and are counted as ties
+    assert narrative.top_themes(themes, k=3) == ("strengths (2 of 4 interviewees), threats (2) and aims and "
+                                                 "objectives (1); 2 other themes were also raised by 1")
+    assert narrative.top_themes(themes, k=2) == "strengths (2 of 4 interviewees) and threats (2)"
+    assert narrative.top_themes(themes, role="practitioner") == "no theme"
+
+
+def test_theme_and_swot_tables(excerpts):
+    from helpers.qualitative import interview_themes
+
+    themes = interview_themes(excerpts)
+    table = narrative.theme_table(themes)
+    assert list(table.columns) == ["Theme", "Excerpts", "Strategic leads (of 3)", "Practitioners (of 0)",
+                                   "Teachers (of 1)", "All interviewees (of 4)"]
+    strength = table[table["Theme"] == "Strength"].iloc[0]
+    assert (strength["Excerpts"], strength["Strategic leads (of 3)"], strength["All interviewees (of 4)"]) == (3, 2, 2)
+    assert len(table) == themes["theme"].nunique()
+    swot = narrative.swot_table(themes)
+    assert swot.loc["Internal (the scheme itself)", "Helpful"] == "Strengths: 2 of 4 interviewees, 3 excerpts"
+    assert swot.loc["Internal (the scheme itself)", "Harmful"] == "Weaknesses: 1 of 4 interviewees, 1 excerpt"
+    assert swot.loc["External (the world around it)", "Helpful"] == "Opportunities: 0 of 4 interviewees, 0 excerpts"
+
+
+def test_optional_table_empty_when_not_supplied(tmp_path):
+    from helpers.qualitative import interview_themes
+
+    empty = narrative.optional_table(tmp_path, "interview_excerpts")
+    assert empty.empty and "interviewee_id" in empty.columns
+    themes = interview_themes(empty)
+    assert narrative.interviewee_counts(themes)["all"] == "0"
+    assert narrative.top_themes(themes) == "no theme"
+
+
+def test_quotes_markdown_labels_synthetic_and_hides_ids():
+    quotes = pd.DataFrame({"theme": ["aims"], "theme_label": ["Aims and objectives"],
+                           "quote": ["We  wanted them to\nsee us as people."], "role": ["strategic_lead"],
+                           "role_label": ["Strategic lead"]})
+    text = narrative.quotes_markdown(quotes, synthetic=True)
+    assert text == "> We wanted them to see us as people.\n>\n> — Strategic lead (synthetic demo quote)"
+    assert "synthetic" not in narrative.quotes_markdown(quotes, synthetic=False)
+    assert narrative.quotes_markdown(quotes.iloc[0:0], synthetic=True, min_cell=7).startswith(
+        "*No quote is shown for this theme: fewer than 7")
+
+
+def test_not_supplied_note_only_when_empty(tmp_path):
+    assert narrative.not_supplied_note(pd.DataFrame({"excerpt": ["x"]})) == ""
+    note = narrative.not_supplied_note(narrative.optional_table(tmp_path, "interview_excerpts"))
+    assert note.startswith(":::{note}") and "interview excerpts" in note and note.rstrip().endswith(":::")
+
+
+# --- chapter 4: children ------------------------------------------------------------
+
+EXPECTED_DIR = __import__("pathlib").Path(__file__).parent / "fixtures" / "messy_expected"
+
+
+def _child_percent(measure: str, group: str, counts: dict[str, int], flag: str = "") -> pd.DataFrame:
+    base = sum(counts.values())
+    return pd.DataFrame({
+        "measure": measure, "group": group, "category": list(counts), "n": list(counts.values()),
+        "base": base, "value": [100 * n / base for n in counts.values()], "unit": "percent", "flag": flag,
+    })
+
+
+def _child_tests(**overrides) -> pd.DataFrame:
+    tests = pd.DataFrame({
+        "measure": ["att_listen", "safe_online", "rank_arrest", "aware_cadets"],
+        "test": ["mann_whitney_u"] * 3 + ["chi_square"],
+        "statistic": [9000.0, 11000.0, 12000.0, 11.0],
+        "dof": [None, None, None, 1.0],
+        "p_value": [0.001, 0.02, 0.5, 0.0004],
+        "p_holm": [0.004, 0.06, 1.0, 0.002],
+        "effect_size": [-0.2, 0.17, -0.1, 0.19],
+        "effect_name": ["rank_biserial_r"] * 3 + ["cramers_v"],
+        "n_mini_police": [248] * 4, "n_non_mini_police": [102] * 4,
+        "effect_ci_low": [-0.32, 0.04, -0.23, 0.08], "effect_ci_high": [-0.07, 0.30, 0.04, 0.29],
+        "n_required_80": [318.4, 442.0, 1346.0, 221.0],
+    })
+    return tests.assign(**overrides)
+
+
+@pytest.fixture
+def child_results() -> pd.DataFrame:
+    return pd.concat([
+        _child_percent("aware_cadets", "mini_police", {"yes": 164, "no": 84}),
+        _child_percent("aware_cadets", "non_mini_police", {"yes": 46, "no": 56}),
+        _child_percent("sample_force", "all_children", {"Cumbria": 112, "Durham": 113, "Gwent": 46, "Kent": 0}),
+        pd.DataFrame({"measure": "census_children", "group": ["Cumbria", "Durham", "Gwent", "national"],
+                      "category": "count", "n": [600, 1900, 500, 5000], "base": None,
+                      "value": [600.0, 1900.0, 500.0, 5000.0], "unit": "count", "flag": ""}),
+    ], ignore_index=True)
+
+
+def test_direction_phrase_reads_the_sign_and_the_scale(child_results):
+    tests = _child_tests()
+    assert narrative.direction_phrase(tests, child_results, "att_listen") == "agreed more strongly than other children"
+    assert narrative.direction_phrase(tests, child_results, "safe_online") == "felt less safe than other children did"
+    assert narrative.direction_phrase(tests, child_results, "rank_arrest") == \
+        "ranked it as more important than other children did"
+    assert narrative.direction_phrase(tests, child_results, "aware_cadets") == \
+        "answered yes more often than other children"
+    assert narrative.direction_phrase(tests, child_results, "att_trust") == "could not be compared with other children"
+
+
+def test_direction_phrase_does_not_guess_behind_suppression(child_results):
+    hidden = child_results.copy()
+    rows = hidden["measure"].eq("aware_cadets") & hidden["group"].eq("non_mini_police")
+    hidden.loc[rows, ["n", "value"]] = float("nan")
+    hidden.loc[rows, "flag"] = "c"
+    assert "suppressed" in narrative.direction_phrase(_child_tests(), hidden, "aware_cadets")
+
+
+def test_sample_skew_against_the_census(child_results):
+    skew = narrative.sample_skew(child_results)
+    assert skew["names"] == "Cumbria and Durham"
+    assert skew["share"] == f"{100 * 225 / 271:.0f}%"
+    assert skew["census_share"] == "50%"  # (600 + 1900) / 5000, the national total
+    assert skew["forces"] == "3" and skew["compared"] == "larger than"
+    assert skew["sentence"].startswith("The two force areas with the most respondents, Cumbria and Durham,")
+    one = child_results[~(child_results["measure"].eq("sample_force") & child_results["category"].ne("Durham"))]
+    assert narrative.sample_skew(one)["sentence"].startswith("All the children who answered are from Durham")
+
+
+def test_comparison_table_with_and_without_interval_columns(child_results):
+    tests = _child_tests()
+    before = tests.copy()
+    table = narrative.comparison_table(tests, child_results)
+    pd.testing.assert_frame_equal(tests, before)  # input not changed
+    assert table["supported"].tolist() == [True, False, False, True]
+    assert table["n_required_80"].tolist() == [318, 442, 1346, 221]
+    shown = narrative.format_comparisons(table)
+    assert list(shown.columns) == list(narrative.COMPARISON_LABELS.values())
+    assert shown.iloc[0]["Effect size (95% CI)"] == "rank-biserial r -0.20 (-0.32 to -0.07)"
+    assert shown["Difference supported?"].tolist() == ["yes", "not clearly", "not clearly", "yes"]
+    old = narrative.comparison_table(tests.drop(columns=["effect_ci_low", "effect_ci_high", "n_required_80"]))
+    assert old["effect_ci_low"].isna().all() and old["n_required_80"].isna().all()
+    assert narrative.format_comparisons(old).iloc[0]["Effect size (95% CI)"] == "rank-biserial r -0.20"
+
+
+def test_comparison_table_on_the_committed_fixture():
+    from helpers import report
+
+    tests = report.load_tests(EXPECTED_DIR)
+    table = narrative.comparison_table(tests, report.load_results(EXPECTED_DIR))
+    assert len(table) == len(tests)
+    assert table["measure"].tolist() == tests["measure"].tolist()
+
+
+def test_power_phrases_match_design_power_and_a_direct_phi():
+    import numpy as np
+
+    from helpers.stats import design_power
+
+    tests = _child_tests()
+    design = design_power(248, 102)
+    phrases = narrative.power_phrases(design, tests)
+    assert phrases == narrative.power_phrases(pd.DataFrame(), tests)  # recomputed when power.csv is absent
+    r = float(design.loc[design["effect_name"].eq("rank_biserial_r"), "effect_size"].iloc[0])
+    assert phrases["mde_r"] == f"{r:.2f}" and phrases["mde_pairs"] == f"{100 * (1 + r) / 2:.0f}%"
+    # the percentage-point gap: build the 2 x 2 table of probabilities and compute phi directly
+    v = float(design.loc[design["effect_name"].eq("cramers_v") & design["dof"].eq(1.0), "effect_size"].iloc[0])
+    gap = float(phrases["mde_gap"]) / 100
+    q = 248 / 350
+    p_other = (0.5 - q * gap) / 1  # pooled share 0.5 = q * (p_other + gap) + (1 - q) * p_other
+    cells = np.array([[q * (p_other + gap), q * (1 - p_other - gap)], [(1 - q) * p_other, (1 - q) * (1 - p_other)]])
+    expected = np.outer(cells.sum(axis=1), cells.sum(axis=0))
+    phi = np.sqrt(((cells - expected) ** 2 / expected).sum())
+    assert phi == pytest.approx(v, abs=0.01)
+    strict = design_power(248, 102, alpha=0.05 / 4)
+    strict_r = float(strict.loc[strict["effect_name"].eq("rank_biserial_r"), "effect_size"].iloc[0])
+    assert phrases["mde_r_holm"] == f"{strict_r:.2f}"
+    assert (phrases["powered"], phrases["underpowered"]) == ("2", "2")  # 442 and 1,346 > 350 answers
+    assert (phrases["needed_low"], phrases["needed_high"]) == ("442", "1,346")
+    assert phrases["largest_unsupported"] == "rank-biserial r = 0.17"
+
+
+def _sensitivity_rows(measure, unit, values, weighted, effective=(76.0, 27.0), flag=""):
+    categories = ["yes", "no"] if unit == "percent" else ["mean"]
+    rows = []
+    for group, vals, wts, eff in (("mini_police", values[0], weighted[0], effective[0]),
+                                  ("non_mini_police", values[1], weighted[1], effective[1])):
+        for category, v, w in zip(categories, vals, wts, strict=True):
+            rows.append({"measure": measure, "group": group, "category": category, "unit": unit, "base": 100,
+                         "value": v, "value_weighted": w, "effective_n": eff, "excluded": 0, "flag": flag})
+    for i, category in enumerate(categories):
+        rows.append({"measure": measure, "group": "difference", "category": category, "unit": unit,
+                     "value": values[0][i] - values[1][i], "value_weighted": weighted[0][i] - weighted[1][i],
+                     "flag": ""})
+    return pd.DataFrame(rows)
+
+
+def test_sensitivity_table_and_verdict():
+    sensitivity = pd.concat([
+        _sensitivity_rows("aware_cadets", "percent", ([66.0, 34.0], [45.0, 55.0]), ([62.0, 38.0], [45.0, 55.0])),
+        _sensitivity_rows("safe_online", "mean", ([1.83], [2.15]), ([2.20], [2.13])),
+    ], ignore_index=True)
+    table = narrative.sensitivity_table(sensitivity)
+    assert table["answer"].tolist() == ["Yes (%)", "Mean score (1 = strongly agree)"]
+    assert table["difference"].round(2).tolist() == [21.0, -0.32]
+    assert table["changed"].tolist() == [False, True]
+    tests = _child_tests()
+    verdict = narrative.sensitivity_verdict(table, tests)
+    assert verdict["turned"] == "1" and verdict["turned_supported"] == "0"
+    assert verdict["changes"] == "does not change"
+    assert verdict["largest_shift"].startswith("4 percentage points")
+    flipped = narrative.sensitivity_verdict(table, _child_tests(p_holm=[0.004, 0.01, 1.0, 0.002]))
+    assert flipped["changes"] == "changes" and "depend on the force mix" in flipped["sentence"]
+    assert narrative.format_sensitivity(table).iloc[1]["Direction"] == "changed"
+
+
+def test_sensitivity_table_respects_suppression_and_absence():
+    hidden = _sensitivity_rows("aware_cadets", "percent", ([66.0, 34.0], [45.0, 55.0]), ([62.0, 38.0], [45.0, 55.0]),
+                               flag="c")
+    table = narrative.sensitivity_table(hidden)
+    assert table[["mini_police", "difference"]].isna().all().all()
+    assert narrative.sensitivity_table(pd.DataFrame()).empty
+    assert narrative.load_optional("/nonexistent/processed", "sensitivity").empty
+
+
+def test_item_ranking_and_answer_ranking_put_suppressed_cells_last():
+    results = pd.concat([
+        _child_percent("impact_trust", "mini_police", {"strongly_agree": 60, "agree": 25, "neither": 15}),
+        _child_percent("impact_teamwork", "mini_police", {"strongly_agree": 70, "agree": 20, "neither": 10}),
+        _child_percent("impact_speaking", "mini_police", {"strongly_agree": 3, "agree": 2, "neither": 1}, flag="c"),
+    ], ignore_index=True)
+    ranked = narrative.item_ranking(results, ["impact_trust", "impact_teamwork", "impact_speaking"], "mini_police",
+                                    categories=["strongly_agree", "agree"],
+                                    strip="Being in the mini-police has improved my")
+    assert ranked["item"].tolist() == ["teamwork", "trust in the police", "speaking skills"]
+    assert ranked["text"].tolist() == ["90%", "85%", "[c]"]
+    assert narrative.list_phrase(ranked.head(2)) == "teamwork (90%) and trust in the police (85%)"
+    answers = narrative.answer_ranking(results, "impact_trust", "mini_police")
+    assert answers["answer"].tolist() == ["Strongly agree", "Agree", "Neither agree nor disagree"]
+
+
+def test_support_summary_counts_and_names():
+    summary = narrative.support_summary(_child_tests(), ["att_listen", "safe_online", "rank_arrest", "att_trust"])
+    assert (summary["tested"], summary["supported"], summary["all_or_some"]) == ("3", "1", "some")
+    assert summary["items"] == "“I think that the police listen to young people”"
+
+
+def test_workshop_quotes_are_redacted_labelled_and_anonymous():
+    comments = pd.DataFrame({
+        "comment_id": [f"WC{i}" for i in range(6)], "force": "Gwent", "workshop_id": "W1",
+        "child_id": [f"C{i}" for i in range(6)], "theme": ["fun_new_things"] * 6,
+        "comment": ["We went to the seaside with PC Dawn Smith, ring 01632 960417",
+                    "We met the police horses at the stables today",
+                    "We tried on the big helmets at headquarters",
+                    "The trip on the coach was my favourite part",
+                    "We saw the dogs find the hidden bag fast",
+                    "Short one"],
+    })
+    quotes = narrative.quotes_by_theme(comments, themes=["fun_new_things", "other"], n=3, scale="workshop_theme")
+    assert len(quotes) == 3 and set(quotes["theme"]) == {"fun_new_things"}
+    assert not quotes["quote"].str.contains("01632").any()
+    assert quotes.equals(narrative.quotes_by_theme(comments.iloc[::-1], themes=["fun_new_things", "other"], n=3,
+                                                   scale="workshop_theme"))  # row order does not matter
+    themes = pd.DataFrame({"theme": ["fun_new_things", "other"], "theme_label": ["Having fun", "Other"]})
+    text = narrative.workshop_quotes_markdown(quotes, synthetic=True, themes=themes)
+    assert text.count("synthetic demo quote") == 3 and "No quote is shown" in text
+    assert "C1" not in text and "Gwent" not in text and "WC" not in text
