@@ -14,8 +14,8 @@ EXPECTED = Path(__file__).parent / "fixtures" / "messy_expected"
 
 def test_codes_stay_text_and_lookup():
     results = report.load_results(EXPECTED)
-    row = report.lookup(results, "att_good_job", "all_children", "strongly_agree")
-    assert (row["n"], row["base"]) == (3, 9)
+    row = report.lookup(results, "att_good_job", "mini_police", "strongly_agree")
+    assert (row["n"], row["base"]) == (3, 6)
     with pytest.raises(KeyError, match="0 rows"):
         report.lookup(results, "att_good_job", "all_children", "maybe")
 

@@ -1,8 +1,10 @@
-"""Disclosure control of the results table (CONTRACT section 5).
+"""Disclosure control of the processed tables (CONTRACT section 5).
 
-One job: mark cells that could identify a child or recover a small number,
-so that no page shows them. Suppressed cells keep their row, get
-``flag = "c"`` and lose ``n``, ``value`` and the interval.
+One job: mark cells that could identify a child or let a reader work out a
+small number, so that no page shows them. Suppressed cells keep their row,
+get ``flag = "c"`` (GSS shorthand, printed ``[c]``) and lose ``n``,
+``value`` and the interval; the base stays, because it is the published
+number of people who answered.
 
 Rules
 -----
@@ -10,17 +12,44 @@ Rules
   ``min_cell`` is suppressed (a small group).
 * Local builds (``--force``): in addition every non-zero ``n`` below
   ``min_cell`` is suppressed (primary suppression).
-* Secondary suppression within a block: if exactly one cell of a block is
-  suppressed it could be recovered as base minus the other cells, so the
-  smallest other non-zero cell is suppressed too.
+* Secondary suppression, repeated until nothing changes, so that no
+  suppressed cell is the only unknown in any additive relation of the
+  table:
 
-Exempt: census rows (``census_*`` measures and census coded items: they
-count forces, schools and children per programme, not respondents), the
-``sample_size`` counts, which are the published bases, and the counts of
-forces (``sample_forces``, ``sample_forces_by_role``).
+  - a block: the cells of a (measure, group) add up to its base;
+  - the groups: for every (measure, category), the whole sample is the sum
+    of its parts (all children = mini-police + other children), for counts
+    and for means weighted by their bases.
 
-Not yet covered (local-reports issue): recovery *across* groups (all
-children minus mini-police) and across measures.
+  Where a relation has exactly one suppressed cell, another cell of it is
+  suppressed too: across groups the whole sample's cell (so the groups the
+  report compares stay visible), within a block the smallest other non-zero
+  cell (a zero when there is no other). That may open another relation; the
+  loop ends when every relation holds no suppressed cell or at least two.
+* ``tests.csv``: a comparison in which either group has fewer than
+  ``min_cell`` answers keeps its row and its group sizes, but its
+  statistic, p-values and effect size are emptied and ``flag`` is ``c``
+  (:func:`suppress_tests`).
+
+Exempt, and why: census rows (``census_*``, census items, group
+``national``) count forces, schools and children per programme, not
+respondents; ``sample_size`` rows are the published bases; counts of forces
+(``sample_forces``, ``sample_forces_by_role``) and of schools and workshops
+(``sample_schools``, ``sample_schools_by_force``, ``sample_workshops``) are
+about organisations, not people.
+
+Examples
+--------
+>>> import pandas as pd
+>>> rows = pd.DataFrame({"measure": "aware_cadets", "unit": "percent", "flag": "",
+...     "group": ["mini_police"] * 2 + ["non_mini_police"] * 2 + ["all_children"] * 2,
+...     "category": ["yes", "no"] * 3, "n": [20, 10, 3, 9, 23, 19], "base": [30, 30, 12, 12, 42, 42]})
+>>> rows = rows.assign(value=100 * rows["n"] / rows["base"], ci_low=0.0, ci_high=100.0)
+>>> out = suppress(rows, min_cell=5, local=True)  # 3 other children said yes: hidden, and so is enough else
+>>> out.loc[out["flag"] == "c", ["group", "category"]].values.tolist()
+[['non_mini_police', 'yes'], ['non_mini_police', 'no'], ['all_children', 'yes'], ['all_children', 'no']]
+>>> recoverable(out)
+[]
 """
 
 from __future__ import annotations
@@ -30,12 +59,15 @@ import logging
 import numpy as np
 import pandas as pd
 
-__all__ = ["suppress", "EXEMPT_MEASURES"]
+from .codebook import Codebook, load_codebook
+
+__all__ = ["EXEMPT_MEASURES", "group_relations", "recoverable", "relations", "suppress", "suppress_tests"]
 
 log = logging.getLogger(__name__)
 
 #: Measures never suppressed (see module docstring).
-EXEMPT_MEASURES = frozenset({"sample_size", "sample_forces", "sample_forces_by_role"})
+EXEMPT_MEASURES = frozenset({"sample_size", "sample_forces", "sample_forces_by_role", "sample_schools",
+                             "sample_schools_by_force", "sample_workshops"})
 
 
 def _exempt(results: pd.DataFrame) -> pd.Series:
@@ -46,7 +78,89 @@ def _exempt(results: pd.DataFrame) -> pd.Series:
     )
 
 
-def suppress(results: pd.DataFrame, *, min_cell: int, local: bool) -> pd.DataFrame:
+def group_relations(codebook: Codebook | None = None) -> list[tuple[str, tuple[str, ...]]]:
+    """Groups that are the sum of other groups: ``[("all_children", ("mini_police", "non_mini_police"))]``."""
+    codebook = codebook or load_codebook()
+    out = []
+    for inst in codebook.instruments.values():
+        groups = dict(inst.groups)
+        if "by" in groups and "all" in groups:
+            parts = tuple(v for k, v in groups.items() if k not in ("by", "all"))
+            out.append((groups["all"], parts))
+    return out
+
+
+def relations(results: pd.DataFrame, codebook: Codebook | None = None) -> list[np.ndarray]:
+    """The additive relations of a results table, as arrays of row positions.
+
+    Each relation is a set of cells whose counts are tied by one equation
+    with published numbers: the cells of a percent block (their sum is the
+    base), or one (measure, category) across a whole group and its parts.
+    """
+    frame = results.reset_index(drop=True)
+    out: list[np.ndarray] = []
+    percent = frame["unit"].eq("percent")
+    for _, index in frame[percent].groupby(["measure", "group"], sort=False).groups.items():
+        if len(index) > 1:
+            out.append(np.asarray(index))
+    for whole, parts in group_relations(codebook):
+        cells = frame[frame["group"].isin((whole, *parts)) & frame["unit"].isin(["percent", "mean", "count"])]
+        for _, index in cells.groupby(["measure", "category", "unit"], sort=False).groups.items():
+            groups = frame.loc[index, "group"]
+            if groups.eq(whole).any() and groups.isin(parts).any():
+                # The whole group first: it is the cell secondary suppression prefers to hide,
+                # so that the groups the report compares stay visible.
+                out.append(np.asarray(sorted(index, key=lambda i: frame.at[i, "group"] != whole)))
+    return out
+
+
+def recoverable(results: pd.DataFrame, codebook: Codebook | None = None) -> list[tuple[str, str, str]]:
+    """Suppressed cells that are the only suppressed cell of a relation (should be empty).
+
+    Returns
+    -------
+    list of (measure, group, category)
+        Each could be worked out as the relation's total minus its published cells.
+    """
+    frame = results.reset_index(drop=True)
+    mark = frame["flag"].fillna("").eq("c").to_numpy()
+    found = []
+    for members in relations(frame, codebook):
+        if mark[members].sum() == 1:
+            row = frame.loc[members[mark[members]][0]]
+            found.append((row["measure"], row["group"], row["category"]))
+    return found
+
+
+def _secondary(frame: pd.DataFrame, mark: np.ndarray, eligible: np.ndarray, codebook: Codebook | None
+               ) -> np.ndarray:
+    """Suppress more cells until no relation has exactly one suppressed cell."""
+    rels = relations(frame, codebook)
+    wholes = {whole for whole, _ in group_relations(codebook)}
+    n = pd.to_numeric(frame["n"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    for _ in range(len(frame) + 1):
+        changed = False
+        for members in rels:
+            if mark[members].sum() != 1:
+                continue
+            candidates = members[~mark[members] & eligible[members]]
+            if len(candidates) == 0:
+                continue  # only exempt cells left: nothing that may be hidden
+            whole = members[0] if frame.at[members[0], "group"] in wholes else None
+            if whole is not None and whole in candidates:
+                pick = whole
+            else:
+                nonzero = candidates[n[candidates] > 0]
+                pick = nonzero[np.argmin(n[nonzero])] if len(nonzero) else candidates[0]
+            mark[pick] = True
+            changed = True
+        if not changed:
+            break
+    return mark
+
+
+def suppress(results: pd.DataFrame, *, min_cell: int, local: bool, codebook: Codebook | None = None
+             ) -> pd.DataFrame:
     """Apply disclosure control to a results table.
 
     Parameters
@@ -58,40 +172,62 @@ def suppress(results: pd.DataFrame, *, min_cell: int, local: bool) -> pd.DataFra
         suppressed. ``min_cell <= 1`` turns suppression off.
     local : bool
         True for a one-force report: cell-level suppression applies too.
+    codebook : Codebook, optional
+        Where the group relations come from.
 
     Returns
     -------
     pandas.DataFrame
         A copy with ``flag = "c"`` and n, value, ci_low, ci_high emptied for
-        suppressed cells.
+        suppressed cells; :func:`recoverable` of it is empty.
     """
     out = results.copy()
     if min_cell <= 1:
         return out
-    eligible = ~_exempt(out)
-    base = out["base"].astype("Float64")
-    n = out["n"].astype("Float64")
-    small_group = eligible & base.lt(min_cell).fillna(False)
-    mark = small_group.astype(bool).to_numpy().copy()
+    frame = out.reset_index(drop=True)
+    eligible = (~_exempt(frame)).to_numpy()
+    base = frame["base"].astype("Float64")
+    n = frame["n"].astype("Float64")
+    mark = (eligible & base.lt(min_cell).fillna(False).to_numpy(dtype=bool)).copy()
     if local:
-        small_cell = eligible & n.gt(0).fillna(False) & n.lt(min_cell).fillna(False)
-        mark |= small_cell.astype(bool).to_numpy()
-    # Secondary suppression inside each percent block with a single suppressed cell.
-    pct = (out["unit"].eq("percent") & eligible).to_numpy()
-    keys = out["measure"] + "\x1f" + out["group"]
-    frame = pd.DataFrame({"key": keys, "mark": mark, "n": n.fillna(0).to_numpy(dtype=float), "pct": pct})
-    for _, block in frame[frame["pct"]].groupby("key", sort=False):
-        if len(block) > 1 and block["mark"].sum() == 1:
-            others = block[~block["mark"] & (block["n"] > 0)]
-            if not others.empty:
-                mark[others["n"].idxmin()] = True
-            else:  # the rest are zeros: hide one of them so the total does not give it away
-                mark[block[~block["mark"]].index[0]] = True
+        mark |= eligible & (n.gt(0) & n.lt(min_cell)).fillna(False).to_numpy(dtype=bool)
+    primary = int(mark.sum())
+    mark = _secondary(frame, mark, eligible, codebook)
     mark = pd.Series(mark, index=out.index)
     out.loc[mark, ["n"]] = pd.NA
     out.loc[mark, ["value", "ci_low", "ci_high"]] = np.nan
     out.loc[mark, "flag"] = "c"
     if mark.any():
-        log.info("disclosure control: %d cells suppressed (min cell %d, %s)", int(mark.sum()), min_cell,
+        log.info("disclosure control: %d cells suppressed (%d primary, %d secondary; min cell %d, %s)",
+                 int(mark.sum()), primary, int(mark.sum()) - primary, min_cell,
                  "local report" if local else "national report")
+    return out
+
+
+_TEST_STATISTICS = ["statistic", "dof", "p_value", "p_holm", "effect_size", "effect_ci_low", "effect_ci_high",
+                    "n_required_80"]
+
+
+def suppress_tests(tests: pd.DataFrame, *, min_cell: int) -> pd.DataFrame:
+    """Empty the comparisons in which either group has fewer than ``min_cell`` answers.
+
+    The row and its group sizes stay; ``flag`` (appended to the CONTRACT
+    columns) is ``c`` for suppressed rows and empty otherwise.
+
+    Examples
+    --------
+    >>> tests = pd.DataFrame({"measure": ["a", "b"], "p_value": [0.01, 0.2],
+    ...                       "n_mini_police": [40, 3], "n_non_mini_police": [30, 30]})
+    >>> suppress_tests(tests, min_cell=5)[["p_value", "flag"]].values.tolist()
+    [[0.01, ''], [nan, 'c']]
+    """
+    out = tests.copy()
+    small = (out["n_mini_police"] < min_cell) | (out["n_non_mini_police"] < min_cell)
+    if min_cell <= 1:
+        small[:] = False
+    out.loc[small, [c for c in _TEST_STATISTICS if c in out]] = np.nan
+    out["flag"] = np.where(small, "c", "")
+    if small.any():
+        log.info("disclosure control: %d comparisons suppressed (a group below %d answers)", int(small.sum()),
+                 min_cell)
     return out

@@ -43,7 +43,7 @@ import base64
 import html
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -65,6 +65,7 @@ __all__ = [
     "figure_table",
     "load_specs",
     "make_figure",
+    "with_national",
 ]
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,9 @@ def _labelled(rows: pd.DataFrame, spec: FigureSpec, codebook: Codebook) -> pd.Da
     rows["item"] = [measure_label(m, spec.instrument, codebook) for m in rows["measure"]]
     rows["answer"] = [answers.get((m, c), _INTEGER_ANSWERS.get(m, "{}").format(c))
                       for m, c in zip(rows["measure"], rows["category"], strict=True)]
-    rows["group_label"] = rows["group"].map(GROUP_LABELS).fillna(rows["group"])
+    rows["group_label"] = [GROUP_LABELS.get(g, g) if not g.startswith("national:")
+                           else "All forces: " + GROUP_LABELS.get(g.removeprefix("national:"), g)
+                           for g in rows["group"].astype(str)]
     measure_order = {m: i for i, m in enumerate(spec.measures)}
     group_order = {g: i for i, g in enumerate(spec.groups)}
     rows = rows.assign(_m=rows["measure"].map(measure_order), _g=rows["group"].map(group_order).fillna(-1))
@@ -445,8 +448,26 @@ class ReportFigure:
         return f"Figure {self.spec.number}: {self.spec.title}\n{self.alt}\n{self.caption}"
 
 
+#: Kinds whose groups are compared, so a local report can set the national groups beside them.
+_WITH_NATIONAL = ("category_percent", "percent_bars", "diverging", "means")
+
+
+def with_national(spec: FigureSpec, results: pd.DataFrame, national: pd.DataFrame | None) -> pd.DataFrame:
+    """Add the national rows of a figure's groups, as groups ``national:<group>``, to local results.
+
+    A local report shows its force's answers beside those of all forces
+    ("Durham: 74% · national: 71%"); labels read "All forces: <group>".
+    Census and per-force count figures are left as they are.
+    """
+    if national is None or national.empty or spec.kind not in _WITH_NATIONAL:
+        return results
+    rows = national[national["measure"].isin(spec.measures) & national["group"].isin(spec.groups)]
+    return pd.concat([results, rows.assign(group="national:" + rows["group"])], ignore_index=True)
+
+
 def make_figure(number: str, results: pd.DataFrame, *, texts: pd.DataFrame | None = None, force: str = "",
-                min_cell: int = DEFAULT_MIN_CELL, codebook: Codebook | None = None) -> ReportFigure:
+                min_cell: int = DEFAULT_MIN_CELL, codebook: Codebook | None = None,
+                national: pd.DataFrame | None = None) -> ReportFigure:
     """Build one of the report's figures from ``results.csv``.
 
     Parameters
@@ -462,6 +483,9 @@ def make_figure(number: str, results: pd.DataFrame, *, texts: pd.DataFrame | Non
     min_cell : int
         Disclosure threshold (word-cloud words below it are left out).
     codebook : Codebook, optional
+    national : pandas.DataFrame, optional
+        National results of a local report (:func:`helpers.report.load_national`):
+        the figure then shows the national groups beside the local ones.
 
     Returns
     -------
@@ -473,7 +497,12 @@ def make_figure(number: str, results: pd.DataFrame, *, texts: pd.DataFrame | Non
     if number not in specs:
         raise KeyError(f"no figure {number!r} in {FIGURES_PATH.name}; known: {', '.join(specs)}")
     spec = specs[number]
+    spec_groups = spec.groups
+    if national is not None and not national.empty and spec.kind in _WITH_NATIONAL:
+        results = with_national(spec, results, national)
+        spec = replace(spec, groups=(*spec.groups, *("national:" + g for g in spec.groups)))
     table = figure_table(spec, results, texts=texts, codebook=codebook, min_cell=min_cell)
+    spec = replace(spec, groups=spec_groups)
     fig = draw(spec, table, codebook=codebook)
     svg = plots.to_svg(fig)
     alt = alt_text(spec, table, codebook=codebook)

@@ -1545,6 +1545,8 @@ def quotes_by_theme(table: pd.DataFrame, *, n: int = 2, themes: list[str] | None
         else:
             scale_name = scale or "workshop_theme"
             themes = list(load_codebook().scales[scale_name].codes)
+    if table.empty:  # e.g. a local report for a force without workshops: nothing to quote
+        return pd.DataFrame(columns=["theme", "theme_label", "quote"])
     parts = [illustrative_quotes(table, theme=t, n=n, names=names, seed=seed, min_cell=min_cell, scale=scale,
                                  **kwargs) for t in themes]
     parts = [p for p in parts if len(p)]

@@ -5,6 +5,7 @@
 rows read, kept and quarantined, and writes under ``out_dir``:
 
 ``results.csv``            every figure and headline number (CONTRACT section 4)
+``national_results.csv``   local runs only: the national results, for comparison
 ``tests.csv``              mini-police vs other children comparisons (with effect-size
                            intervals and the n for 80% power)
 ``power.csv``              smallest effects the children's sample detects with 80% power
@@ -38,7 +39,7 @@ import pandas as pd
 
 from .codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from .config import DEFAULT_MIN_CELL, DEMO_MARKER
-from .disclosure import suppress
+from .disclosure import suppress, suppress_tests
 from .loading import StructuralError, find_raw_file, has_raw_file, read_raw_file
 from .processing import summarise
 from .schemas import check_outputs
@@ -191,8 +192,15 @@ def run_process(
     # 3. Derive.
     summary = summarise(tables, codebook, not_collected)
     summary = suppress(summary, min_cell=min_cell, local=force is not None)
+    # A local report sets each local value beside the national one: the national results,
+    # with the national build's disclosure control, travel with the local tables.
+    national = None
+    if force is not None:
+        national = suppress(summarise({name: res.clean for name, res in results.items()}, codebook, not_collected),
+                            min_cell=min_cell, local=False)
     children = tables["children_survey"]
     tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"])
+    tests = suppress_tests(tests, min_cell=min_cell)
     group_sizes = children["mini_police"].astype("object").value_counts()
     power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)))
     census = tables["scheme_census"].drop(columns=list(not_collected["scheme_census"]), errors="ignore")
@@ -211,6 +219,8 @@ def run_process(
     with tempfile.TemporaryDirectory(prefix=".staging-", dir=out_dir.parent) as tmp:
         staging = Path(tmp)
         summary.to_csv(staging / "results.csv", index=False)
+        if national is not None:
+            national.to_csv(staging / "national_results.csv", index=False)
         tests.to_csv(staging / "tests.csv", index=False)
         power.to_csv(staging / "power.csv", index=False)
         sensitivity_table.to_csv(staging / "sensitivity.csv", index=False)

@@ -414,10 +414,12 @@ def illustrative_quotes(
     speaker = speaker or _first_present(table, _SPEAKER_COLUMNS, "speaker", "illustrative_quotes")
     has_role = role is not None and role in table.columns
     _require(table, [theme_column, text, speaker, *([role] if has_role else [])], "illustrative_quotes")
+    columns = [*_QUOTE_COLUMNS, *(["role", "role_label"] if has_role else [])]
+    if table.empty and scale is None:  # nothing to quote, and no codes to tell the scale from
+        return pd.DataFrame(columns=columns)
     sc = _resolve_scale(table[theme_column], scale, codebook, theme_column)
     if theme not in sc.codes:
         raise ValueError(f"illustrative_quotes: {theme!r} is not a code of scale {sc.name!r}: {list(sc.codes)}")
-    columns = [*_QUOTE_COLUMNS, *(["role", "role_label"] if has_role else [])]
 
     in_theme = table[table[theme_column].astype(object).eq(theme).fillna(False).astype(bool)]
     speakers = in_theme[speaker].nunique()

@@ -36,6 +36,7 @@ __all__ = [
     "SIGNIFICANCE",
     "collapse",
     "collection_note",
+    "beside_national",
     "column_counts",
     "completeness",
     "data_dictionary",
@@ -49,6 +50,8 @@ __all__ = [
     "item_block",
     "load_log",
     "load_manifest",
+    "load_national",
+    "local_comparison",
     "load_results",
     "load_power",
     "load_row_counts",
@@ -90,7 +93,11 @@ _RESULT_DTYPES = {"measure": str, "group": str, "category": str, "unit": str, "f
 
 def load_results(processed_dir: str | Path) -> pd.DataFrame:
     """Read ``results.csv`` with codes kept as text (``none`` is a code, not NaN)."""
-    frame = pd.read_csv(Path(processed_dir) / "results.csv", dtype=_RESULT_DTYPES,
+    return _read_results(Path(processed_dir) / "results.csv")
+
+
+def _read_results(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=_RESULT_DTYPES,
                         keep_default_na=False, na_values={"n": [""], "base": [""], "value": [""],
                                                           "ci_low": [""], "ci_high": [""]})
     frame["n"] = frame["n"].astype("Int64")
@@ -101,6 +108,49 @@ def load_results(processed_dir: str | Path) -> pd.DataFrame:
 def load_tests(processed_dir: str | Path) -> pd.DataFrame:
     """Read ``tests.csv``."""
     return pd.read_csv(Path(processed_dir) / "tests.csv")
+
+
+def load_national(processed_dir: str | Path) -> pd.DataFrame:
+    """``national_results.csv`` of a local run (the national results beside the local ones); empty otherwise."""
+    path = Path(processed_dir) / "national_results.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=["measure", "group", "category", "n", "base", "value", "unit", "ci_low",
+                                     "ci_high", "flag"])
+    return _read_results(path)
+
+
+def beside_national(results: pd.DataFrame, national: pd.DataFrame, measure: str, group: str,
+                    categories: list[str], *, force: str) -> str:
+    """A local value with the national one beside it: ``"Durham: 74% · national: 71%"``.
+
+    Without national results (a national report) only the value is given.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"measure": "enjoyed", "group": "mini_police", "category": ["yes", "no"],
+    ...                      "n": [3, 1], "base": 4, "value": [75.0, 25.0], "unit": "percent", "flag": ""})
+    >>> beside_national(rows, rows.assign(value=[71.0, 29.0], n=[71, 29], base=100), "enjoyed", "mini_police",
+    ...                 ["yes"], force="Durham")
+    'Durham: 75% · national: 71%'
+    """
+    local = format_share(results, measure, group, categories)
+    if national is None or national.empty:
+        return local
+    return f"{force}: {local} · national: {format_share(national, measure, group, categories)}"
+
+
+def local_comparison(results: pd.DataFrame, national: pd.DataFrame, *, force: str,
+                     items: list[tuple[str, str, list[str], str]]) -> str:
+    """A MyST bullet list of local values beside national ones (empty for a national report).
+
+    ``items`` are ``(measure, group, categories, what)``; each bullet reads
+    "<what>: Durham: 74% · national: 71%".
+    """
+    if national is None or national.empty or not force:
+        return ""
+    lines = [f"- {what}: {beside_national(results, national, m, g, c, force=force)}" for m, g, c, what in items]
+    return (f"**{force} beside all forces.** Suppressed local values print as [c].\n\n" + "\n".join(lines)
+            + "\n")
 
 
 def load_power(processed_dir: str | Path) -> pd.DataFrame:

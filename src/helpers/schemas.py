@@ -119,6 +119,8 @@ TESTS_SCHEMA = pa.DataFrameSchema(
         "effect_ci_low": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
         "effect_ci_high": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
         "n_required_80": Column("Int64", Check.ge(2), nullable=True, required=False),
+        # "c" where disclosure control emptied the comparison (a group below --min-cell).
+        "flag": Column(str, Check.isin(["", "c"]), nullable=True, required=False),
     },
     checks=[Check(lambda df: (df["p_holm"].isna() | (df["p_holm"] >= df["p_value"] - 1e-12)).all(),
                   error="a Holm-adjusted p-value is below its raw p-value"),
@@ -131,7 +133,7 @@ TESTS_SCHEMA = pa.DataFrameSchema(
 
 #: tests.csv as the pipeline writes it: the appended columns are required.
 _TESTS_SCHEMA_COMPLETE = TESTS_SCHEMA.update_columns(
-    {name: {"required": True} for name in ("effect_ci_low", "effect_ci_high", "n_required_80")})
+    {name: {"required": True} for name in ("effect_ci_low", "effect_ci_high", "n_required_80", "flag")})
 
 POWER_SCHEMA = pa.DataFrameSchema(
     {
