@@ -259,8 +259,10 @@ def draw(spec: FigureSpec, table: pd.DataFrame, *, codebook: Codebook | None = N
     if spec.kind == "category_percent":
         rows = table.sort_values("value", ascending=False, kind="stable")
         return plots.bar_percent_by_group(rows, y="answer", hue=None, xlabel=spec.xlabel)
+    # Groups in the registry's order (local, then national), whatever disclosure control left out.
+    groups = list(dict.fromkeys(table["group_label"].astype(str))) if "group_label" in table else None
     if spec.kind == "means":
-        return plots.bar_counts(table, x="value", y="item", hue="group_label", sort="none",
+        return plots.bar_counts(table, x="value", y="item", hue="group_label", hue_order=groups, sort="none",
                                 label_format="{:.2f}", xlabel=spec.xlabel, legend_title="")
     rows = table.assign(bar=_bar_label(table, spec))
     if spec.kind == "diverging":
@@ -271,7 +273,7 @@ def draw(spec: FigureSpec, table: pd.DataFrame, *, codebook: Codebook | None = N
                                        xlabel="Percent (left of zero: unfavourable answers)")
     several_groups = rows["group"].nunique() > 1
     return plots.bar_percent_by_group(rows, y="bar", hue="group_label" if several_groups else None,
-                                      xlabel=spec.xlabel)
+                                      hue_order=groups, xlabel=spec.xlabel)
 
 
 def _percent(row) -> str:

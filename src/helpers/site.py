@@ -96,7 +96,9 @@ def _one_book(data_dir: str, out_dir: str, force: str, min_cell: int, compare: s
         return BookResult(name, force, f"{name}/index.html", time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - one failing force must not stop the others
         log.debug("%s failed:\n%s", name, traceback.format_exc())
-        return BookResult(name, force, "", time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+        summary = " ".join(str(exc).split())  # one line, with the first problem (not just its heading)
+        return BookResult(name, force, "", time.perf_counter() - started,
+                          f"{type(exc).__name__}: {summary[:400]}")
 
 
 def _landing_page(results: list[BookResult], *, synthetic: bool) -> str:
