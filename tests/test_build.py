@@ -244,3 +244,20 @@ def test_changing_one_raw_answer_changes_the_glued_prose(tmp_path):
     assert sentence.format(before) in _text(built)
     assert sentence.format(after) in _text(html.read_text())
     assert sentence.format(before) not in _text(html.read_text())
+
+
+def test_summary_counts_pages_figures_and_quarantined_rows(tmp_path):
+    from helpers.build import summarize
+
+    html, processed = tmp_path / "html", tmp_path / "processed"
+    html.mkdir()
+    processed.mkdir()
+    (html / "index.html").write_text('<figure class="a"><img src="x.svg" alt="a"></figure><figure>text</figure>')
+    (html / "02.html").write_text('<figure id="f"><p>c</p>\n<img src="y.svg" alt="b"></figure>'
+                                  '<figure><img src="z.svg" alt="c"></figure>')
+    (html / "search.html").write_text('<figure><img src="s.svg" alt="s"></figure>')
+    (processed / "row_counts.csv").write_text("instrument,quarantined\nchildren_survey,3\nparent_survey,2\n")
+    (processed / "validation_log.csv").write_text("file,row\na,1\nb,2\nc,3\nd,4\n")
+    line = summarize(html / "index.html", processed, seconds=12.4)
+    assert line.startswith("summary: 2 pages, 3 figures, 0 Sphinx warnings")
+    assert "5 rows quarantined, 4 validation events, 12 s" in line

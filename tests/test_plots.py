@@ -121,3 +121,19 @@ def test_svg_is_reproducible_and_undated(forces):
     assert first == second
     assert not re.search(rb"<dc:date>", first)
     assert b"<svg" in first
+
+
+def test_chart_data_is_the_charts_table_with_suppressed_cells_hidden():
+    rows = pd.DataFrame({"force": ["Durham", "Gwent <b>", "Kent"], "value": [120.0, 3.0, 12.5],
+                         "n": [120, 3, 40], "flag": ["", "c", ""]})
+    html = plots.chart_data(rows, {"force": "Force", "value": "Children"}).data
+    assert html.startswith('<details class="mp-chart-data"><summary>The numbers in this chart</summary>')
+    cells = re.findall(r"<t[hd](?: [^>]*)?>(.*?)</t[hd]>", html)
+    assert cells == ["Force", "Children", "Durham", "120", "Gwent &lt;b&gt;", "[c]", "Kent", "12.5"]
+    assert "3.0" not in html and ">3<" not in html  # the suppressed value is nowhere in the page
+    assert html == plots.chart_data(rows, {"force": "Force", "value": "Children"}).data
+    # Without a flag column (or with flag=None) nothing is hidden.
+    plain = plots.chart_data(rows, {"force": "Force", "value": "Children"}, flag=None).data
+    assert ">3<" in plain
+    with pytest.raises(KeyError, match="no column share"):
+        plots.chart_data(rows, {"share": "Share"})

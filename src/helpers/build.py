@@ -1,25 +1,42 @@
-"""Executing the chapter notebooks and compiling the HTML book.
+"""Executing the chapter notebooks and compiling the HTML book, incrementally.
 
-One job: from processed tables to ``index.html``.
+One job: from processed tables to ``index.html``, doing again only what
+changed (:mod:`helpers.cache` keeps the earlier results, keyed by content
+hashes).
 
 1. Every page of ``_toc.yml`` is executed with papermill from
    ``notebooks/<stem>.ipynb`` into the book folder, with the build's
    parameters injected after the notebook's ``parameters`` cell (each must
-   be declared there). Independent notebooks run in parallel
-   (``jobs``); progress is logged per notebook.
+   be declared there) -- unless an earlier execution with the same source,
+   parameters, helper code and packages read exactly the data files that are
+   there now, in which case that executed copy is reused. The log says, per
+   notebook, whether it was reused or why it ran. Notebooks are independent
+   (each reads processed tables only), so those that run are executed in
+   parallel (``jobs``, default the number of cores), longest first.
 2. ``_config.yml`` and ``_toc.yml`` are copied next to the executed
    notebooks, with the synthetic-data banner and a local title filled in.
 3. Jupyter Book (execution off: nothing runs twice) compiles the stored
-   outputs into HTML with Sphinx warnings treated as errors.
+   outputs into HTML with Sphinx warnings treated as errors, from an empty
+   ``_build`` -- skipped when the executed notebooks, the configuration and
+   the HTML from the last build are all unchanged.
+
+:func:`process_if_changed` does the same for ``minipolice process`` inside
+``minipolice build``: the tables are reused when the raw files, options,
+code and the tables themselves are as the last run left them.
 
 A failing notebook raises :class:`BuildError` naming the notebook, the cell
 and the error, without a wall of traceback; the partly executed notebook is
-kept for inspection.
+kept for inspection (and nothing of it is cached).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import logging
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,17 +45,21 @@ import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+from types import SimpleNamespace
 
-import nbformat
-import papermill as pm
 import yaml
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import default
 
+from . import cache
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT
 
 __all__ = ["BuildError", "read_toc", "toc_pages", "execute_notebook", "write_book_config", "build_book",
-           "COMPARISON_PAGE"]
+           "process_if_changed", "summarize", "COMPARISON_PAGE"]
+
+# jsonschema (imported by nbformat, hence by papermill, myst-nb and Jupyter Book) imports the
+# optional rfc3987-syntax package, which compiles a grammar for about 3 s on every import; nothing
+# in a build validates IRIs, so the build process, each kernel and the Jupyter Book process skip it.
+_SKIP_SLOW_IMPORTS = "import sys; sys.modules.setdefault('rfc3987_syntax', None)"
+sys.modules.setdefault("rfc3987_syntax", None)
 
 #: The appendix comparing results with the 2019 report's published numbers.
 COMPARISON_PAGE = "a4_reproduction"
@@ -53,18 +74,26 @@ class BuildError(RuntimeError):
     """A notebook failed to execute, or Sphinx reported warnings or errors."""
 
 
-class _LocalKernelManager(AsyncKernelManager):
-    """Kernels talk over local IPC sockets, not TCP ports (and do not warn about it)."""
+@functools.cache
+def _kernel_manager_class():
+    """papermill's kernel manager, on local IPC sockets (imported only when a notebook runs)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
-    @default("transport")
-    def _default_transport(self):
-        return "ipc"
+    class _LocalKernelManager(AsyncKernelManager):
+        """Kernels talk over local IPC sockets, not TCP ports (and do not warn about it)."""
 
-    def _ip_default(self) -> str:
-        # One socket prefix per kernel. jupyter_client's default for ipc is "kernel-ipc" in the
-        # working directory: kernels started at once in one folder (jobs > 1) pick the same
-        # socket files and then reject each other's messages ("Invalid Signature").
-        return str(Path(tempfile.gettempdir()) / f"minipolice-{uuid.uuid4().hex[:12]}-ipc")
+        @default("transport")
+        def _default_transport(self):
+            return "ipc"
+
+        def _ip_default(self) -> str:
+            # One socket prefix per kernel. jupyter_client's default for ipc is "kernel-ipc" in the
+            # working directory: kernels started at once in one folder (jobs > 1) pick the same
+            # socket files and then reject each other's messages ("Invalid Signature").
+            return str(Path(tempfile.gettempdir()) / f"minipolice-{uuid.uuid4().hex[:12]}-ipc")
+
+    return _LocalKernelManager
 
 
 def _without(entries, exclude):
@@ -111,12 +140,21 @@ def toc_pages(toc_path: Path = TOC_PATH, exclude: tuple[str, ...] = ()) -> list[
     return pages
 
 
-def execute_notebook(stem: str, *, notebooks_dir: Path, book_dir: Path, parameters: dict) -> float:
+def execute_notebook(stem: str, *, notebooks_dir: Path, book_dir: Path, parameters: dict,
+                     reads_log: Path | None = None) -> float:
     """Execute one notebook with papermill; return the seconds it took.
 
     Every parameter must be declared in the notebook's ``parameters`` cell.
-    Raises :class:`BuildError` on an undeclared parameter or a failing cell.
+    With ``reads_log``, the kernel records there the files it reads
+    (:func:`helpers.cache.record_reads`).
+
+    Raises
+    ------
+    BuildError
+        An undeclared parameter or a failing cell.
     """
+    import papermill as pm
+
     source = Path(notebooks_dir) / f"{stem}.ipynb"
     target = Path(book_dir) / f"{stem}.ipynb"
     if not source.exists():
@@ -128,12 +166,17 @@ def execute_notebook(stem: str, *, notebooks_dir: Path, book_dir: Path, paramete
         # which would silently run the chapter with its default instead of the build's value.
         raise BuildError(f"{source.name}: parameters cell does not declare {', '.join(undeclared)} "
                          "(or papermill cannot parse that line; avoid '=' in its comment)")
+    # Run before the first cell, outside the notebook's history and namespace.
+    setup = [_SKIP_SLOW_IMPORTS + "; del sys"]
+    if reads_log is not None:
+        setup.append(f"import helpers.cache as _c; _c.record_reads({str(reads_log)!r}); del _c")
     started = time.perf_counter()
     try:
         pm.execute_notebook(
             str(source), str(target), parameters=parameters, kernel_name="python3",
             cwd=str(book_dir), progress_bar=False, log_output=False, report_mode=False,
-            kernel_manager_class=_LocalKernelManager,
+            request_save_on_cell_execute=False, kernel_manager_class=_kernel_manager_class(),
+            extra_arguments=[f"--IPKernelApp.exec_lines={json.dumps(setup)}"],
         )
     except pm.PapermillExecutionError as exc:
         cell = exc.exec_count if exc.exec_count is not None else exc.cell_index
@@ -141,17 +184,35 @@ def execute_notebook(stem: str, *, notebooks_dir: Path, book_dir: Path, paramete
             f"{source.name}: cell {cell} failed with {exc.ename}: {exc.evalue} "
             f"(the partly executed notebook is {target})"
         ) from None
-    _hide_injected_parameters(target)
+    _finish_notebook(target)
     return time.perf_counter() - started
 
 
-def _hide_injected_parameters(path: Path) -> None:
-    """Tag papermill's injected cell ``remove-cell``: it holds local paths, not report content."""
+_TIMINGS = ("start_time", "end_time", "duration")
+
+
+def _finish_notebook(path: Path) -> None:
+    """Tidy an executed notebook: the same inputs give the same bytes.
+
+    papermill's injected cell is tagged ``remove-cell`` (it holds local
+    paths, not report content) and given a fixed id instead of a random
+    one, and the run's clock times (papermill's
+    start, end and duration, the kernel's message timestamps) are dropped.
+    """
+    import nbformat
+
     notebook = nbformat.read(path, as_version=4)
+    for key in _TIMINGS:
+        notebook.metadata.get("papermill", {}).pop(key, None)
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            cell.metadata["tags"] = [*tags, "remove-cell"]
+        if "injected-parameters" in tags:
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
+            cell["id"] = "injected-parameters"  # papermill gives it a random id
+        cell.metadata.pop("execution", None)
+        for key in _TIMINGS:
+            cell.metadata.get("papermill", {}).pop(key, None)
     nbformat.write(notebook, path)
 
 
@@ -203,8 +264,9 @@ def write_book_config(book_dir: Path, *, banner: str | None = None, title: str |
 
 
 def _jupyter_book() -> list[str]:
-    script = Path(sys.executable).with_name("jupyter-book")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
+    """The ``jupyter-book`` command, started without the slow optional import (see above)."""
+    return [sys.executable, "-c", f"{_SKIP_SLOW_IMPORTS}; from jupyter_book.cli.main import main; "
+            "sys.argv[0] = 'jupyter-book'; main()"]
 
 
 def _sphinx_problems(output: str) -> list[str]:
@@ -212,11 +274,89 @@ def _sphinx_problems(output: str) -> list[str]:
     return [line for line in output.splitlines() if any(k in line for k in keep)]
 
 
+def _code_cells(source: Path) -> int:
+    try:
+        return sum(c.get("cell_type") == "code" for c in json.loads(source.read_text(encoding="utf-8"))["cells"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def _run_notebooks(outcomes: list[cache.Outcome], *, jobs: int, store, **kwargs) -> list[str]:
+    """Execute the notebooks of ``outcomes`` (longest first), ``jobs`` at a time; return the failures."""
+    failures: list[str] = []
+    total = len(outcomes)
+    book_dir = Path(kwargs["book_dir"])
+    logs_dir = book_dir / cache.CACHE_DIR / "reads"
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    logs = {}
+    for outcome in outcomes:
+        logs[outcome.stem] = logs_dir / f"{outcome.stem}.log"
+        logs[outcome.stem].unlink(missing_ok=True)
+    if jobs <= 1 or total <= 1:
+        for i, outcome in enumerate(outcomes, 1):
+            log.info("executing %d/%d: %s", i, total, outcome.stem)
+            try:
+                seconds = execute_notebook(outcome.stem, reads_log=logs[outcome.stem], **kwargs)
+            except BuildError as exc:
+                failures.append(str(exc))
+                break
+            log.info("  %s done in %.1f s", outcome.stem, seconds)
+            store(outcome, logs[outcome.stem], seconds)
+        return failures
+    with ProcessPoolExecutor(max_workers=min(jobs, total)) as pool:
+        futures = {pool.submit(execute_notebook, o.stem, reads_log=logs[o.stem], **kwargs): o for o in outcomes}
+        for done, future in enumerate(as_completed(futures), 1):
+            outcome = futures[future]
+            try:
+                seconds = future.result()
+            except BuildError as exc:
+                failures.append(str(exc))
+                continue
+            log.info("executed %d/%d: %s (%.1f s)", done, total, outcome.stem, seconds)
+            store(outcome, logs[outcome.stem], seconds)
+    return failures
+
+
+def _book_inputs_hash(book_dir: Path, pages: list[str]) -> str:
+    """Hash of everything Jupyter Book reads from the book folder, and of what compiles it."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(pages).encode())
+    for dirpath, dirnames, filenames in os.walk(book_dir):
+        top = Path(dirpath) == book_dir
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (top and d == "_build"))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if name.startswith(".") or (top and path.suffix == ".ipynb" and path.stem not in pages):
+                continue
+            digest.update(f"{path.relative_to(book_dir).as_posix()}\0{cache.file_hash(path)}\n".encode())
+    digest.update(cache.environment_hash().encode())
+    digest.update(json.dumps(cache.helpers_hash(set())).encode())  # the build code and the package's yml
+    return digest.hexdigest()
+
+
+def _html_is_current(stamp: dict, key: str, built: Path, html_dir: Path | None) -> bool:
+    if stamp.get("key") != key or not (built / "index.html").exists():
+        return False
+    if cache.tree_hash(built, skip_hidden=False) != stamp.get("tree"):
+        return False  # something in the HTML was deleted, changed or planted since
+    if html_dir is not None and built.resolve() != html_dir.resolve():
+        return (stamp.get("html_dir") == str(html_dir.resolve())
+                and cache.tree_hash(html_dir, skip_hidden=False) == stamp.get("tree"))
+    return True
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_dir: Path | None = None,
-               banner: str | None = None, title: str | None = None, jobs: int = 1,
+               banner: str | None = None, title: str | None = None, jobs: int | None = None,
                notebooks_dir: Path = NOTEBOOKS_DIR, toc_path: Path = TOC_PATH,
-               config_path: Path = CONFIG_PATH, exclude: tuple[str, ...] = ()) -> Path:
-    """Execute every chapter and compile the HTML book.
+               config_path: Path = CONFIG_PATH, exclude: tuple[str, ...] = (), use_cache: bool = True) -> Path:
+    """Execute every chapter that needs it and compile the HTML book.
 
     Parameters
     ----------
@@ -224,7 +364,8 @@ def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_di
         Tables written by ``minipolice process``; passed to the notebooks as
         an absolute ``processed_dir``.
     book_dir : Path
-        Folder for the executed notebooks and ``_build/html``.
+        Folder for the executed notebooks, ``_build/html`` and the cache
+        (``.cache``).
     parameters : dict
         Papermill parameters (``data_dir``, ``force``, ``min_cell``, ``synthetic`` ...).
     html_dir : Path, optional
@@ -233,12 +374,15 @@ def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_di
         HTML of the announcement shown on every page (the synthetic-data notice).
     title : str, optional
         Book title (local reports name their force).
-    jobs : int
-        Notebooks executed at once.
+    jobs : int, optional
+        Notebooks executed at once (default: the number of cores).
     notebooks_dir, toc_path, config_path : Path
         Sources (the project's by default; tests point them at a fixture book).
     exclude : tuple of str
         Pages of the toc left out of this book (e.g. the 2019 comparison).
+    use_cache : bool
+        Reuse unchanged executed notebooks and HTML (see :mod:`helpers.cache`);
+        ``False`` executes and compiles everything (the cache is refreshed).
 
     Returns
     -------
@@ -253,41 +397,64 @@ def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_di
     started = time.perf_counter()
     book_dir = Path(book_dir)
     book_dir.mkdir(parents=True, exist_ok=True)
+    jobs = max(1, jobs if jobs is not None else os.cpu_count() or 1)
     pages = toc_pages(toc_path, exclude)
     for stale in book_dir.glob("*.ipynb"):
         if stale.stem not in pages:
             stale.unlink()
     params = dict(parameters, processed_dir=str(Path(processed_dir).resolve()))
-    total = len(pages)
-    log.info("executing %d notebooks (%d at a time)", total, max(1, jobs))
-    failures: list[str] = []
-    kwargs = {"notebooks_dir": Path(notebooks_dir), "book_dir": book_dir, "parameters": params}
-    if jobs <= 1:
-        for i, stem in enumerate(pages, 1):
-            log.info("executing %d/%d: %s", i, total, stem)
-            try:
-                seconds = execute_notebook(stem, **kwargs)
-                log.info("  %s done in %.1f s", stem, seconds)
-            except BuildError as exc:
-                failures.append(str(exc))
-                break
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(execute_notebook, stem, **kwargs): stem for stem in pages}
-            for done, future in enumerate(as_completed(futures), 1):
-                stem = futures[future]
-                try:
-                    log.info("executed %d/%d: %s (%.1f s)", done, total, stem, future.result())
-                except BuildError as exc:
-                    failures.append(str(exc))
+    roots = [Path(processed_dir), PROJECT_ROOT]
+    if params.get("data_dir"):
+        roots.append(Path(params["data_dir"]))
+    notebooks = cache.NotebookCache(book_dir, data_roots=roots, ignore=cache.default_ignore(),
+                                    listed=[Path(processed_dir)])
+
+    # 1. What can be reused, and why the rest must run.
+    to_run: list[cache.Outcome] = []
+    for stem in pages:
+        source = Path(notebooks_dir) / f"{stem}.ipynb"
+        if not source.exists():
+            raise BuildError(f"{source}: notebook listed in _toc.yml does not exist")
+        outcome = notebooks.lookup(stem, cache.fingerprint(source, params))
+        if outcome.reusable and use_cache:
+            notebooks.restore(outcome, book_dir / f"{stem}.ipynb")
+            log.info("reused    %s (source, parameters, code and the %d data files it read are unchanged)",
+                     stem, len(_read_json(outcome.entry).get("reads", {})))
+            continue
+        if not use_cache:
+            outcome.reasons = ["cache not used"]
+        outcome.estimate = outcome.estimate or _code_cells(source)
+        log.info("execute   %s: %s", stem, "; ".join(outcome.reasons))
+        to_run.append(outcome)
+    log.info("%d of %d notebooks reused, %d to execute (%d at a time)", len(pages) - len(to_run), len(pages),
+             len(to_run), min(jobs, max(1, len(to_run))))
+
+    # 2. Execute, longest first (the estimate is the last run's seconds, else the code cells).
+    to_run.sort(key=lambda o: -o.estimate)
+
+    def store(outcome: cache.Outcome, reads_log: Path, seconds: float) -> None:
+        notebooks.store(outcome, book_dir / f"{outcome.stem}.ipynb", reads_log, seconds)
+
+    failures = _run_notebooks(to_run, jobs=jobs, store=store, notebooks_dir=Path(notebooks_dir),
+                              book_dir=book_dir, parameters=params)
     if failures:
         raise BuildError("notebook failed: " + "; ".join(failures))
 
+    # 3. HTML, unless nothing it is made from changed.
     write_book_config(book_dir, banner=banner, title=title, config_path=config_path, toc_path=toc_path,
                       exclude=exclude)
+    built = book_dir / "_build" / "html"
+    target = Path(html_dir) if html_dir is not None else built
+    stamp_path = book_dir / cache.CACHE_DIR / "html.json"
+    key = _book_inputs_hash(book_dir, pages)
+    if use_cache and _html_is_current(_read_json(stamp_path), key, built, Path(html_dir) if html_dir else None):
+        log.info("HTML unchanged: notebooks, configuration and the last build's HTML are as they were")
+        log.info("book up to date: %d pages in %.1f s", len(pages), time.perf_counter() - started)
+        return target / "index.html"
+    stamp_path.unlink(missing_ok=True)
     log.info("compiling HTML with Jupyter Book (warnings are errors)")
     # A clean build: pages left out this time (e.g. the 2019 comparison) must not survive
-    # from an earlier build. (Incremental rebuilds are a later piece of work.)
+    # from an earlier build.
     shutil.rmtree(book_dir / "_build", ignore_errors=True)
     cmd = [*_jupyter_book(), "build", str(book_dir), "--path-output", str(book_dir),
            "--all", "-W", "-n", "--keep-going"]
@@ -295,12 +462,87 @@ def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_di
     if proc.returncode != 0:
         problems = _sphinx_problems(proc.stdout + "\n" + proc.stderr) or (proc.stdout + proc.stderr).splitlines()[-15:]
         raise BuildError("Jupyter Book failed:\n  " + "\n  ".join(problems[:40]))
-    built = book_dir / "_build" / "html"
-    if html_dir is not None and Path(html_dir).resolve() != built.resolve():
-        if Path(html_dir).exists():
-            shutil.rmtree(html_dir)
-        shutil.copytree(built, html_dir)
-        built = Path(html_dir)
-    index = built / "index.html"
-    log.info("book built: %d pages in %.0f s", total, time.perf_counter() - started)
-    return index
+    if html_dir is not None and target.resolve() != built.resolve():
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(built, target)
+    stamp = {"key": key, "tree": cache.tree_hash(built, skip_hidden=False),
+             "html_dir": str(target.resolve()) if html_dir is not None else None}
+    stamp_path.parent.mkdir(parents=True, exist_ok=True)
+    stamp_path.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
+    log.info("book built: %d pages (%d executed) in %.0f s", len(pages), len(to_run), time.perf_counter() - started)
+    return target / "index.html"
+
+
+def summarize(index: Path, processed_dir: Path, *, seconds: float) -> str:
+    """One line for the end of a build: pages, figures, warnings, quarantined rows and time.
+
+    Pages and figures are counted in the built HTML (every ``<figure>`` with an
+    image, the 2019 report's and the book's own charts); Sphinx warnings are
+    always none, as any warning fails the build; the rows quarantined and the
+    validation events come from ``row_counts.csv`` and ``validation_log.csv``.
+    """
+    import pandas as pd
+
+    html_dir = Path(index).parent
+    pages = [p for p in html_dir.glob("*.html") if p.stem not in ("search", "genindex")]
+    figure = re.compile(r"<figure\b[^>]*>(?:(?!</figure>).)*?<img\b", re.S)
+    figures = sum(len(figure.findall(p.read_text(encoding="utf-8"))) for p in pages)
+    quarantined = events = 0
+    try:
+        quarantined = int(pd.read_csv(Path(processed_dir) / "row_counts.csv")["quarantined"].sum())
+        events = len(pd.read_csv(Path(processed_dir) / "validation_log.csv"))
+    except (OSError, KeyError, ValueError):
+        pass
+    return (f"summary: {len(pages)} pages, {figures} figures, 0 Sphinx warnings (any would have failed the "
+            f"build), {quarantined} rows quarantined, {events} validation events, {seconds:.0f} s")
+
+
+def _tables_hash(out_dir: Path) -> str:
+    """Hash of what ``process`` writes: the files directly in ``out_dir`` and its ``quarantine`` folder.
+
+    (With ``build --out OUT`` the tables share OUT with the book's folders, which are not tables.)
+    """
+    if not (Path(out_dir) / "manifest.json").exists():
+        return "missing"
+    return cache.files_hash(out_dir) + cache.tree_hash(Path(out_dir) / "quarantine")
+
+
+def process_if_changed(data_dir: Path, out_dir: Path, *, force: str | None, min_cell: int, state_dir: Path,
+                       use_cache: bool = True):
+    """``minipolice process``, unless its last run in ``out_dir`` is still valid.
+
+    The tables are reused when the raw folder's files (names and bytes), the
+    options, the helper code the pipeline imports, the installed packages and
+    the tables in ``out_dir`` are exactly as the last run recorded them in
+    ``state_dir/process.json``.
+
+    Returns
+    -------
+    ProcessResult or SimpleNamespace
+        The run's result, or (reused) an object with ``out_dir``, ``force``
+        (canonical name or ``None``) and ``synthetic``, read from the manifest.
+    """
+    data_dir, out_dir, state_dir = Path(data_dir), Path(out_dir), Path(state_dir)
+    stamp_path = state_dir / "process.json"
+    inputs = {
+        "raw": cache.files_hash(data_dir),
+        "options": [str(data_dir.resolve()), force, min_cell],
+        "code": cache.helpers_hash(cache.helper_modules({"pipeline"})),
+        "environment": cache.environment_hash(),
+    }
+    key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+    stamp = _read_json(stamp_path) if use_cache else {}
+    if stamp.get("key") == key and stamp.get("tables") == _tables_hash(out_dir):
+        manifest = _read_json(out_dir / "manifest.json")
+        if "synthetic" in manifest:
+            log.info("process: raw files, options and code unchanged; reusing the tables in %s", out_dir)
+            return SimpleNamespace(out_dir=out_dir, force=manifest.get("force"),
+                                   synthetic=bool(manifest["synthetic"]), reused=True)
+    stamp_path.unlink(missing_ok=True)
+    from .pipeline import run_process
+
+    result = run_process(data_dir, out_dir, force=force, min_cell=min_cell)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    stamp_path.write_text(json.dumps({"key": key, "tables": _tables_hash(out_dir)}, indent=1), encoding="utf-8")
+    return result

@@ -8,7 +8,7 @@ failure.
 Subcommands::
 
     minipolice process   --data-dir DIR --out OUT [--force NAME] [--min-cell K]
-    minipolice build     --data-dir DIR --out OUT [--force NAME] [--min-cell K] [--jobs N]
+    minipolice build     --data-dir DIR --out OUT [--force NAME] [--min-cell K] [--jobs N] [--no-cache]
     minipolice demo-data --out DIR [--seed S]
 """
 
@@ -72,8 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "--out OUT: tables in OUT, notebooks in OUT/book, HTML in OUT/html.",
                        epilog=_PARTIAL)
     _common(b, out_help="output folder (default: data/processed and book/)")
-    b.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="notebooks executed in parallel (default 1)")
+    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="notebooks executed in parallel (default: the number of cores)")
+    b.add_argument("--no-cache", action="store_true",
+                   help="process, execute and compile everything, even what is unchanged since the last "
+                   "build (the cache in the book folder's .cache is refreshed)")
     b.add_argument("--compare-2019", choices=["auto", "yes", "no"], default="auto",
                    help="include the appendix comparing results with the 2019 report's published "
                    "numbers (default auto: only for the synthetic demo data)")
@@ -121,14 +124,15 @@ def _process(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import COMPARISON_PAGE, build_book
-    from .pipeline import run_process
+    from .build import COMPARISON_PAGE, build_book, process_if_changed, summarize
 
+    started = time.perf_counter()
     if args.out is None:
         processed, book_dir, html_dir = PROCESSED_DIR, BOOK_DIR, None
     else:
         processed, book_dir, html_dir = args.out, args.out / "book", args.out / "html"
-    result = run_process(args.data_dir, processed, force=args.force, min_cell=args.min_cell)
+    result = process_if_changed(args.data_dir, processed, force=args.force, min_cell=args.min_cell,
+                                state_dir=Path(book_dir) / ".cache", use_cache=not args.no_cache)
     parameters = {
         "data_dir": str(Path(args.data_dir).resolve()),
         "processed_dir": str(Path(processed).resolve()),
@@ -148,7 +152,9 @@ def _build(args: argparse.Namespace) -> int:
         title=title,
         jobs=max(1, args.jobs),
         exclude=() if compare else (COMPARISON_PAGE,),
+        use_cache=not args.no_cache,
     )
+    log.info("%s", summarize(index, processed, seconds=time.perf_counter() - started))
     log.info("book: %s", index)
     return 0
 

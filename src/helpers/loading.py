@@ -47,7 +47,9 @@ class RawTable:
         The file read.
     frame : pandas.DataFrame
         One row per data row, every cell a ``str`` (empty string for an empty
-        cell), columns as written in the file.
+        cell), columns as written in the file. Columns of a CSV file are
+        categoricals of their distinct texts (a million rows of a few distinct
+        answers take a few megabytes); use ``.astype(str)`` for plain strings.
     encoding : str
         ``utf-8``, ``utf-8-sig``, ``cp1252`` or ``xlsx``.
     sha256 : str
@@ -99,34 +101,47 @@ def find_raw_file(data_dir: Path, instrument: str) -> Path:
     return found[0]
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes as UTF-8 (BOM or not), else Windows-1252."""
+def _encoding(path: Path, data: bytes) -> str:
+    """The encoding of CSV bytes: UTF-8 (BOM or not), else Windows-1252.
+
+    Raises
+    ------
+    StructuralError
+        Undecodable, or blank.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
+            text, encoding = data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
             raise StructuralError(f"{path}: starts with a UTF-8 BOM but is not valid UTF-8 ({exc})") from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise StructuralError(
-            f"{path}: cannot be decoded as UTF-8 or Windows-1252 (byte {exc.start}); "
-            "save it as CSV UTF-8"
-        ) from exc
+    else:
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            try:
+                text, encoding = data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError as exc:
+                raise StructuralError(
+                    f"{path}: cannot be decoded as UTF-8 or Windows-1252 (byte {exc.start}); "
+                    "save it as CSV UTF-8"
+                ) from exc
+    if not text or text.isspace():
+        raise StructuralError(f"{path}: the file is empty")
+    return encoding
 
 
 def _read_csv(path: Path, data: bytes) -> tuple[pd.DataFrame, str]:
-    text, encoding = _decode(path, data)
-    if not text.strip():
-        raise StructuralError(f"{path}: the file is empty")
+    # pandas parses the bytes itself: decoding them into one str and handing that over as a
+    # StringIO would hold the file three more times in memory (a StringIO stores 4 bytes per
+    # character), which is what limits a million-row file.
+    # Each column is read as a categorical of its distinct texts: a survey column holds a few
+    # distinct answers, so a million rows cost a million small integers, not a million strings.
+    encoding = _encoding(path, data)
     try:
         frame = pd.read_csv(
-            io.StringIO(text, newline=""),
-            dtype=str,
+            io.BytesIO(data),
+            encoding=encoding,
+            dtype="category",
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
@@ -135,10 +150,14 @@ def _read_csv(path: Path, data: bytes) -> tuple[pd.DataFrame, str]:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise StructuralError(f"{path}: not a readable comma-separated file ({exc})") from exc
     # pandas renames repeated headers ("a", "a.1"); take the header as written.
-    header = next(csv.reader(io.StringIO(text, newline="")))
+    header = next(csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")))
     if len(header) == frame.shape[1]:
         frame.columns = header
-    return frame.fillna(""), encoding
+    for column in range(frame.shape[1]):  # na_filter=False: pandas pads short rows with "", but make sure
+        values = frame.iloc[:, column]
+        if values.isna().any():
+            frame.isetitem(column, values.astype(str).fillna(""))
+    return frame, encoding
 
 
 def _cell_to_text(value: object) -> str:

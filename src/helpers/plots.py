@@ -14,6 +14,8 @@ byte-for-byte reproducible SVG output.
   to the right of zero, unfavourable ones to the left, neutral centred;
 * :func:`word_cloud` draws words sized by their frequency;
 * :func:`forest` draws estimates with their confidence intervals (effect sizes);
+* :func:`chart_data` shows the numbers behind a chart as a table folded
+  under it (its text equivalent; suppressed cells print as ``[c]``);
 * :func:`suppression_note` says, for a caption, whether cells were
   suppressed by disclosure control;
 * :func:`to_svg` renders a figure to SVG bytes without date metadata.
@@ -42,7 +44,9 @@ Examples
 from __future__ import annotations
 
 import io
+import itertools
 import logging
+import re
 import textwrap
 
 import matplotlib
@@ -61,6 +65,7 @@ __all__ = [
     "SVG_METADATA",
     "bar_counts",
     "bar_percent_by_group",
+    "chart_data",
     "diverging_percent",
     "forest",
     "setup",
@@ -112,10 +117,42 @@ def setup(*, style: str = "whitegrid", palette: str = PALETTE, context: str = "n
         from IPython import get_ipython
     except ImportError:  # plotting without IPython (scripts, tests)
         return
-    if get_ipython() is not None:
+    shell = get_ipython()
+    if shell is not None:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
         set_matplotlib_formats("svg", metadata=SVG_METADATA)
+        _deterministic_tables(shell)
+
+
+#: The id pandas gives a Styler nobody named: the first five hex digits of a random UUID.
+_RANDOM_STYLER_ID = re.compile(r"[0-9a-f]{5}")
+
+
+def _deterministic_tables(shell) -> None:
+    """Styled tables display the same in every run.
+
+    pandas gives each ``Styler`` a random id (``T_3f9a1``, in every cell id
+    of its HTML) unless ``set_uuid`` named it, and its plain-text form holds
+    a memory address. Unnamed tables are numbered in display order instead
+    (``T_table1``, ...: unique within a page, the same in every run), and the
+    plain text gives the table's shape.
+    """
+    from pandas.io.formats.style import Styler
+
+    shown = itertools.count(1)
+
+    def html(styler: Styler) -> str:
+        if _RANDOM_STYLER_ID.fullmatch(str(styler.uuid)):
+            styler.set_uuid(f"table{next(shown)}")
+        return styler.to_html()
+
+    def text(styler: Styler, printer, cycle) -> None:
+        rows, cols = styler.data.shape
+        printer.text(f"<styled table: {rows} rows x {cols} columns>")
+
+    shell.display_formatter.formatters["text/html"].for_type(Styler, html)
+    shell.display_formatter.formatters["text/plain"].for_type(Styler, text)
 
 
 def to_svg(fig: Figure) -> bytes:
@@ -741,3 +778,66 @@ def published_vs_reproduced(data: pd.DataFrame, *, x: str = "value", y: str = "r
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return fig
+
+
+def chart_data(data: pd.DataFrame, columns: dict[str, str], *, flag: str | None = "flag",
+               summary: str = "The numbers in this chart", digits: int = 1):
+    """The numbers behind a chart, as a table folded under it: the chart's text equivalent.
+
+    Screen-reader users and anyone who wants the exact values open it; the
+    PDF edition prints it open. Rows keep the order of ``data``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The rows the chart was drawn from.
+    columns : dict
+        Columns to show, in order, mapped to their headers.
+    flag : str or None
+        Column of the disclosure flag: numeric cells of rows flagged ``c``
+        print as ``[c]``, as in the prose.
+    summary : str
+        The visible label of the folded table.
+    digits : int
+        Decimal places of non-integer numbers.
+
+    Returns
+    -------
+    IPython.display.HTML
+        ``<details class="mp-chart-data">`` holding a plain HTML table
+        (no index, no random ids: the same data give the same bytes).
+    """
+    from html import escape
+
+    from IPython.display import HTML
+
+    missing = [c for c in columns if c not in data]
+    if missing:
+        raise KeyError(f"chart_data: no column {', '.join(missing)} in the chart's data")
+    suppressed = (data[flag].astype("object").fillna("").eq("c") if flag is not None and flag in data
+                  else pd.Series(False, index=data.index))
+
+    def cell(value, hidden: bool, numeric: bool) -> str:
+        if numeric and hidden:
+            return "[c]"
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        if numeric:
+            number = float(value)
+            return f"{number:,.0f}" if number.is_integer() else f"{number:,.{digits}f}"
+        return escape(str(value))
+
+    numeric = {c: pd.api.types.is_numeric_dtype(data[c]) for c in columns}
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in columns.values())
+    body = []
+    for index, row in data.iterrows():
+        cells = []
+        for i, col in enumerate(columns):
+            align = ' class="mp-num"' if numeric[col] else ""
+            tag = "th" if i == 0 else "td"
+            scope = ' scope="row"' if i == 0 else ""
+            cells.append(f"<{tag}{scope}{align}>{cell(row[col], bool(suppressed[index]), numeric[col])}</{tag}>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return HTML(f'<details class="mp-chart-data"><summary>{escape(summary)}</summary>'
+                f'<table class="mp-chart-table"><thead><tr>{head}</tr></thead>'
+                f'<tbody>{"".join(body)}</tbody></table></details>')

@@ -67,10 +67,28 @@ def instrument_groups(frame: pd.DataFrame, instrument: Instrument) -> list[tuple
     return [(spec["yes"], by.eq("yes")), (spec["no"], by.eq("no")), (spec["all"], everyone)]
 
 
-def _percent_rows(values: pd.Series, categories, measure: str, group: str) -> list[dict]:
+def _counts(values: pd.Series) -> tuple[pd.Series, int]:
+    """Count of each non-missing value, and how many there are (a categorical is counted on its codes)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        codes = codes[codes >= 0]
+        counts = np.bincount(codes, minlength=len(values.cat.categories))
+        return pd.Series(counts, index=values.cat.categories.astype(object)), int(len(codes))
     valid = values.dropna()
-    counts = valid.astype("object").value_counts()
-    base = int(len(valid))
+    return valid.astype("object").value_counts(), int(len(valid))
+
+
+def _scores(values: pd.Series, codes: list[str], scores: list[float]) -> pd.Series:
+    """The score of each answer (missing stays missing)."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and list(values.cat.categories) == list(codes):
+        positions = values.cat.codes.to_numpy()
+        table = np.asarray(scores, dtype=float)
+        return pd.Series(np.where(positions >= 0, table[positions.clip(0)], np.nan), index=values.index)
+    return values.astype("object").map(dict(zip(codes, scores, strict=True)))
+
+
+def _percent_rows(values: pd.Series, categories, measure: str, group: str) -> list[dict]:
+    counts, base = _counts(values)
     return [
         {"measure": measure, "group": group, "category": str(cat), "n": int(counts.get(cat, 0)),
          "base": base, "unit": "percent"}
@@ -98,7 +116,7 @@ def _column_rows(col: Column, values: pd.Series, group: str, codebook: Codebook,
         scale = codebook.scales[col.scale]
         rows = _percent_rows(values, scale.codes, measure, group)
         if col.role == "safety" and scale.scores is not None:
-            scores = values.astype("object").map(dict(zip(scale.codes, scale.scores, strict=True)))
+            scores = _scores(values, scale.codes, scale.scores)
             rows.append(_mean_row(scores, measure, group))
         return rows
     if col.type == "force":

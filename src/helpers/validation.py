@@ -109,27 +109,61 @@ def check_structure(raw: RawTable, instrument: Instrument) -> dict[str, str]:
     return present
 
 
-def _events(instrument: str, rows: pd.Index, ids: pd.Series, column: str, values: pd.Series,
+class _Values:
+    """One raw column, factorised: every distinct value is stripped and matched once.
+
+    ``codes[i]`` is the position in ``text`` (the cell as written) and
+    ``stripped`` (the cell without surrounding spaces) of row ``i``.
+    """
+
+    def __init__(self, series: pd.Series):
+        if isinstance(series.dtype, pd.CategoricalDtype) and not series.isna().any():
+            codes, uniques = series.cat.codes.to_numpy(), series.cat.categories.astype(str)  # factorised already
+        else:
+            codes, uniques = pd.factorize(series.astype(str), use_na_sentinel=False)
+            uniques = pd.Index(uniques)
+        self.codes = codes
+        self.text = np.asarray(uniques, dtype=object)
+        self.stripped = np.asarray(pd.Series(uniques).str.strip(), dtype=object)
+        self.answered = (self.stripped != "")[codes]
+
+    def per_value(self, func) -> np.ndarray:
+        """``func`` of every distinct stripped value (object array, one entry per distinct value)."""
+        out = np.empty(len(self.stripped), dtype=object)
+        out[:] = [func(v) for v in self.stripped]
+        return out
+
+    def full(self, per_value: np.ndarray) -> np.ndarray:
+        """A per-value array spread back over the rows."""
+        return per_value[self.codes]
+
+    def stripped_at(self, rows: np.ndarray) -> np.ndarray:
+        return self.stripped[self.codes[rows]]
+
+    def text_at(self, rows: np.ndarray) -> np.ndarray:
+        return self.text[self.codes[rows]]
+
+    def strings(self) -> pd.Series:
+        """The stripped cells as a ``string`` Series, empty cells missing."""
+        uniques = self.stripped.copy()
+        uniques[uniques == ""] = None
+        return pd.Series(pd.array(uniques, dtype="string").take(self.codes))
+
+
+def _events(instrument: str, rows: np.ndarray, ids: np.ndarray, column: str, values: np.ndarray,
             problem: str, action: str) -> pd.DataFrame:
-    """Build log rows for the raw rows ``rows`` (0-based positions)."""
+    """Build log rows for the raw rows ``rows`` (0-based positions); ``ids``/``values`` are at those rows."""
     return pd.DataFrame(
         {
             "instrument": instrument,
             "row": np.asarray(rows) + 1,
-            "respondent_id": ids.loc[rows].to_numpy(),
+            "respondent_id": ids,
             "column": column,
-            "value": values.loc[rows].to_numpy(),
+            "value": values,
             "problem": problem,
             "action": action,
         }
     )
-
-
-def _match_unique(values: pd.Series, matcher) -> pd.Series:
-    """Apply ``matcher`` once per distinct value and map the result back."""
-    uniques = values.unique()
-    mapping = {u: matcher(u) for u in uniques}
-    return values.map(mapping)
 
 
 def _parse_int(text: str) -> int | None | str:
@@ -148,6 +182,16 @@ def _parse_int(text: str) -> int | None | str:
 
 _FLAG_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
 
+#: Whole numbers outside this range cannot be stored (Int64) and are out of range whatever the codebook says.
+_INT64_LIMIT = 2**63 - 1
+
+
+def _group_ids(per_value: np.ndarray, codes: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Row ids of equal values (-1 where not ``valid``): repeats found without comparing strings per row."""
+    ids, _ = pd.factorize(pd.Series(per_value, dtype=object), use_na_sentinel=True)
+    ids = ids[codes]
+    return np.where(valid & (ids >= 0), ids, -1)
+
 
 class _Validator:
     """Validation of one table (private; use :func:`validate_table`)."""
@@ -158,15 +202,19 @@ class _Validator:
         self.cb = codebook
         self.present = check_structure(raw, instrument)
         frame = raw.frame
-        self.text = {c: frame[h].astype(str) for c, h in self.present.items()}
-        self.stripped = {c: s.str.strip() for c, s in self.text.items()}
+        self.values = {c: _Values(frame[h]) for c, h in self.present.items()}
         n = len(frame)
         self.n = n
         id_col = instrument.id
-        self.ids = self.stripped[id_col] if id_col in self.stripped else pd.Series([""] * n)
+        self.id_values = self.values.get(id_col)
         self.events: list[pd.DataFrame] = []
-        self.quarantined = pd.Series(False, index=frame.index)
-        self.reason_logged = pd.Series(False, index=frame.index)
+        self.quarantined = np.zeros(n, dtype=bool)
+        self.matched: dict[str, np.ndarray] = {}
+
+    def _ids_at(self, rows: np.ndarray) -> np.ndarray:
+        if self.id_values is None:
+            return np.full(len(rows), "", dtype=object)
+        return self.id_values.stripped_at(rows)
 
     # -- column-level events ------------------------------------------------
     def column_events(self) -> tuple[str, ...]:
@@ -190,98 +238,113 @@ class _Validator:
         return missing
 
     # -- identity ------------------------------------------------------------
-    def _quarantine(self, mask: pd.Series, column: str, values: pd.Series, problem: str) -> None:
+    def _quarantine(self, mask: np.ndarray, column: str, values_at, problem: str) -> None:
         new = mask & ~self.quarantined
         if new.any():
-            rows = new[new].index
-            self.events.append(_events(self.inst.name, rows, self.ids, column, values, problem, "quarantined"))
+            rows = np.flatnonzero(new)
+            self.events.append(_events(self.inst.name, rows, self._ids_at(rows), column, values_at(rows), problem,
+                                       "quarantined"))
             self.quarantined |= new
 
-    def identity(self) -> dict[str, pd.Series]:
-        """Quarantine rows with unusable identity; return matched identity values."""
-        matched: dict[str, pd.Series] = {}
-        all_empty = pd.concat(self.stripped.values(), axis=1).eq("").all(axis=1) if self.stripped else None
-        if all_empty is not None and all_empty.any():
-            self._quarantine(all_empty, "", pd.Series([""] * self.n), "empty row")
+    def identity(self) -> None:
+        """Quarantine rows with unusable identity; keep the matched identity values."""
+        if self.values:
+            all_empty = ~np.logical_or.reduce([v.answered for v in self.values.values()])
+            if all_empty.any():
+                self._quarantine(all_empty, "", lambda rows: np.full(len(rows), "", dtype=object), "empty row")
+        key_ids = None
         for col in self.inst.columns:
-            if not col.identity or col.name not in self.stripped:
+            if not col.identity or col.name not in self.values:
                 continue
-            values = self.stripped[col.name]
+            values = self.values[col.name]
             if col.type == "id":
-                self._quarantine(values.eq(""), col.name, values, f"{col.name} empty")
-                matched[col.name] = values
+                self._quarantine(~values.answered, col.name, values.stripped_at, f"{col.name} empty")
+                if col.name == self.inst.id:
+                    key_ids = _group_ids(values.stripped, values.codes, values.answered)
                 continue
-            codes = self._match(col, values)
-            self._quarantine(values.eq(""), col.name, values, f"{col.name} missing")
-            bad = values.ne("") & codes.isna()
+            per_value = self._match(col, values)
+            self.matched[col.name] = per_value
+            self._quarantine(~values.answered, col.name, values.stripped_at, f"{col.name} missing")
+            unmatched = np.array([v is None for v in per_value], dtype=bool)[values.codes]
+            bad = values.answered & unmatched
             what = "unknown force" if col.type == "force" else f"unknown code for {col.name}"
-            self._quarantine(bad, col.name, values, what)
-            matched[col.name] = codes
+            self._quarantine(bad, col.name, values.stripped_at, what)
+            if col.name == self.inst.id:
+                key_ids = _group_ids(per_value, values.codes, values.answered)
         # Repeated ids: the first occurrence stays. The census is keyed by force.
-        key_col = self.inst.id
-        key = matched.get(key_col)
-        if key is not None:
-            key = key.where(key.ne("") & key.notna())
-            dup = key.notna() & key.duplicated(keep="first")
-            self._quarantine(dup, key_col, self.stripped[key_col], f"{key_col} repeated")
-        return matched
+        if key_ids is not None:
+            seen = key_ids >= 0
+            dup = seen & pd.Series(key_ids).duplicated(keep="first").to_numpy()
+            self._quarantine(dup, self.inst.id, self.values[self.inst.id].stripped_at,
+                             f"{self.inst.id} repeated")
 
     # -- cells ---------------------------------------------------------------
-    def _match(self, col: Column, values: pd.Series) -> pd.Series:
+    def _match(self, col: Column, values: _Values) -> np.ndarray:
+        """Per distinct value: the canonical force or scale code, ``None`` where nothing matches."""
         if col.type == "force":
-            return _match_unique(values, lambda v: self.cb.match_force(v) if v else None)
+            return values.per_value(lambda v: self.cb.match_force(v) if v else None)
         if col.type == "coded":
             scale = self.cb.scales[col.scale]
-            return _match_unique(values, lambda v: scale.match(v) if v else None)
+            return values.per_value(lambda v: scale.match(v) if v else None)
         raise ValueError(col.type)
 
-    def _set_missing(self, mask: pd.Series, col: Column, problem: str) -> None:
+    def _set_missing(self, mask: np.ndarray, col: Column, problem: str) -> None:
         mask = mask & ~self.quarantined
         if mask.any():
-            rows = mask[mask].index
-            self.events.append(
-                _events(self.inst.name, rows, self.ids, col.name, self.text[col.name], problem, "set_missing")
-            )
+            rows = np.flatnonzero(mask)
+            self.events.append(_events(self.inst.name, rows, self._ids_at(rows), col.name,
+                                       self.values[col.name].text_at(rows), problem, "set_missing"))
 
-    def cell(self, col: Column, matched: dict[str, pd.Series]) -> pd.Series:
+    def cell(self, col: Column):
         """Return the typed clean values of one column, logging bad cells."""
-        if col.name not in self.stripped:
+        if col.name not in self.values:
             return self._empty(col)
-        values = self.stripped[col.name]
-        answered = values.ne("")
+        values = self.values[col.name]
+        answered = values.answered
         if col.type in ("force", "coded"):
-            codes = matched.get(col.name)
-            if codes is None:
-                codes = self._match(col, values)
-            bad = answered & codes.isna()
+            per_value = self.matched.get(col.name)
+            if per_value is None:
+                per_value = self._match(col, values)
+            unmatched = np.array([v is None for v in per_value], dtype=bool)[values.codes]
             problem = "unknown force" if col.type == "force" else f"not a code of scale {col.scale}"
-            self._set_missing(bad, col, problem)
-            out = codes.where(~bad)
+            self._set_missing(answered & unmatched, col, problem)
             if col.type == "coded":
                 scale = self.cb.scales[col.scale]
-                return pd.Categorical(out, categories=scale.codes, ordered=scale.level == "ordinal")
-            return out.astype("string")
+                position = {code: i for i, code in enumerate(scale.codes)}
+                codes = np.array([-1 if v is None else position[v] for v in per_value], dtype=np.int64)
+                return pd.Categorical.from_codes(codes[values.codes], categories=scale.codes,
+                                                 ordered=scale.level == "ordinal")
+            return pd.Series(values.full(per_value)).astype("string")
         if col.type == "integer":
-            parsed = _match_unique(values, _parse_int)
-            bad = parsed.eq("bad")
-            self._set_missing(bad, col, "not a whole number")
-            numbers = pd.to_numeric(parsed.where(~bad), errors="coerce").astype("Int64")
+            parsed = values.per_value(_parse_int)
+            bad_value = np.array([isinstance(v, str) for v in parsed], dtype=bool)
+            self._set_missing(bad_value[values.codes], col, "not a whole number")
             low = col.min if col.min is not None else -np.inf
             high = col.max if col.max is not None else np.inf
-            out_of_range = numbers.notna() & ((numbers < low) | (numbers > high))
-            out_of_range = out_of_range.fillna(False).astype(bool)
+            number = np.zeros(len(parsed), dtype=np.int64)
+            present = np.zeros(len(parsed), dtype=bool)
+            out_of_range = np.zeros(len(parsed), dtype=bool)
+            for i, v in enumerate(parsed):
+                if v is None or isinstance(v, str):
+                    continue
+                if v < low or v > high or abs(v) > _INT64_LIMIT:
+                    out_of_range[i] = True
+                else:
+                    number[i], present[i] = v, True
             rng = f"{col.min if col.min is not None else ''}-{col.max if col.max is not None else ''}"
-            self._set_missing(out_of_range, col, f"out of range {rng.strip('-') if col.max is None else rng}")
-            return numbers.mask(out_of_range)
+            self._set_missing(out_of_range[values.codes], col,
+                              f"out of range {rng.strip('-') if col.max is None else rng}")
+            return pd.arrays.IntegerArray(number[values.codes], ~present[values.codes])
         if col.type == "flag":
-            flags = values.map(lambda v: _FLAG_VALUES.get(v.casefold()) if v else None)
-            bad = answered & flags.isna()
-            self._set_missing(bad, col, "flag must be 0 or 1")
-            return flags.where(~bad).astype("Int64")
+            flags = values.per_value(lambda v: _FLAG_VALUES.get(v.casefold()) if v else None)
+            unknown = np.array([f is None for f in flags], dtype=bool)
+            self._set_missing(answered & unknown[values.codes], col, "flag must be 0 or 1")
+            number = np.array([0 if f is None else f for f in flags], dtype=np.int64)
+            return pd.arrays.IntegerArray(number[values.codes], unknown[values.codes])
         if col.type in ("id", "identifier", "free_text"):
             if col.required and col.type == "identifier":
                 self._set_missing(~answered, col, f"{col.name} empty")
-            return values.where(answered).astype("string")
+            return values.strings()
         raise ValueError(f"codebook: unknown column type {col.type!r}")
 
     def _empty(self, col: Column):
@@ -294,19 +357,22 @@ class _Validator:
 
     def applicability(self, clean: pd.DataFrame) -> None:
         """Blank answers from respondents who were not asked the question."""
+        asked_by: dict[tuple, np.ndarray] = {}  # many columns share one condition
         for col in self.inst.columns:
-            if not col.applies_if or col.name not in self.stripped:
+            if not col.applies_if or col.name not in self.values:
                 continue
-            asked = pd.Series(True, index=clean.index)
-            for cond_col, code in col.applies_if.items():
-                asked &= clean[cond_col].astype("object").eq(code).fillna(False).astype(bool)
-            answered = clean[col.name].notna()
-            if isinstance(answered, pd.Series):
-                answered = answered.astype(bool)
-            wrong = answered & ~asked
+            condition = tuple(sorted(col.applies_if.items()))
+            if condition not in asked_by:
+                asked = np.ones(self.n, dtype=bool)
+                for cond_col, code in condition:
+                    asked &= clean[cond_col].astype("object").eq(code).fillna(False).to_numpy(dtype=bool)
+                asked_by[condition] = asked
+            asked = asked_by[condition]
+            wrong = clean[col.name].notna().to_numpy(dtype=bool) & ~asked
             conditions = ", ".join(f"{k} = {v}" for k, v in col.applies_if.items())
             self._set_missing(wrong, col, f"not applicable (asked only if {conditions})")
-            clean.loc[wrong, col.name] = pd.NA
+            if wrong.any():
+                clean.loc[wrong, col.name] = pd.NA
 
     def ranks(self, clean: pd.DataFrame) -> None:
         """Blank a rank set that is not a permutation of 1..k (nor all empty)."""
@@ -315,30 +381,30 @@ class _Validator:
             if len(cols) != len(members):
                 continue
             block = clean[list(members)]
-            raw_answered = pd.concat([self.stripped[c].ne("") for c in members], axis=1).any(axis=1)
+            raw_answered = np.logical_or.reduce([self.values[c].answered for c in members])
             k = len(members)
-            ok = block.notna().all(axis=1)
+            ok = block.notna().all(axis=1).to_numpy(dtype=bool, copy=True)
             values = block.fillna(0).astype("int64").to_numpy()
             perm = np.sort(values, axis=1) == np.arange(1, k + 1)
-            ok &= pd.Series(perm.all(axis=1), index=clean.index)
+            ok &= perm.all(axis=1)
             broken = raw_answered & ~ok
             for c in members:
                 col = self.inst.column(c)
-                self._set_missing(broken & self.stripped[c].ne(""), col,
-                                  f"ranks are not a permutation of 1-{k}")
-            clean.loc[broken, list(members)] = pd.NA
+                self._set_missing(broken & self.values[c].answered, col, f"ranks are not a permutation of 1-{k}")
+            if broken.any():
+                clean.loc[broken, list(members)] = pd.NA
 
     def run(self) -> ValidationResult:
         missing = self.column_events()
-        matched = self.identity()
+        self.identity()
         clean = pd.DataFrame({ROW_COLUMN: np.arange(1, self.n + 1)}, index=self.raw.frame.index)
         for col in self.inst.columns:
-            clean[col.name] = self.cell(col, matched)
+            clean[col.name] = self.cell(col)
         self.applicability(clean)
         self.ranks(clean)
         keep = ~self.quarantined
         clean = clean[keep].reset_index(drop=True)
-        quarantine = self.raw.frame[self.quarantined].reset_index(drop=True)
+        quarantine = self.raw.frame[self.quarantined].astype(str).reset_index(drop=True)
         events = pd.concat(self.events, ignore_index=True) if self.events else pd.DataFrame(columns=LOG_COLUMNS)
         events["row"] = events["row"].astype("Int64")
         events = events.sort_values(["row", "column"], na_position="first", kind="stable").reset_index(drop=True)

@@ -327,7 +327,10 @@ def sensitivity(children: pd.DataFrame, census: pd.DataFrame, codebook: Codebook
         suppressed |= out["group"].eq("difference").to_numpy() & pair
         out.loc[suppressed, ["value", "value_weighted"]] = np.nan
         out.loc[suppressed, "flag"] = "c"
-    out = out.astype({"base": "Int64", "excluded": "Int64", "value": float, "value_weighted": float,
+    # Text columns typed explicitly: with no rows (a children's file with no answers) pandas
+    # would leave them as object, which the output schema rejects.
+    out = out.astype({"measure": str, "group": str, "category": str, "unit": str, "flag": str,
+                      "base": "Int64", "excluded": "Int64", "value": float, "value_weighted": float,
                       "effective_n": float})
     log.info("sensitivity: %d rows, %d measures%s", len(out), out["measure"].nunique(),
              ", local report: unweighted" if local else "")

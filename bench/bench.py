@@ -1,0 +1,319 @@
+"""Benchmark of the build and the pipeline (issue 7), every number measured in one run.
+
+    .venv/bin/python bench/bench.py [--work DIR] [--keep] [--out bench/results.json]
+
+(``make bench``.) Steps, on a copy of ``data/raw`` in a scratch folder:
+
+(a) cold build: ``minipolice build`` with an empty cache (process, execute
+    every notebook, compile the HTML);
+(b) baseline: plain ``jupyter-book build`` of the same notebooks, with the
+    same parameters injected (papermill ``prepare_only``) and
+    ``execute_notebooks: force``, so Jupyter Book executes them itself;
+(c) no-op rebuild: ``minipolice build`` again, nothing changed;
+(d) one raw answer changed (the first mini-police child becomes "no"): which
+    notebooks ran again, which of them had read a processed table whose
+    bytes changed, and whether the front page shows the new count;
+(e) ``minipolice process`` on 100x the demo children (about 35,000 rows) and
+    on 1,000,000 rows: wall time and peak memory (``ru_maxrss`` of the
+    process).
+
+Prints a table, writes ``bench/results.json`` and exits 1 if a target is
+missed: (a)/(b) <= 0.6; (c) <= 5 s; (d) exactly the affected notebooks ran
+and the new number is in the HTML; (e) 1,000,000 rows in <= 60 s and <= 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+MINIPOLICE = [str(BIN / "minipolice")] if (BIN / "minipolice").exists() else [sys.executable, "-m", "helpers.cli"]
+RAW = ROOT / "data" / "raw"
+
+TARGETS = {"ratio": 0.6, "noop_seconds": 5.0, "million_seconds": 60.0, "million_mb": 2048.0}
+
+# Measures the peak memory of one child process: ru_maxrss of a parent that waits for nothing else.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(json.dumps({"seconds": time.perf_counter() - started, "returncode": proc.returncode,
+                  "maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "stderr": proc.stderr[-3000:]}))
+"""
+
+
+def run(cmd: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
+    """Run a command; return its wall time and the completed process (raises on failure)."""
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-5000:] + proc.stderr[-5000:])
+        raise SystemExit(f"bench: {' '.join(cmd[:3])} ... failed with status {proc.returncode}")
+    return seconds, proc
+
+
+def measure(cmd: list[str]) -> dict:
+    """Wall time and peak memory (MB) of one command."""
+    _, proc = run([sys.executable, "-c", _MEASURE, *cmd])
+    result = json.loads(proc.stdout)
+    if result["returncode"] != 0:
+        sys.stderr.write(result["stderr"])
+        raise SystemExit(f"bench: {' '.join(cmd[:3])} ... failed with status {result['returncode']}")
+    return {"seconds": round(result["seconds"], 2), "peak_mb": round(result["maxrss_kb"] / 1024, 1)}
+
+
+def build(raw: Path, out: Path) -> tuple[float, str]:
+    seconds, proc = run([*MINIPOLICE, "build", "--data-dir", str(raw), "--out", str(out)])
+    return seconds, proc.stderr
+
+
+def notebook_lines(log: str) -> tuple[list[str], list[str]]:
+    """Notebooks the build reused and executed, from its log."""
+    reused = re.findall(r"reused\s+(\S+) \(", log)
+    executed = re.findall(r"execute\s+(\S+): ", log)
+    return reused, executed
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- (b) the baseline -----------------------------------------------------------------------------
+
+def baseline(processed: Path, raw: Path, work: Path) -> float:
+    """Plain Jupyter Book executing the same notebooks with the same parameters."""
+    import nbformat
+    import papermill as pm
+    import yaml
+
+    from helpers.build import toc_pages, write_book_config
+    from helpers.config import NOTEBOOKS_DIR, SYNTHETIC_BANNER
+
+    book = work / "plain"
+    book.mkdir(parents=True)
+    parameters = {"data_dir": str(raw), "processed_dir": str(processed), "force": "", "min_cell": 5,
+                  "synthetic": True}
+    for stem in toc_pages():
+        target = book / f"{stem}.ipynb"
+        pm.execute_notebook(str(NOTEBOOKS_DIR / f"{stem}.ipynb"), str(target), parameters=parameters,
+                            prepare_only=True, kernel_name="python3", progress_bar=False)
+        notebook = nbformat.read(target, as_version=4)
+        for cell in notebook.cells:  # hidden as in our build: it holds local paths
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.metadata["tags"] = [*cell.metadata["tags"], "remove-cell"]
+        nbformat.write(notebook, target)
+    write_book_config(book, banner=SYNTHETIC_BANNER)
+    config = yaml.safe_load((book / "_config.yml").read_text())
+    config["execute"] = {"execute_notebooks": "force", "timeout": -1}  # no per-cell time limit
+    (book / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    jupyter_book = str(BIN / "jupyter-book")
+    seconds, _ = run([jupyter_book, "build", str(book), "--path-output", str(book), "--all", "-W", "-n",
+                      "--keep-going"])
+    if not (book / "_build" / "html" / "index.html").exists():
+        raise SystemExit("bench: the baseline built no index.html")
+    return seconds
+
+
+# -- (e) scaled data ------------------------------------------------------------------------------
+
+def scaled_copy(rows: int, target: Path, seed: int = 7) -> Path:
+    """The demo raw folder with ``rows`` children, drawn with replacement from the demo children (new ids)."""
+    shutil.copytree(RAW, target)
+    with open(RAW / "children_survey.csv", newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        records = list(reader)
+    id_at = header.index("respondent_id")
+    tails = []
+    for record in records:  # every field but the id, CSV-encoded once
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="").writerow(record[:id_at] + ["\0"] + record[id_at + 1:])
+        tails.append(buffer.getvalue().split("\0"))
+    draw = random.Random(seed).choices(range(len(tails)), k=rows)
+    with open(target / "children_survey.csv", "w", encoding="utf-8", newline="") as out:
+        out.write(",".join(header) + "\n")
+        for i, pick in enumerate(draw, 1):
+            before, after = tails[pick]
+            out.write(f"{before}B{i:07d}{after}\n")
+    return target
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a new temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args(argv)
+    work = Path(args.work or tempfile.mkdtemp(prefix="minipolice-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()[0],
+                    "python": platform.python_version(), "platform": platform.platform(terse=True)},
+        "targets": TARGETS,
+    }
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        results["commit"] = commit.stdout.strip() or None
+    except OSError:
+        results["commit"] = None
+    try:
+        raw = work / "raw"
+        shutil.copytree(RAW, raw)
+        out = work / "ours"
+        print("bench: (a) cold build ...", file=sys.stderr, flush=True)
+        cold, cold_log = build(raw, out)
+        reused, executed = notebook_lines(cold_log)
+        results["a_cold_build"] = {"seconds": round(cold, 2), "executed": len(executed), "reused": len(reused),
+                                   "jobs": os.cpu_count()}
+
+        print("bench: (b) plain jupyter-book, execute_notebooks: force ...", file=sys.stderr, flush=True)
+        plain = baseline(out, raw, work)
+        results["b_plain_jupyter_book"] = {"seconds": round(plain, 2), "notebooks": len(executed)}
+        results["ratio_a_b"] = round(cold / plain, 3)
+
+        print("bench: (c) no-op rebuild ...", file=sys.stderr, flush=True)
+        noop, noop_log = build(raw, out)
+        reused, executed = notebook_lines(noop_log)
+        results["c_noop_rebuild"] = {"seconds": round(noop, 2), "executed": executed, "reused": len(reused),
+                                     "html_rebuilt": "HTML unchanged" not in noop_log,
+                                     "process_rerun": "reusing the tables" not in noop_log}
+
+        print("bench: (d) one raw answer changed ...", file=sys.stderr, flush=True)
+        results["d_one_answer"] = one_answer(raw, out)
+
+        print("bench: (e) process at scale ...", file=sys.stderr, flush=True)
+        scale = {}
+        for label, rows in (("35k", 100 * count_children()), ("1M", 1_000_000)):
+            data = scaled_copy(rows, work / f"raw_{label}")
+            scale[label] = {"rows": rows, **measure([*MINIPOLICE, "-q", "process", "--data-dir", str(data),
+                                                     "--out", str(work / f"processed_{label}")])}
+            shutil.rmtree(data)
+        results["e_process_scale"] = scale
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    results["met"] = verdicts(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"\nwritten to {args.out}")
+    return 0 if all(results["met"].values()) else 1
+
+
+def count_children() -> int:
+    with open(RAW / "children_survey.csv", newline="", encoding="utf-8") as handle:
+        return sum(1 for _ in csv.reader(handle)) - 1
+
+
+def one_answer(raw: Path, out: Path) -> dict:
+    """(d): move the first mini-police child to the other children, rebuild, check what ran and the page."""
+    sentence = "{} of them were in the mini-police"
+    before_text = text_of((out / "html" / "index.html").read_text(encoding="utf-8"))
+    path = raw / "children_survey.csv"
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    col = header.index("mini_police")
+    first = next(i for i, row in enumerate(rows[1:], 1) if row[col].strip().lower() == "yes")
+    changed_id = rows[first][header.index("respondent_id")]
+    rows[first][col] = "no"
+    mini_before = sum(row[col].strip().lower() == "yes" for row in rows[1:]) + 1
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+    tables = {p.name: sha(p) for p in out.iterdir() if p.is_file()}
+    metas = {}
+    for folder in (out / "book" / ".cache" / "notebooks").iterdir():
+        entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        metas[folder.name] = json.loads(entries[0].read_text())  # the execution reused by the no-op build
+    seconds, log = build(raw, out)
+    changed_tables = sorted(n for n in tables if sha(out / n) != tables[n] and n != "manifest.json")
+    expected = sorted(stem for stem, meta in metas.items()
+                      if any(Path(p).parent == out.resolve() and Path(p).name in changed_tables for p in meta["reads"]))
+    reused, executed = notebook_lines(log)
+    after_text = text_of((out / "html" / "index.html").read_text(encoding="utf-8"))
+    return {
+        "seconds": round(seconds, 2),
+        "change": f"children_survey.csv: mini_police of {changed_id} yes -> no",
+        "processed_tables_changed": changed_tables,
+        "executed": sorted(executed),
+        "reused": sorted(reused),
+        "expected_executed": expected,
+        "exactly_affected": sorted(executed) == expected,
+        "page_before": sentence.format(mini_before) if sentence.format(mini_before) in before_text else None,
+        "page_after": sentence.format(mini_before - 1) if sentence.format(mini_before - 1) in after_text else None,
+        "new_number_shown": sentence.format(mini_before - 1) in after_text
+        and sentence.format(mini_before) not in after_text,
+    }
+
+
+def verdicts(r: dict) -> dict:
+    million = r["e_process_scale"]["1M"]
+    return {
+        "a_b_ratio": r["ratio_a_b"] <= TARGETS["ratio"],
+        "c_noop": r["c_noop_rebuild"]["seconds"] <= TARGETS["noop_seconds"] and not r["c_noop_rebuild"]["executed"],
+        "d_only_affected": r["d_one_answer"]["exactly_affected"] and r["d_one_answer"]["new_number_shown"],
+        "e_million": million["seconds"] <= TARGETS["million_seconds"] and million["peak_mb"] <= TARGETS["million_mb"],
+    }
+
+
+def table(r: dict) -> str:
+    ok = {True: "met", False: "MISSED"}
+    a, b, c, d = r["a_cold_build"], r["b_plain_jupyter_book"], r["c_noop_rebuild"], r["d_one_answer"]
+    e35, e1m = r["e_process_scale"]["35k"], r["e_process_scale"]["1M"]
+    m = r["met"]
+    lines = [
+        f"minipolice benchmark: {r['machine']['cores']} cores, load {r['machine']['load_average_at_start']:.2f} "
+        f"at start, commit {r.get('commit')}, {r['when']}",
+        "",
+        f"{'step':<52} {'time':>9}  {'target':<18} result",
+        f"{'(a) cold build: process, ' + str(a['executed']) + ' notebooks, HTML (jobs ' + str(a['jobs']) + ')':<52}"
+        f" {a['seconds']:>8.1f}s",
+        f"{'(b) plain jupyter-book, execute_notebooks: force':<52} {b['seconds']:>8.1f}s",
+        f"{'    (a)/(b)':<52} {r['ratio_a_b']:>9.2f}  {'<= 0.6':<18} {ok[m['a_b_ratio']]}",
+        f"{'(c) no-op rebuild':<52} {c['seconds']:>8.1f}s  {'<= 5 s':<18} {ok[m['c_noop']]}"
+        f" ({c['reused']} reused, {len(c['executed'])} executed, HTML "
+        f"{'rebuilt' if c['html_rebuilt'] else 'kept'})",
+        f"{'(d) one raw answer changed':<52} {d['seconds']:>8.1f}s  {'affected only':<18} "
+        f"{ok[m['d_only_affected']]}",
+        f"      change: {d['change']}",
+        f"      tables changed: {', '.join(d['processed_tables_changed']) or 'none'}",
+        f"      executed ({len(d['executed'])}): {', '.join(d['executed']) or 'none'}",
+        f"      reused ({len(d['reused'])}): {', '.join(d['reused']) or 'none'}",
+        f"      read a changed table: {', '.join(d['expected_executed']) or 'none'}",
+        f"      front page: \"{d['page_before']}\" -> \"{d['page_after']}\"",
+        f"{'(e) process, ' + format(e35['rows'], ',') + ' children':<52} {e35['seconds']:>8.1f}s  "
+        f"{'':<18} peak {e35['peak_mb']:,.0f} MB",
+        f"{'    process, ' + format(e1m['rows'], ',') + ' children':<52} {e1m['seconds']:>8.1f}s  "
+        f"{'<= 60 s, <= 2 GB':<18} {ok[m['e_million']]}, peak {e1m['peak_mb']:,.0f} MB",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

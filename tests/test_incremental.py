@@ -1,0 +1,264 @@
+"""Tests for incremental builds (helpers.cache and the cache use in helpers.build).
+
+A notebook is executed again exactly when its source, its parameters, the
+helper code it imports, the packages, or a data file it read changed
+(content, not timestamps); the HTML is compiled again when an executed
+notebook or the configuration changed, or the HTML was tampered with; the
+processed tables are rebuilt when the raw files, options, code or the
+tables themselves changed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import cache
+from helpers.build import BuildError, build_book, execute_notebook, process_if_changed
+
+MINI = Path(__file__).parent / "fixtures" / "mini_book"
+MESSY = Path(__file__).parent / "fixtures" / "messy"
+
+
+# -- which helper code a notebook depends on ---------------------------------------------------------
+
+def _helpers(tmp_path: Path) -> Path:
+    """A small helpers package: report imports stats, plots imports nothing."""
+    pkg = tmp_path / "helpers"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text('"""pkg"""\n')
+    (pkg / "report.py").write_text("from .stats import mean\n\ndef f():\n    from . import codebook\n")
+    (pkg / "stats.py").write_text("import numpy\n\ndef mean():\n    pass\n")
+    (pkg / "codebook.py").write_text("X = 1\n")
+    (pkg / "plots.py").write_text("import matplotlib\n")
+    (pkg / "demo.py").write_text("from helpers.report import f\n")
+    (pkg / "codebook.yml").write_text("a: 1\n")
+    return pkg
+
+
+def test_helper_modules_follow_imports(tmp_path):
+    pkg = _helpers(tmp_path)
+    assert cache.helper_modules({"report"}, pkg) == {"__init__", "report", "stats", "codebook"}
+    assert cache.helper_modules({"plots"}, pkg) == {"__init__", "plots"}
+    assert cache.helper_modules({"demo"}, pkg) == {"__init__", "demo", "report", "stats", "codebook"}
+    assert cache.helper_modules({"*"}, pkg) == {"__init__", "report", "stats", "codebook", "plots", "demo"}
+
+
+def test_notebook_imports_are_read_from_its_code_cells():
+    notebook = {"cells": [
+        {"cell_type": "markdown", "source": "from helpers import nothing"},
+        {"cell_type": "code", "source": "%matplotlib inline\nfrom helpers import plots, report\nimport helpers.stats"},
+        {"cell_type": "code", "source": ["from helpers.figures ", "import make_figure\n", "x = 1"]},
+    ]}
+    assert cache.notebook_helper_modules(notebook) == {"plots", "report", "stats", "figures"}
+    assert cache.notebook_helper_modules({"cells": [{"cell_type": "code", "source": "import helpers"}]}) == {"*"}
+
+
+def test_fingerprint_changes_with_imported_code_only(tmp_path):
+    pkg = _helpers(tmp_path)
+    nb = tmp_path / "page.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("from helpers import plots")]), nb)
+    before = cache.fingerprint(nb, {"a": 1}, helpers_dir=pkg)
+    (pkg / "stats.py").write_text("import numpy  # edited\n")  # not imported by plots
+    assert cache.fingerprint(nb, {"a": 1}, helpers_dir=pkg).key == before.key
+    (pkg / "codebook.yml").write_text("a: 2\n")  # data of the package: every notebook
+    after_yml = cache.fingerprint(nb, {"a": 1}, helpers_dir=pkg)
+    assert after_yml.key != before.key
+    (pkg / "plots.py").write_text("import matplotlib  # edited\n")
+    assert cache.fingerprint(nb, {"a": 1}, helpers_dir=pkg).key != after_yml.key
+    assert cache.fingerprint(nb, {"a": 2}, helpers_dir=pkg).key != cache.fingerprint(nb, {"a": 1}, helpers_dir=pkg).key
+
+
+# -- what a kernel reads ---------------------------------------------------------------------------
+
+def test_record_reads_sees_open_listdir_and_parquet(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    pd.DataFrame({"x": [1, 2]}).to_parquet(data / "t.parquet")
+    (data / "a.csv").write_text("x\n1\n")
+    log = tmp_path / "reads.log"
+    script = textwrap.dedent(f"""
+        import os, pandas as pd
+        from helpers.cache import record_reads
+        record_reads({str(log)!r})
+        pd.read_csv({str(data / "a.csv")!r})
+        pd.read_parquet({str(data / "t.parquet")!r})
+        os.listdir({str(data)!r})
+        open({str(tmp_path / "out.txt")!r}, "w").write("x")
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=tmp_path)
+    recorded = cache.read_log(log)
+    assert {str(data / "a.csv"), str(data / "t.parquet")} <= recorded["read"]
+    assert str(data) in recorded["list"]
+    assert str(tmp_path / "out.txt") in recorded["write"]
+    assert not any(p.startswith(sys.prefix) for p in recorded["read"])
+
+
+# -- notebooks: executed again exactly when something they depend on changed ---------------------
+
+def _reader_book(tmp_path: Path) -> tuple[Path, Path]:
+    """A two-page book: the front page reads a.csv, the second page b.parquet."""
+    source = tmp_path / "source"
+    source.mkdir()
+    params = 'processed_dir = "."  # folder of tables'
+    pages = {
+        "index": ("# Front", "import pandas as pd\nfrom myst_nb import glue\n"
+                  "a = pd.read_csv(f'{processed_dir}/a.csv')\nglue('total', int(a['x'].sum()), display=False)",
+                  "The total of a is {glue:text}`total`."),
+        "second": ("# Second", "import pandas as pd\nfrom myst_nb import glue\n"
+                   "b = pd.read_parquet(f'{processed_dir}/b.parquet')\nglue('rows', len(b), display=False)",
+                   "Table b has {glue:text}`rows` rows."),
+    }
+    kernel = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    for stem, (title, code, prose) in pages.items():
+        cells = [nbformat.v4.new_markdown_cell(title),
+                 nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
+                 nbformat.v4.new_code_cell(code), nbformat.v4.new_markdown_cell(prose)]
+        nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata=kernel), source / f"{stem}.ipynb")
+    (source / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: second\n")
+    shutil.copyfile(MINI / "_config.yml", source / "_config.yml")
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    (tables / "a.csv").write_text("x\n1\n2\n")
+    pd.DataFrame({"y": [1, 2, 3]}).to_parquet(tables / "b.parquet")
+    return source, tables
+
+
+def _build(source: Path, tables: Path, book: Path, caplog, **kwargs) -> tuple[str, str]:
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="helpers.build"):
+        index = build_book(processed_dir=tables, book_dir=book, parameters={}, notebooks_dir=source,
+                           toc_path=source / "_toc.yml", config_path=source / "_config.yml", jobs=2, **kwargs)
+    return caplog.text, _text(index.read_text())
+
+
+def _text(html: str) -> str:
+    """A page's text: glued values sit in their own <span>, so tags are dropped before matching."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+def _ran(log: str) -> set[str]:
+    return {line.split("execute", 1)[1].split(":")[0].strip() for line in log.splitlines() if "execute   " in line}
+
+
+@pytest.mark.book
+def test_only_notebooks_whose_inputs_changed_run_again(tmp_path, caplog):
+    source, tables = _reader_book(tmp_path)
+    book = tmp_path / "book"
+    log, html = _build(source, tables, book, caplog)
+    assert _ran(log) == {"index", "second"} and "The total of a is 3." in html
+
+    log, _ = _build(source, tables, book, caplog)  # nothing changed
+    assert _ran(log) == set() and "HTML unchanged" in log
+
+    (tables / "a.csv").write_text("x\n1\n2\n")  # same bytes, new timestamp: content decides
+    os.utime(tables / "a.csv", (1, 1))
+    log, _ = _build(source, tables, book, caplog)
+    assert _ran(log) == set()
+
+    (tables / "a.csv").write_text("x\n1\n2\n4\n")  # only the front page read a.csv
+    log, html = _build(source, tables, book, caplog)
+    assert _ran(log) == {"index"} and "input changed" in log and "a.csv" in log
+    assert "The total of a is 7." in html and "reused    second" in log
+
+    pd.DataFrame({"y": [1]}).to_parquet(tables / "b.parquet")  # Parquet reads are seen too
+    log, html = _build(source, tables, book, caplog)
+    assert _ran(log) == {"second"}
+    assert "Table b has 1 rows." in _text((book / "_build" / "html" / "second.html").read_text())
+
+    (tables / "a.csv").write_text("x\n1\n2\n")  # back to an earlier state: its execution is reused
+    log, html = _build(source, tables, book, caplog)
+    assert _ran(log) == set() and "The total of a is 3." in html
+
+    (tables / "c.csv").write_text("x\n")  # a new table: a chapter could have tested for it
+    log, _ = _build(source, tables, book, caplog)
+    assert _ran(log) == {"index", "second"} and "file names" in log
+
+    nb = nbformat.read(source / "second.ipynb", as_version=4)
+    nb.cells[-1].source += " Edited."
+    nbformat.write(nb, source / "second.ipynb")
+    log, _ = _build(source, tables, book, caplog)
+    assert _ran(log) == {"second"} and "source changed" in log
+
+    log, _ = _build(source, tables, book, caplog, use_cache=False)
+    assert _ran(log) == {"index", "second"} and "HTML unchanged" not in log
+
+
+@pytest.mark.book
+def test_parameters_are_part_of_the_key(tmp_path, caplog):
+    kwargs = {"processed_dir": tmp_path, "book_dir": tmp_path / "book", "notebooks_dir": MINI,
+              "toc_path": MINI / "_toc.yml", "config_path": MINI / "_config.yml"}
+    html = _text(build_book(parameters={"answer": 21}, **kwargs).read_text())
+    assert "The doubled answer is 42." in html
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="helpers.build"):
+        html = _text(build_book(parameters={"answer": 22}, **kwargs).read_text())
+    assert "parameters changed" in caplog.text and "The doubled answer is 44." in html
+
+
+@pytest.mark.book
+def test_failed_notebook_is_not_cached(tmp_path):
+    kwargs = {"processed_dir": tmp_path, "book_dir": tmp_path / "book", "parameters": {"answer": 1},
+              "notebooks_dir": MINI, "toc_path": MINI / "_toc_broken.yml", "config_path": MINI / "_config.yml",
+              "jobs": 1}
+    for _ in range(2):  # fails again: nothing of the failed run was kept
+        with pytest.raises(BuildError, match="planted failure"):
+            build_book(**kwargs)
+    assert not list((tmp_path / "book" / ".cache" / "notebooks").glob("broken/*.nb"))
+
+
+def test_executed_notebook_has_no_clock_times(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    execute_notebook("index", notebooks_dir=MINI, book_dir=book, parameters={"answer": 2})
+    text = (book / "index.ipynb").read_text()
+    assert "start_time" not in text and "end_time" not in text and "iopub" not in text
+    notebook = json.loads(text)
+    injected = [c for c in notebook["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert injected and "remove-cell" in injected[0]["metadata"]["tags"]
+
+
+# -- the processed tables ----------------------------------------------------------------------------
+
+def test_process_runs_again_only_when_its_inputs_or_outputs_changed(tmp_path, monkeypatch):
+    import helpers.pipeline
+
+    raw = tmp_path / "raw"
+    shutil.copytree(MESSY, raw)
+    out, state = tmp_path / "out", tmp_path / "state"
+    calls = []
+    real = helpers.pipeline.run_process
+    monkeypatch.setattr(helpers.pipeline, "run_process", lambda *a, **k: calls.append(1) or real(*a, **k))
+
+    def process(**kwargs):
+        return process_if_changed(raw, out, force=None, min_cell=5, state_dir=state, **kwargs)
+
+    first = process()
+    assert len(calls) == 1 and first.synthetic is False
+    again = process()
+    assert len(calls) == 1 and again.reused and again.force is None and again.synthetic is False
+    os.utime(raw / "children_survey.csv", (1, 1))  # timestamps do not matter
+    process()
+    assert len(calls) == 1
+    (out / "results.csv").write_text("tampered\n")  # the tables are checked too
+    process()
+    assert len(calls) == 2 and (out / "results.csv").read_text() != "tampered\n"
+    with open(raw / "children_survey.csv", "ab") as handle:
+        handle.write(b"\n")
+    process()
+    assert len(calls) == 3
+    process_if_changed(raw, out, force="Durham", min_cell=5, state_dir=state)  # options are part of the key
+    assert len(calls) == 4
+    process(use_cache=False)
+    assert len(calls) == 5
