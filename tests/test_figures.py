@@ -169,3 +169,13 @@ def test_word_cloud_is_the_same_picture_for_the_same_words():
     words = pd.DataFrame({"word": ["help", "safe", "crime"], "count": [30, 20, 10]})
     assert to_svg(word_cloud(words)) == to_svg(word_cloud(words))
     assert b"No data to show" in to_svg(word_cloud(words.iloc[0:0]))
+
+
+def test_a_base_of_schools_is_called_schools_not_children():
+    rows = pd.DataFrame([{"measure": "sample_schools_by_force", "group": "all_children", "category": force,
+                          "n": n, "base": 9, "value": float(n), "unit": "count", "ci_low": np.nan,
+                          "ci_high": np.nan, "flag": ""} for force, n in (("Durham", 6), ("Gwent", 3))],
+                        columns=RESULTS_COLUMNS)
+    made = figures.make_figure("4.1", rows)
+    assert "Base: 9 schools (all children)." in made.caption
+    assert "n = 9" not in made.caption

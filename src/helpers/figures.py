@@ -97,6 +97,8 @@ class FigureSpec:
     text: str = ""
     xlabel: str = "Percent"
     drop_empty: bool = False
+    #: What the base counts when it is not people (``schools``: Figure 4.1 counts schools).
+    base_unit: str = ""
 
     @property
     def label(self) -> str:
@@ -404,7 +406,11 @@ def _base_sentence(spec: FigureSpec, table: pd.DataFrame) -> str:
     if spec.kind in ("force_counts", "word_cloud") or table.empty or "base" not in table:
         return ""
     bases = table.groupby("group_label", sort=False)["base"].max()
-    listed = ", ".join(f"{label} n = {format_count(base)}" for label, base in bases.items() if pd.notna(base))
+    if spec.base_unit:
+        listed = ", ".join(f"{format_count(base)} {spec.base_unit} ({label.lower()})" for label, base in bases.items()
+                           if pd.notna(base))
+    else:
+        listed = ", ".join(f"{label} n = {format_count(base)}" for label, base in bases.items() if pd.notna(base))
     return f"Base: {listed}." if listed else ""
 
 
