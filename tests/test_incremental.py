@@ -262,3 +262,17 @@ def test_process_runs_again_only_when_its_inputs_or_outputs_changed(tmp_path, mo
     assert len(calls) == 4
     process(use_cache=False)
     assert len(calls) == 5
+
+
+@pytest.mark.book
+def test_no_op_rebuild_with_book_and_html_beside_the_tables(tmp_path, caplog):
+    """`build --out OUT` writes tables, OUT/book and OUT/html side by side; the book's own folders
+    appearing in OUT must not count as a change to the tables' file names (found by `make bench`)."""
+    source, tables = _reader_book(tmp_path)
+    log, _ = _build(source, tables, tables / "book", caplog, html_dir=tables / "html")
+    assert _ran(log) == {"index", "second"} and (tables / "html" / "index.html").exists()
+    log, _ = _build(source, tables, tables / "book", caplog, html_dir=tables / "html")
+    assert _ran(log) == set() and "HTML unchanged" in log
+    (tables / "c.csv").write_text("x\n")  # a real new table still counts
+    log, _ = _build(source, tables, tables / "book", caplog, html_dir=tables / "html")
+    assert _ran(log) == {"index", "second"}

@@ -406,8 +406,10 @@ def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_di
     roots = [Path(processed_dir), PROJECT_ROOT]
     if params.get("data_dir"):
         roots.append(Path(params["data_dir"]))
-    notebooks = cache.NotebookCache(book_dir, data_roots=roots, ignore=cache.default_ignore(),
-                                    listed=[Path(processed_dir)])
+    # The HTML folder is output, not data, wherever it is (``build --out OUT`` puts it, and the
+    # book folder, next to the tables in OUT, whose file names every notebook depends on).
+    ignore = cache.default_ignore() + ([Path(html_dir)] if html_dir is not None else [])
+    notebooks = cache.NotebookCache(book_dir, data_roots=roots, ignore=ignore, listed=[Path(processed_dir)])
 
     # 1. What can be reused, and why the rest must run.
     to_run: list[cache.Outcome] = []

@@ -113,13 +113,18 @@ def files_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def listing_hash(folder: Path) -> str:
-    """Hash of the names in a folder (not their contents): what an existence test can see."""
+def listing_hash(folder: Path, skip=None) -> str:
+    """Hash of the names in a folder (not their contents): what an existence test can see.
+
+    ``skip(path)`` leaves entries out (the build's own output folders, which
+    ``build --out OUT`` puts next to the tables).
+    """
     try:
         names = sorted(os.listdir(folder))
     except (FileNotFoundError, NotADirectoryError):
         return "missing"
-    return _sha256("\n".join(n for n in names if not n.startswith(".")).encode())
+    kept = [n for n in names if not n.startswith(".") and not (skip and skip(Path(folder) / n))]
+    return _sha256("\n".join(kept).encode())
 
 
 _ENVIRONMENT: str | None = None
@@ -374,7 +379,9 @@ class NotebookCache:
         """Hash of a file's content (``read``) or a folder's names (``list``), memoised for this build."""
         key = f"{kind}\t{path}"
         if key not in self._hashes:
-            self._hashes[key] = file_hash(Path(path)) if kind == "read" else listing_hash(Path(path))
+            self._hashes[key] = (file_hash(Path(path)) if kind == "read" else
+                                 listing_hash(Path(path), skip=lambda p: any(_under(p.resolve(), i)
+                                                                             for i in self.ignore)))
         return self._hashes[key]
 
     def forget(self) -> None:
