@@ -34,3 +34,15 @@ def test_landing_page_links_built_books_and_reports_failures():
     assert "Gwent: not built (BuildError: notebook failed: 04_adults.ipynb: cell 3)" in page
     assert "Synthetic demonstration data" in page
     assert "Synthetic" not in _landing_page(books, synthetic=False)
+
+
+def test_log_lines_of_a_book_name_it_once():
+    import logging
+
+    from helpers.site import _BookPrefix
+
+    prefix = _BookPrefix("durham")
+    record = logging.LogRecord("helpers.build", logging.INFO, __file__, 1, "executing %d/%d: %s", (1, 9, "index"),
+                               None)
+    assert prefix.filter(record) and prefix.filter(record)  # a second handler: no second prefix
+    assert record.getMessage() == "[durham] executing 1/9: index"

@@ -77,12 +77,30 @@ def local_forces(tables: dict[str, pd.DataFrame]) -> list[str]:
     return sorted(active & answered)
 
 
+class _BookPrefix(logging.Filter):
+    """Prefix each log line with the book it is about: books built in parallel interleave their lines."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.prefix = f"[{name}] "
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "_minipolice_book", False):  # once, however many handlers see it
+            record.msg = self.prefix + str(record.msg)
+            record._minipolice_book = True
+        return True
+
+
 def _one_book(data_dir: str, out_dir: str, force: str, min_cell: int, compare: str) -> BookResult:
     """Process and build one book (run in a worker process)."""
     started = time.perf_counter()
     name = slug(force) if force else "national"
     work = Path(out_dir) / "_work" / name
     target = Path(out_dir) / name
+    prefix = _BookPrefix(name)
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(prefix)
     try:
         result = run_process(Path(data_dir), work / "processed", force=force or None, min_cell=min_cell)
         parameters = {"data_dir": str(Path(data_dir).resolve()), "processed_dir": str((work / "processed").resolve()),
@@ -99,6 +117,9 @@ def _one_book(data_dir: str, out_dir: str, force: str, min_cell: int, compare: s
         summary = " ".join(str(exc).split())  # one line, with the first problem (not just its heading)
         return BookResult(name, force, "", time.perf_counter() - started,
                           f"{type(exc).__name__}: {summary[:400]}")
+    finally:
+        for handler in handlers:
+            handler.removeFilter(prefix)
 
 
 def _landing_page(results: list[BookResult], *, synthetic: bool) -> str:
