@@ -276,3 +276,16 @@ def test_no_op_rebuild_with_book_and_html_beside_the_tables(tmp_path, caplog):
     (tables / "c.csv").write_text("x\n")  # a real new table still counts
     log, _ = _build(source, tables, tables / "book", caplog, html_dir=tables / "html")
     assert _ran(log) == {"index", "second"}
+
+
+def test_tree_hash_leaves_out_what_skip_names(tmp_path):
+    (tmp_path / "keep").mkdir()
+    (tmp_path / "keep" / "a.txt").write_text("a")
+    before = cache.tree_hash(tmp_path)
+    (tmp_path / "_build").mkdir()
+    (tmp_path / "_build" / "x.html").write_text("x")
+    (tmp_path / ".hidden").write_text("h")
+    assert cache.tree_hash(tmp_path, skip=lambda rel: rel.parts[0] == "_build") == before
+    assert cache.tree_hash(tmp_path) != before
+    (tmp_path / "keep" / "a.txt").write_text("b")
+    assert cache.tree_hash(tmp_path, skip=lambda rel: rel.parts[0] == "_build") != before

@@ -319,16 +319,13 @@ def _run_notebooks(outcomes: list[cache.Outcome], *, jobs: int, store, **kwargs)
 
 def _book_inputs_hash(book_dir: Path, pages: list[str]) -> str:
     """Hash of everything Jupyter Book reads from the book folder, and of what compiles it."""
+    def not_read(relative: Path) -> bool:  # the HTML itself, and executed notebooks of other pages
+        return len(relative.parts) == 1 and (relative.name == "_build"
+                                             or (relative.suffix == ".ipynb" and relative.stem not in pages))
+
     digest = hashlib.sha256()
     digest.update(json.dumps(pages).encode())
-    for dirpath, dirnames, filenames in os.walk(book_dir):
-        top = Path(dirpath) == book_dir
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (top and d == "_build"))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if name.startswith(".") or (top and path.suffix == ".ipynb" and path.stem not in pages):
-                continue
-            digest.update(f"{path.relative_to(book_dir).as_posix()}\0{cache.file_hash(path)}\n".encode())
+    digest.update(cache.tree_hash(book_dir, skip=not_read).encode())
     digest.update(cache.environment_hash().encode())
     digest.update(json.dumps(cache.helpers_hash(set())).encode())  # the build code and the package's yml
     return digest.hexdigest()

@@ -85,19 +85,25 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def tree_hash(root: Path, *, skip_hidden: bool = True) -> str:
-    """One hash of every file under ``root`` (relative names and contents); ``"missing"`` without it."""
+def tree_hash(root: Path, *, skip_hidden: bool = True, skip=None) -> str:
+    """One hash of every file under ``root`` (relative names and contents); ``"missing"`` without it.
+
+    ``skip(relative_path)`` leaves files and whole folders out (paths relative to ``root``).
+    """
     root = Path(root)
     if not root.is_dir():
         return "missing"
+
+    def left_out(path: Path) -> bool:
+        return (skip_hidden and path.name.startswith(".")) or bool(skip and skip(path.relative_to(root)))
+
     digest = hashlib.sha256()
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not (skip_hidden and d.startswith(".")))
+        dirnames[:] = sorted(d for d in dirnames if not left_out(Path(dirpath) / d))
         for name in sorted(filenames):
-            if skip_hidden and name.startswith("."):
-                continue
             path = Path(dirpath) / name
-            digest.update(f"{path.relative_to(root).as_posix()}\0{file_hash(path)}\n".encode())
+            if not left_out(path):
+                digest.update(f"{path.relative_to(root).as_posix()}\0{file_hash(path)}\n".encode())
     return digest.hexdigest()
 
 
@@ -371,17 +377,19 @@ class NotebookCache:
         self._hashes: dict[str, str] = {}
 
     # -- dependencies ----------------------------------------------------------------------------
+    def _ignored(self, path: Path) -> bool:
+        return any(_under(path, i) for i in self.ignore)
+
     def is_data(self, path: Path) -> bool:
         """Whether a file a kernel read is data the notebook depends on."""
-        return any(_under(path, r) for r in self.data_roots) and not any(_under(path, i) for i in self.ignore)
+        return any(_under(path, r) for r in self.data_roots) and not self._ignored(path)
 
     def current_hash(self, path: str, kind: str = "read") -> str:
         """Hash of a file's content (``read``) or a folder's names (``list``), memoised for this build."""
         key = f"{kind}\t{path}"
         if key not in self._hashes:
             self._hashes[key] = (file_hash(Path(path)) if kind == "read" else
-                                 listing_hash(Path(path), skip=lambda p: any(_under(p.resolve(), i)
-                                                                             for i in self.ignore)))
+                                 listing_hash(Path(path), skip=lambda p: self._ignored(p.resolve())))
         return self._hashes[key]
 
     def forget(self) -> None:

@@ -164,12 +164,16 @@ def to_svg(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _flagged(data: pd.DataFrame, flag: str | None) -> pd.Series:
+    """Rows flagged ``c`` by disclosure control (none without a ``flag`` column)."""
+    if flag is None or flag not in data:
+        return pd.Series(False, index=data.index)
+    return data[flag].astype("object").fillna("").eq("c")
+
+
 def _suppressed_mask(data: pd.DataFrame, value: str, flag: str | None) -> pd.Series:
     """Rows drawn as absent: flagged ``c`` or with no value."""
-    mask = pd.to_numeric(data[value], errors="coerce").isna()
-    if flag is not None and flag in data:
-        mask |= data[flag].astype("object").fillna("").eq("c")
-    return mask
+    return pd.to_numeric(data[value], errors="coerce").isna() | _flagged(data, flag)
 
 
 def suppression_note(data: pd.DataFrame, *, flag: str = "flag", value: str = "value") -> str:
@@ -188,7 +192,7 @@ def suppression_note(data: pd.DataFrame, *, flag: str = "flag", value: str = "va
         For example ``"Cells with fewer than the minimum number of respondents
         are suppressed and not drawn."``; empty if no row is flagged ``c``.
     """
-    if flag not in data or not data[flag].astype("object").fillna("").eq("c").any():
+    if not _flagged(data, flag).any():
         return ""
     return ("Some cells are suppressed by disclosure control (too few respondents) "
             "and are not drawn.")
@@ -814,8 +818,7 @@ def chart_data(data: pd.DataFrame, columns: dict[str, str], *, flag: str | None 
     missing = [c for c in columns if c not in data]
     if missing:
         raise KeyError(f"chart_data: no column {', '.join(missing)} in the chart's data")
-    suppressed = (data[flag].astype("object").fillna("").eq("c") if flag is not None and flag in data
-                  else pd.Series(False, index=data.index))
+    suppressed = _flagged(data, flag)
 
     def cell(value, hidden: bool, numeric: bool) -> str:
         if numeric and hidden:
