@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers import outputs
 from helpers.build import COMPARISON_PAGE, BuildError, build_book, toc_pages, write_book_config
 from helpers.config import BOOK_DIR, PROJECT_ROOT, RAW_DIR
 from helpers.figures import load_specs
@@ -213,8 +214,11 @@ def test_pages_left_out_do_not_survive_from_an_earlier_build(tmp_path):
               "notebooks_dir": MINI, "toc_path": MINI / "_toc.yml", "config_path": MINI / "_config.yml"}
     html = build_book(**kwargs).parent
     (html / "a4_reproduction.html").write_text("left from an earlier build")
+    outputs.add_owned(tmp_path / "book", ["_build/html/a4_reproduction.html"])  # as that build recorded it
+    (html / "my_notes.txt").write_text("a user's file: the tool did not write it")
     build_book(**kwargs)
     assert not (html / "a4_reproduction.html").exists()
+    assert (html / "my_notes.txt").read_text() == "a user's file: the tool did not write it"
 
 
 @pytest.mark.book

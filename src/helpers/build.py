@@ -49,7 +49,7 @@ from types import SimpleNamespace
 
 import yaml
 
-from . import cache
+from . import cache, outputs
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT
 
 __all__ = ["BuildError", "read_toc", "toc_pages", "execute_notebook", "write_book_config", "build_book",
@@ -225,6 +225,18 @@ def _asset_paths(config: dict) -> list[str]:
     return [p for p in paths if p and "://" not in str(p)]
 
 
+def _asset_files(config: dict, *, config_path: Path) -> list[str]:
+    """Relative paths of the files :func:`_copy_assets` writes into a book folder."""
+    files = []
+    for name in _asset_paths(config):
+        origin = config_path.parent / name
+        if origin.is_dir():
+            files += [(Path(name) / p.relative_to(origin)).as_posix() for p in origin.rglob("*") if p.is_file()]
+        elif origin.exists():
+            files.append(Path(name).as_posix())
+    return files
+
+
 def _copy_assets(config: dict, *, config_path: Path, book_dir: Path) -> None:
     """Copy the assets ``config`` names, relative to its file, to the same place in ``book_dir``.
 
@@ -251,6 +263,7 @@ def write_book_config(book_dir: Path, *, banner: str | None = None, title: str |
                       exclude: tuple[str, ...] = ()) -> None:
     """Write ``_config.yml`` and ``_toc.yml`` into ``book_dir``: banner, title and excluded pages applied."""
     config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
+    outputs.claim(book_dir, ["_config.yml", "_toc.yml", *_asset_files(config, config_path=Path(config_path))])
     config.setdefault("html", {})["announcement"] = banner or ""
     if title:
         config["title"] = title
@@ -331,6 +344,18 @@ def _book_inputs_hash(book_dir: Path, pages: list[str]) -> str:
     return digest.hexdigest()
 
 
+def _owned_tree_hash(folder: Path) -> str:
+    """:func:`helpers.cache.tree_hash` of the files the tool wrote in ``folder`` (a user's files left out)."""
+    mine = outputs.owned(folder)
+    parents = {p.as_posix() for name in mine for p in Path(name).parents}
+
+    def not_ours(relative: Path) -> bool:
+        name = relative.as_posix()
+        return name not in mine and name not in parents
+
+    return cache.tree_hash(folder, skip_hidden=False, skip=not_ours)
+
+
 def _html_is_current(stamp: dict, key: str, built: Path, html_dir: Path | None) -> bool:
     if stamp.get("key") != key or not (built / "index.html").exists():
         return False
@@ -338,8 +363,29 @@ def _html_is_current(stamp: dict, key: str, built: Path, html_dir: Path | None) 
         return False  # something in the HTML was deleted, changed or planted since
     if html_dir is not None and built.resolve() != html_dir.resolve():
         return (stamp.get("html_dir") == str(html_dir.resolve())
-                and cache.tree_hash(html_dir, skip_hidden=False) == stamp.get("tree"))
+                and _owned_tree_hash(html_dir) == stamp.get("tree"))
     return True
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file())
+
+
+def _publish_html(built: Path, target: Path, *, adopt: bool = False) -> None:
+    """Copy the built HTML to ``target``, replacing only files the tool wrote there (:mod:`helpers.outputs`).
+
+    ``adopt``: ``target`` is the HTML folder of an earlier build made before ownership records
+    existed (the build's stamp names it); its files of the same names are taken as the tool's.
+    """
+    files = _files(built)
+    if adopt and not (target / outputs.RECORD).exists():
+        outputs.add_owned(target, [name for name in files if (target / name).is_file()])
+    outputs.claim(target, files)
+    outputs.remove_owned(target, keep=files)
+    for name in files:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(built / name, target / name)
+    outputs.record(target, files)
 
 
 def _read_json(path: Path) -> dict:
@@ -396,9 +442,13 @@ def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_di
     book_dir.mkdir(parents=True, exist_ok=True)
     jobs = max(1, jobs if jobs is not None else os.cpu_count() or 1)
     pages = toc_pages(toc_path, exclude)
+    # The book folder's files are the tool's only where its record says so (helpers.outputs):
+    # executed notebooks of pages left out this time go, anything a user put there stays.
+    mine = outputs.owned(book_dir)
     for stale in book_dir.glob("*.ipynb"):
-        if stale.stem not in pages:
+        if stale.stem not in pages and stale.name in mine:
             stale.unlink()
+    outputs.claim(book_dir, [f"{stem}.ipynb" for stem in pages])
     params = dict(parameters, processed_dir=str(Path(processed_dir).resolve()))
     roots = [Path(processed_dir), PROJECT_ROOT]
     if params.get("data_dir"):
@@ -450,21 +500,25 @@ def build_book(*, processed_dir: Path, book_dir: Path, parameters: dict, html_di
         log.info("HTML unchanged: notebooks, configuration and the last build's HTML are as they were")
         log.info("book up to date: %d pages in %.1f s", len(pages), time.perf_counter() - started)
         return target / "index.html"
+    earlier_html = _read_json(stamp_path).get("html_dir")
     stamp_path.unlink(missing_ok=True)
     log.info("compiling HTML with Jupyter Book (warnings are errors)")
     # A clean build: pages left out this time (e.g. the 2019 comparison) must not survive
     # from an earlier build.
-    shutil.rmtree(book_dir / "_build", ignore_errors=True)
+    mine = outputs.owned(book_dir)
+    outputs.remove_owned(book_dir, keep={name for name in mine if not name.startswith("_build/")})
+    if (book_dir / "_build").exists() and any((book_dir / "_build").rglob("*")):
+        log.warning("%s holds files minipolice did not write; they are left there, and Jupyter Book builds "
+                    "over them", book_dir / "_build")
     cmd = [*_jupyter_book(), "build", str(book_dir), "--path-output", str(book_dir),
            "--all", "-W", "-n", "--keep-going"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         problems = _sphinx_problems(proc.stdout + "\n" + proc.stderr) or (proc.stdout + proc.stderr).splitlines()[-15:]
         raise BuildError("Jupyter Book failed:\n  " + "\n  ".join(problems[:40]))
+    outputs.record(book_dir, outputs.owned(book_dir) | {f"_build/{name}" for name in _files(book_dir / "_build")})
     if html_dir is not None and target.resolve() != built.resolve():
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(built, target)
+        _publish_html(built, target, adopt=earlier_html == str(target.resolve()))
     stamp = {"key": key, "tree": cache.tree_hash(built, skip_hidden=False),
              "html_dir": str(target.resolve()) if html_dir is not None else None}
     stamp_path.parent.mkdir(parents=True, exist_ok=True)

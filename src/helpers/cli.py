@@ -15,13 +15,15 @@ Subcommands::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, outputs
 from .config import BOOK_DIR, DEFAULT_MIN_CELL, DEFAULT_SEED, PROCESSED_DIR, RAW_DIR, SYNTHETIC_BANNER
 from .loading import StructuralError
 
@@ -36,6 +38,10 @@ _PARTIAL = (
 )
 
 _SYNTHETIC_BANNER = SYNTHETIC_BANNER  # kept under its old name for callers of this module
+
+#: Shown on every page of a book built with ``--min-cell 0``.
+DISCLOSURE_OFF_BANNER = ("Disclosure control is OFF in this build (--min-cell 0): small numbers are shown "
+                         "unsuppressed and could identify children. Do not publish or share it.")
 
 
 def _common(parser: argparse.ArgumentParser, *, out_help: str) -> None:
@@ -114,9 +120,21 @@ def _setup_logging(quiet: bool, verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse option values that cannot give a safe report (exit status 2, before anything is written)."""
+    force = getattr(args, "force", None)
+    if force is not None and not force.strip():
+        raise StructuralError("--force is empty: give a force name (e.g. --force Durham), or leave --force out "
+                              "for the national report")
+    if args.min_cell < 0 or (args.min_cell < 1 and (force is not None or args.command == "build-all")):
+        raise StructuralError(f"--min-cell {args.min_cell}: must be 1 or more for local reports (0 turns "
+                              "disclosure control off, which only a national working copy may do)")
+
+
 def _process(args: argparse.Namespace) -> int:
     from .pipeline import run_process
 
+    _check_options(args)
     out = args.out or PROCESSED_DIR
     result = run_process(args.data_dir, out, force=args.force, min_cell=args.min_cell)
     log.info("tables written to %s", result.out_dir)
@@ -124,13 +142,20 @@ def _process(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import COMPARISON_PAGE, build_book, process_if_changed, summarize
-
     started = time.perf_counter()
     if args.out is None:
         processed, book_dir, html_dir = PROCESSED_DIR, BOOK_DIR, None
     else:
         processed, book_dir, html_dir = args.out, args.out / "book", args.out / "html"
+    _check_options(args)
+    outputs.check_separate(args.data_dir, processed, book_dir, html_dir)
+    with outputs.locked(processed, book_dir):  # a second build into the same folders stops (exit 2)
+        return _build_locked(args, started, processed, book_dir, html_dir)
+
+
+def _build_locked(args, started, processed, book_dir, html_dir) -> int:
+    from .build import COMPARISON_PAGE, build_book, process_if_changed, summarize
+
     result = process_if_changed(args.data_dir, processed, force=args.force, min_cell=args.min_cell,
                                 state_dir=Path(book_dir) / ".cache", use_cache=not args.no_cache)
     parameters = {
@@ -148,7 +173,9 @@ def _build(args: argparse.Namespace) -> int:
         book_dir=Path(book_dir).resolve(),
         html_dir=Path(html_dir).resolve() if html_dir else None,
         parameters=parameters,
-        banner=_SYNTHETIC_BANNER if result.synthetic else None,
+        banner=" ".join(notice for notice in (_SYNTHETIC_BANNER if result.synthetic else "",
+                                              DISCLOSURE_OFF_BANNER if args.min_cell == 0 else "") if notice)
+        or None,
         title=title,
         jobs=max(1, args.jobs),
         exclude=() if compare else (COMPARISON_PAGE,),
@@ -162,6 +189,7 @@ def _build(args: argparse.Namespace) -> int:
 def _build_all(args: argparse.Namespace) -> int:
     from .site import build_all
 
+    _check_options(args)
     books = build_all(args.data_dir, args.out, jobs=max(1, args.jobs), min_cell=args.min_cell,
                       compare=args.compare_2019)
     return 1 if any(book.error for book in books) else 0
@@ -175,6 +203,15 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (``kill``, a CI timeout) stops the run like Ctrl-C: staging folders and locks are cleaned up."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread (e.g. called from a test's worker)
+        signal.signal(signal.SIGTERM, handler)
+
+
 _COMMANDS = {"process": _process, "build": _build, "build-all": _build_all, "demo-data": _demo}
 
 
@@ -183,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(args.quiet, args.verbose)
     started = time.perf_counter()
+    _stop_on_sigterm()
     try:
         status = _COMMANDS[args.command](args)
     except StructuralError as exc:

@@ -40,7 +40,6 @@ Examples
 from __future__ import annotations
 
 import base64
-import html
 import logging
 import re
 from dataclasses import dataclass, field, replace
@@ -54,6 +53,7 @@ from . import plots
 from .codebook import Codebook, load_codebook
 from .config import DEFAULT_MIN_CELL
 from .report import GROUP_LABELS, format_count, format_mean, format_percent, measure_label
+from .safe_text import escape_html, neutralise_csv
 
 __all__ = [
     "FIGURES_PATH",
@@ -433,20 +433,20 @@ class ReportFigure:
         return f"minipolice-{scope + '-' if scope else ''}figure-{self.spec.number.replace('.', '-')}.csv"
 
     def csv(self) -> str:
-        """The figure's table as CSV text."""
-        return self.table.to_csv(index=False, lineterminator="\n")
+        """The figure's table as CSV text (text cells that look like a formula get a leading ``'``)."""
+        return neutralise_csv(self.table).to_csv(index=False, lineterminator="\n")
 
     def _repr_html_(self) -> str:
         svg = base64.b64encode(self.svg).decode("ascii")
         data = base64.b64encode(self.csv().encode("utf-8")).decode("ascii")
-        number = html.escape(self.spec.number)
+        number = escape_html(self.spec.number)
         return (
             f'<figure class="mp-figure" id="{self.spec.anchor}">\n'
-            f'<img src="data:image/svg+xml;base64,{svg}" alt="{html.escape(self.alt)}" '
+            f'<img src="data:image/svg+xml;base64,{svg}" alt="{escape_html(self.alt)}" '
             f'style="max-width:100%;height:auto">\n'
             f'<figcaption><p><span class="caption-number">Figure {number} </span>'
-            f'<span class="caption-text">{html.escape(self.spec.title)}</span></p>\n'
-            f"<p>{html.escape(self.caption)}</p>\n"
+            f'<span class="caption-text">{escape_html(self.spec.title)}</span></p>\n'
+            f"<p>{escape_html(self.caption)}</p>\n"
             f'<p><a href="data:text/csv;charset=utf-8;base64,{data}" download="{self.csv_name}">'
             f"Download the data for figure {number} (CSV)</a></p></figcaption>\n"
             "</figure>"

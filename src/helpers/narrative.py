@@ -38,6 +38,7 @@ from .report import (
     lookup,
     per_force,
 )
+from .safe_text import escape_text
 
 __all__ = [
     "compare_groups_phrase",
@@ -701,10 +702,11 @@ def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5,
     for _, row in quotes.iterrows():
         role_text = row.get("role_label") if "role_label" in quotes and pd.notna(row.get("role_label")) \
             else "Interviewee"
+        role_text = escape_text(role_text)
         if show_theme and "theme_label" in quotes and pd.notna(row.get("theme_label")):
-            role_text = f"{role_text}, on the theme “{row['theme_label']}”"
+            role_text = f"{role_text}, on the theme “{escape_text(row['theme_label'])}”"
         source = f"{role_text} (synthetic demo quote)" if synthetic else f"{role_text} (redacted)"
-        text = " ".join(str(row["quote"]).split())
+        text = escape_text(" ".join(str(row["quote"]).split()))  # respondent text: shown, never interpreted
         blocks.append(f"> {text}\n>\n> — {source}")
     return "\n\n".join(blocks)
 
@@ -1597,5 +1599,5 @@ def workshop_quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, themes: p
         body = quotes_markdown(part, synthetic=synthetic) if len(part) else (
             f"*No quote is shown for this theme: fewer than {min_cell} children raised it, or none of "
             "their words could be shown without identifying them.*")
-        blocks.append(f"**{theme['theme_label']}**\n\n{body}")
+        blocks.append(f"**{escape_text(theme['theme_label'])}**\n\n{body}")
     return "\n\n".join(blocks)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__
+from . import __version__, outputs
 from .build import read_toc
 from .config import BOOK_DIR
 
@@ -422,6 +422,8 @@ def write_pdf(book_dir: Path = BOOK_DIR, out: Path | None = None, *, chromium: s
                 _print(page, out)
             finally:
                 browser.close()
+    if out.resolve().is_relative_to(book_dir.resolve()):  # the tool's file: a rebuild may replace it
+        outputs.add_owned(book_dir, [out.resolve().relative_to(book_dir.resolve()).as_posix()])
     log.info("PDF written: %s (%.0f s)", out, time.perf_counter() - started)
     return out
 

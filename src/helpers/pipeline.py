@@ -18,9 +18,15 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 
 Structural faults (a missing file or required column, an undecodable file,
 an unknown ``--force``) raise :class:`~helpers.loading.StructuralError`
-before anything is written. Outputs are written to a staging folder first
-and moved into place at the end, so a failed run leaves the previous
-outputs untouched and no partial set behind.
+before anything is written. Outputs are written to a staging folder inside
+``out_dir`` first (nothing child-level is written outside it) and swapped in
+at the end, ``manifest.json`` last (see :func:`_write_outputs`), so a failed
+run leaves the previous outputs untouched, and a killed one leaves no
+manifest beside a mixed set. Only files the tool wrote are ever replaced or
+removed, and a second run into the same folder stops with exit status 2
+while the first holds its lock (:mod:`helpers.outputs`). Text cells of every
+CSV that start like a spreadsheet formula (``=``, ``+``, ``-``, ``@``, tab,
+carriage return) get a leading ``'`` (:func:`helpers.safe_text.neutralise_csv`).
 """
 
 from __future__ import annotations
@@ -37,11 +43,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import outputs
 from .codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from .config import DEFAULT_MIN_CELL, DEMO_MARKER
 from .disclosure import suppress, suppress_tests
 from .loading import StructuralError, find_raw_file, has_raw_file, read_raw_file
 from .processing import summarise
+from .safe_text import neutralise_csv
 from .schemas import check_outputs
 from .stats import compare_groups, design_power
 from .validation import LOG_COLUMNS, ValidationResult, validate_table
@@ -109,16 +117,44 @@ def _in_scope(frame: pd.DataFrame, force: str | None) -> pd.DataFrame:
     return frame[frame["force"].astype("object").eq(force)].reset_index(drop=True)
 
 
+#: Prefix of the staging folders ``process`` writes inside the output folder.
+STAGING_PREFIX = ".staging-minipolice-"
+
+
 def _write_outputs(staging: Path, out_dir: Path) -> None:
-    """Move everything from ``staging`` into ``out_dir``, replacing old outputs."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    old_quarantine = out_dir / "quarantine"
-    if old_quarantine.exists():
-        shutil.rmtree(old_quarantine)
-    for old in out_dir.glob("*.parquet"):
-        old.unlink()
-    for item in staging.iterdir():
-        os.replace(item, out_dir / item.name)
+    """Swap the complete table set of ``staging`` into ``out_dir``.
+
+    ``manifest.json`` is the commit marker of a table set: it is removed
+    first and moved in last, after every other file, so a run killed in
+    between leaves tables without a manifest (which ``build`` and readers
+    treat as no valid set: ``build`` runs ``process`` again) and never new
+    tables beside an old manifest. Only files the tool wrote are replaced
+    or removed (:mod:`helpers.outputs`); a file of the same name that the
+    tool did not write stops the run before anything is moved.
+    """
+    new = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
+    outputs.claim(out_dir, new)
+    (out_dir / "manifest.json").unlink(missing_ok=True)
+    for name in sorted(new - {"manifest.json"}):
+        (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / name, out_dir / name)
+    outputs.remove_owned(out_dir, keep=new)  # outputs of earlier runs this run did not write
+    (out_dir / "quarantine").mkdir(exist_ok=True)
+    os.replace(staging / "manifest.json", out_dir / "manifest.json")
+    outputs.record(out_dir, new)
+
+
+def _clear_staging(out_dir: Path) -> None:
+    """Remove staging folders of earlier runs that were killed (only ours: by their name, under our lock)."""
+    for old in out_dir.glob(STAGING_PREFIX + "*"):
+        if old.is_dir():
+            log.info("removing %s, left by an interrupted run", old)
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _to_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV, text cells that a spreadsheet would read as a formula prefixed with ``'``."""
+    neutralise_csv(frame).to_csv(path, index=False)
 
 
 def run_process(
@@ -158,6 +194,16 @@ def run_process(
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     if min_cell < 0:
         raise StructuralError(f"--min-cell {min_cell}: must be 0 or more")
+    if force is not None and not str(force).strip():
+        raise StructuralError("--force is empty: give a force name (e.g. --force Durham), or leave --force out "
+                              "for the national report")
+    if force is not None and min_cell < 1:
+        raise StructuralError(f"--min-cell {min_cell}: a local report (--force) needs disclosure control; "
+                              "use --min-cell 1 or more")
+    if min_cell == 0:
+        log.warning("--min-cell 0: disclosure control is OFF: small cells are shown unsuppressed; the book says "
+                    "so on every page. Never publish such a report.")
+    outputs.check_separate(data_dir, out_dir)
     force = resolve_force(force, codebook)
     log.info("process: data %s -> %s (%s report, min cell %d)", data_dir, out_dir,
              f"local: {force}" if force else "national", min_cell)
@@ -214,35 +260,39 @@ def run_process(
     synthetic = (data_dir / DEMO_MARKER).exists()
     check_outputs(summary, tests, events, power, sensitivity_table)
 
-    # 4. Export atomically.
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".staging-", dir=out_dir.parent) as tmp:
-        staging = Path(tmp)
-        summary.to_csv(staging / "results.csv", index=False)
-        if national is not None:
-            national.to_csv(staging / "national_results.csv", index=False)
-        tests.to_csv(staging / "tests.csv", index=False)
-        power.to_csv(staging / "power.csv", index=False)
-        sensitivity_table.to_csv(staging / "sensitivity.csv", index=False)
-        events.to_csv(staging / "validation_log.csv", index=False)
-        row_counts.to_csv(staging / "row_counts.csv", index=False)
-        (staging / "quarantine").mkdir()
-        for name, res in results.items():
-            if len(res.quarantine):
-                res.quarantine.to_csv(staging / "quarantine" / f"{name}.csv", index=False)
-            tables[name].to_parquet(staging / f"{name}.parquet", index=False)
-        manifest = {
-            "contract_version": 1,
-            "codebook_version": codebook.version,
-            "data_dir": str(data_dir.resolve()),
-            "force": force,
-            "min_cell": min_cell,
-            "synthetic": synthetic,
-            "inputs": {name: {"file": raw.path.name, "sha256": raw.sha256} for name, raw in raws.items()},
-            "versions": _versions(),
-        }
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        _write_outputs(staging, out_dir)
+    # 4. Export: the whole set into a staging folder inside out_dir, then swapped in (_write_outputs).
+    #    The staging folder is removed on any exit; one left by a killed run goes at the next run.
+    with outputs.locked(out_dir):
+        _clear_staging(out_dir)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+        try:
+            _to_csv(summary, staging / "results.csv")
+            if national is not None:
+                _to_csv(national, staging / "national_results.csv")
+            _to_csv(tests, staging / "tests.csv")
+            _to_csv(power, staging / "power.csv")
+            _to_csv(sensitivity_table, staging / "sensitivity.csv")
+            _to_csv(events, staging / "validation_log.csv")
+            _to_csv(row_counts, staging / "row_counts.csv")
+            (staging / "quarantine").mkdir()
+            for name, res in results.items():
+                if len(res.quarantine):
+                    _to_csv(res.quarantine, staging / "quarantine" / f"{name}.csv")
+                tables[name].to_parquet(staging / f"{name}.parquet", index=False)
+            manifest = {
+                "contract_version": 1,
+                "codebook_version": codebook.version,
+                "data_dir": str(data_dir.resolve()),
+                "force": force,
+                "min_cell": min_cell,
+                "synthetic": synthetic,
+                "inputs": {name: {"file": raw.path.name, "sha256": raw.sha256} for name, raw in raws.items()},
+                "versions": _versions(),
+            }
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+            _write_outputs(staging, out_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
     quarantined = int(row_counts["quarantined"].sum())
     seconds = time.perf_counter() - started

@@ -145,7 +145,7 @@ def _deterministic_tables(shell) -> None:
     def html(styler: Styler) -> str:
         if _RANDOM_STYLER_ID.fullmatch(str(styler.uuid)):
             styler.set_uuid(f"table{next(shown)}")
-        return styler.to_html()
+        return escaped_cells(styler).to_html()
 
     def text(styler: Styler, printer, cycle) -> None:
         rows, cols = styler.data.shape
@@ -153,6 +153,37 @@ def _deterministic_tables(shell) -> None:
 
     shell.display_formatter.formatters["text/html"].for_type(Styler, html)
     shell.display_formatter.formatters["text/plain"].for_type(Styler, text)
+
+
+def escaped_cells(styler):
+    """A ``Styler`` whose every cell is HTML-escaped after its own formatting (:func:`helpers.safe_text.escape_html`).
+
+    pandas writes a styled table's cells into HTML as they are unless each
+    ``format`` call asks for escaping; the book's display hook escapes every
+    cell's formatted text instead, so a respondent's text in a table is
+    shown, never run. Index and column labels come from the code.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> html = escaped_cells(pd.DataFrame({"a": ["<b>x</b>"], "b": [1.25]}).style.format({"b": "{:.1f}"})).to_html()
+    >>> "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x" not in html and ">1.2<" in html
+    True
+    """
+    from collections import defaultdict
+
+    from .safe_text import escape_html
+
+    def wrap(func):
+        return lambda value: escape_html(func(value))
+
+    funcs = styler._display_funcs  # pandas' per-cell formatters (a defaultdict keyed by (row, column))
+    if getattr(styler, "_mp_escaped", False):
+        return styler
+    styler._display_funcs = defaultdict(lambda: wrap(funcs.default_factory()),
+                                        {key: wrap(f) for key, f in funcs.items()})
+    styler._mp_escaped = True
+    return styler
 
 
 def to_svg(fig: Figure) -> bytes:
@@ -811,9 +842,9 @@ def chart_data(data: pd.DataFrame, columns: dict[str, str], *, flag: str | None 
         ``<details class="mp-chart-data">`` holding a plain HTML table
         (no index, no random ids: the same data give the same bytes).
     """
-    from html import escape
-
     from IPython.display import HTML
+
+    from .safe_text import escape_html as escape
 
     missing = [c for c in columns if c not in data]
     if missing:

@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import outputs
 from .build import COMPARISON_PAGE, build_book
 from .config import DEFAULT_MIN_CELL, SYNTHETIC_BANNER
+from .loading import StructuralError
 from .pipeline import run_process
 
 __all__ = ["BookResult", "build_all", "local_forces", "slug"]
@@ -165,6 +167,10 @@ def build_all(data_dir: Path, out_dir: Path, *, jobs: int = 1, min_cell: int = D
         National first, then forces in order; ``error`` is empty for books that built.
     """
     out_dir = Path(out_dir)
+    legacy_site = (out_dir / "_work").is_dir()
+    outputs.check_separate(data_dir, out_dir)
+    if min_cell < 1:
+        raise StructuralError(f"--min-cell {min_cell}: local reports need disclosure control; use 1 or more")
     out_dir.mkdir(parents=True, exist_ok=True)
     national = run_process(Path(data_dir), out_dir / "_work" / "national" / "processed", min_cell=min_cell)
     chosen = local_forces(national.tables) if forces is None else list(forces)
@@ -182,6 +188,9 @@ def build_all(data_dir: Path, out_dir: Path, *, jobs: int = 1, min_cell: int = D
             log.info("build-all: book %d/%d %s %s (%.0f s)", done, len(names), book.force or "national", status,
                      book.seconds)
     ordered = [results[name] for name in names]
+    if legacy_site and not (out_dir / outputs.RECORD).exists():
+        outputs.add_owned(out_dir, ["index.html"])  # a site built before ownership records existed
+    outputs.claim(out_dir, ["index.html"])  # never a user's own index.html (helpers.outputs)
     (out_dir / "index.html").write_text(_landing_page(ordered, synthetic=national.synthetic), encoding="utf-8")
     failed = [book for book in ordered if book.error]
     log.info("build-all: %d of %d books built; site: %s", len(ordered) - len(failed), len(ordered),
