@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.disclosure import suppress
+from helpers.disclosure import recoverable, suppress
 from helpers.processing import RESULTS_COLUMNS
 
 
@@ -52,8 +52,31 @@ def test_census_and_sample_size_are_exempt():
                "value": 1, "unit": "count", "ci_low": None, "ci_high": None, "flag": ""},
               {"measure": "sample_size", "group": "non_mini_police", "category": "count", "n": 2, "base": 2,
                "value": 2, "unit": "count", "ci_low": None, "ci_high": None, "flag": ""}]
-    res = suppress(_results(census), min_cell=5, local=True)
+    res = suppress(_results(census), min_cell=5, local=False)
     assert (res["flag"] == "").all()
+    # A local report hides who answered: the group size is a cell there; the census stays exempt.
+    res = suppress(_results(census), min_cell=5, local=True)
+    assert res["flag"].tolist() == ["", "c"] and res["base"].isna().tolist() == [False, True]
+
+
+def test_local_small_group_hides_its_bases_and_the_whole_groups():
+    rows = (_block("att_trust", "mini_police", [2, 1, 0]) + _block("att_trust", "non_mini_police", [20, 9, 6])
+            + _block("att_trust", "all_children", [22, 10, 6]))
+    sizes = [{"measure": "sample_size", "group": g, "category": "count", "n": v, "base": v, "value": v,
+              "unit": "count", "ci_low": None, "ci_high": None, "flag": ""}
+             for g, v in (("mini_police", 3), ("non_mini_police", 40), ("all_children", 43))]
+    res = suppress(_results(rows + sizes), min_cell=5, local=True)
+    hidden = res[res["base"].isna()]
+    # The three mini-police children: their answers, their base and their count are hidden ...
+    assert set(hidden["group"]) == {"mini_police", "all_children"}
+    assert set(hidden["measure"]) == {"att_trust", "sample_size"}
+    # ... and so is the whole group's, which would give them away by subtraction; the others stay.
+    assert res.loc[res["group"].eq("non_mini_police"), "base"].notna().all()
+    assert (res.loc[res["base"].isna(), "flag"] == "c").all()
+    assert recoverable(res) == []
+    # The same table in a national report keeps every base (small groups' cells are still hidden).
+    national = suppress(_results(rows + sizes), min_cell=5, local=False)
+    assert national["base"].notna().all()
 
 
 def test_min_cell_off_and_input_unchanged():

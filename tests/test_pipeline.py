@@ -176,7 +176,9 @@ def test_force_restricts_every_table(messy_dir, tmp_path):
     assert len(sens) and (sens["value_weighted"].isna() == sens["value"].isna()).all()
     assert (sens["value_weighted"].dropna() == sens["value"].dropna()).all()
     power = pd.read_csv(out / "power.csv")
-    assert (power["n_mini_police"] + power["n_non_mini_police"] == 3).all()
+    # who answered is hidden too: the three mini-police children are below --min-cell (no other child: 0 stays)
+    assert power["n_mini_police"].isna().all() and power["n_non_mini_police"].eq(0).all()
+    assert results.loc[results["measure"].eq("sample_size") & results["group"].eq("all_children"), "base"].eq("").all()
 
 
 def test_console_script_help():

@@ -3,8 +3,9 @@
 One job: mark cells that could identify a child or let a reader work out a
 small number, so that no page shows them. Suppressed cells keep their row,
 get ``flag = "c"`` (GSS shorthand, printed ``[c]``) and lose ``n``,
-``value`` and the interval; the base stays, because it is the published
-number of people who answered.
+``value`` and the interval; in a national build the base stays, because it
+is the published number of people who answered, while a local build hides
+it where the whole block is suppressed.
 
 Rules
 -----
@@ -26,14 +27,24 @@ Rules
   report compares stay visible), within a block the smallest other non-zero
   cell (a zero when there is no other). That may open another relation; the
   loop ends when every relation holds no suppressed cell or at least two.
+* Local builds: who answered is hidden like what they answered. The
+  ``sample_size`` of a respondent group is a cell like any other (a group
+  below ``min_cell`` is suppressed, with secondary suppression across
+  groups), and a block whose cells are all suppressed loses its ``base``
+  too; where that leaves one hidden base in a whole-and-parts relation,
+  the whole group's block is suppressed and its base hidden as well.
 * ``tests.csv``: a comparison in which either group has fewer than
   ``min_cell`` answers keeps its row and its group sizes, but its
   statistic, p-values and effect size are emptied and ``flag`` is ``c``
-  (:func:`suppress_tests`).
+  (:func:`suppress_tests`). In a local build, its group sizes below
+  ``min_cell`` are emptied too, and so are those of ``power.csv`` and the
+  bases and effective n of suppressed rows of ``sensitivity.csv``
+  (:func:`hide_sizes`, :func:`hide_suppressed_bases`).
 
 Exempt, and why: census rows (``census_*``, census items, group
 ``national``) count forces, schools and children per programme, not
-respondents; ``sample_size`` rows are the published bases; counts of forces
+respondents; ``sample_size`` rows are the published bases (in national
+builds; local builds suppress them, see above); counts of forces
 (``sample_forces``, ``sample_forces_by_role``) and of schools and workshops
 (``sample_schools``, ``sample_schools_by_force``, ``sample_workshops``) are
 about organisations, not people.
@@ -61,7 +72,8 @@ import pandas as pd
 
 from .codebook import Codebook, load_codebook
 
-__all__ = ["EXEMPT_MEASURES", "group_relations", "recoverable", "relations", "suppress", "suppress_tests"]
+__all__ = ["EXEMPT_MEASURES", "group_relations", "hide_sizes", "hide_suppressed_bases", "recoverable", "relations",
+           "suppress", "suppress_tests"]
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +171,48 @@ def _secondary(frame: pd.DataFrame, mark: np.ndarray, eligible: np.ndarray, code
     return mark
 
 
+def _hide_bases(frame: pd.DataFrame, mark: np.ndarray, eligible: np.ndarray, codebook: Codebook | None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Local reports: the base of every block whose cells are all suppressed is hidden too.
+
+    A base is the number of children of the group who answered; in one
+    force it tells who answered. Across groups the bases add up (all
+    children = mini-police + other children), so where exactly one block
+    of a (measure, whole, parts) relation has its base hidden, the whole
+    group's block is suppressed entirely (and its base hidden), and cell
+    suppression runs again; until nothing changes.
+
+    Returns
+    -------
+    (mark, hidden_base) : two boolean arrays over the rows of ``frame``
+    """
+    blocks = frame.groupby(["measure", "group"], sort=False).indices
+    relations_ = [(whole, parts) for whole, parts in group_relations(codebook)]
+    hidden = np.zeros(len(frame), dtype=bool)
+    for _ in range(len(blocks) + 1):
+        changed = False
+        for rows in blocks.values():
+            if mark[rows].all() and not hidden[rows].all():
+                hidden[rows] = True
+                changed = True
+        for measure in frame["measure"].unique():
+            for whole, parts in relations_:
+                present = [g for g in (whole, *parts) if (measure, g) in blocks]
+                if whole not in present or len(present) < 2:
+                    continue
+                shut = [g for g in present if hidden[blocks[(measure, g)]].all()]
+                if len(shut) == 1 and shut[0] != whole:
+                    rows = blocks[(measure, whole)]
+                    if eligible[rows].all():
+                        mark[rows] = True
+                        hidden[rows] = True
+                        changed = True
+        if not changed:
+            break
+        mark = _secondary(frame, mark, eligible, codebook)
+    return mark, hidden
+
+
 def suppress(results: pd.DataFrame, *, min_cell: int, local: bool, codebook: Codebook | None = None
              ) -> pd.DataFrame:
     """Apply disclosure control to a results table.
@@ -179,13 +233,19 @@ def suppress(results: pd.DataFrame, *, min_cell: int, local: bool, codebook: Cod
     -------
     pandas.DataFrame
         A copy with ``flag = "c"`` and n, value, ci_low, ci_high emptied for
-        suppressed cells; :func:`recoverable` of it is empty.
+        suppressed cells; :func:`recoverable` of it is empty. In a local
+        report ``base`` is emptied too where a block's cells are all
+        suppressed (see :func:`_hide_bases`), and ``sample_size`` rows of the
+        respondent groups are suppressed like cells.
     """
     out = results.copy()
     if min_cell <= 1:
         return out
     frame = out.reset_index(drop=True)
-    eligible = (~_exempt(frame)).to_numpy()
+    exempt = _exempt(frame)
+    if local:  # who answered is itself disclosive in one force: group sizes are cells like any other
+        exempt &= ~(frame["measure"].eq("sample_size") & frame["group"].ne("national"))
+    eligible = (~exempt).to_numpy()
     base = frame["base"].astype("Float64")
     n = frame["n"].astype("Float64")
     mark = (eligible & base.lt(min_cell).fillna(False).to_numpy(dtype=bool)).copy()
@@ -193,10 +253,14 @@ def suppress(results: pd.DataFrame, *, min_cell: int, local: bool, codebook: Cod
         mark |= eligible & (n.gt(0) & n.lt(min_cell)).fillna(False).to_numpy(dtype=bool)
     primary = int(mark.sum())
     mark = _secondary(frame, mark, eligible, codebook)
+    hidden_base = np.zeros(len(frame), dtype=bool)
+    if local:
+        mark, hidden_base = _hide_bases(frame, mark, eligible, codebook)
     mark = pd.Series(mark, index=out.index)
     out.loc[mark, ["n"]] = pd.NA
     out.loc[mark, ["value", "ci_low", "ci_high"]] = np.nan
     out.loc[mark, "flag"] = "c"
+    out.loc[pd.Series(hidden_base, index=out.index), "base"] = pd.NA
     if mark.any():
         log.info("disclosure control: %d cells suppressed (%d primary, %d secondary; min cell %d, %s)",
                  int(mark.sum()), primary, int(mark.sum()) - primary, min_cell,
@@ -208,7 +272,42 @@ _TEST_STATISTICS = ["statistic", "dof", "p_value", "p_holm", "effect_size", "eff
                     "n_required_80"]
 
 
-def suppress_tests(tests: pd.DataFrame, *, min_cell: int) -> pd.DataFrame:
+def hide_sizes(frame: pd.DataFrame, columns: list[str], *, min_cell: int) -> pd.DataFrame:
+    """Local reports: respondent counts in ``columns`` between 1 and ``min_cell - 1`` emptied.
+
+    For the group sizes of ``tests.csv`` and ``power.csv`` and the bases of
+    ``sensitivity.csv`` (where a row is suppressed, its base and effective
+    n go too: see :func:`hide_suppressed_bases`). Zero stays: "nobody" is
+    already published by the census and the empty chapter.
+
+    Examples
+    --------
+    >>> hide_sizes(pd.DataFrame({"n_mini_police": [2, 40, 0]}), ["n_mini_police"], min_cell=5)["n_mini_police"].tolist()
+    [<NA>, 40, 0]
+    """
+    out = frame.copy()
+    if min_cell <= 1:
+        return out
+    for col in columns:
+        if col in out:
+            values = pd.to_numeric(out[col], errors="coerce").astype("Float64")
+            small = values.gt(0) & values.lt(min_cell)
+            out[col] = values.round().astype("Int64").mask(small.fillna(False))
+    return out
+
+
+def hide_suppressed_bases(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """Local reports: ``base`` and ``effective_n`` of suppressed rows of ``sensitivity.csv`` emptied."""
+    out = sensitivity.copy()
+    if "flag" not in out or out.empty:
+        return out
+    hidden = out["flag"].eq("c")
+    out["base"] = out["base"].astype("Int64").mask(hidden)
+    out["effective_n"] = out["effective_n"].astype(float).mask(hidden)
+    return out
+
+
+def suppress_tests(tests: pd.DataFrame, *, min_cell: int, local: bool = False) -> pd.DataFrame:
     """Empty the comparisons in which either group has fewer than ``min_cell`` answers.
 
     The row and its group sizes stay; ``flag`` (appended to the CONTRACT
@@ -227,6 +326,8 @@ def suppress_tests(tests: pd.DataFrame, *, min_cell: int) -> pd.DataFrame:
         small[:] = False
     out.loc[small, [c for c in _TEST_STATISTICS if c in out]] = np.nan
     out["flag"] = np.where(small, "c", "")
+    if local:  # the group sizes say who answered: hidden where small, like the cells
+        out = hide_sizes(out, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
     if small.any():
         log.info("disclosure control: %d comparisons suppressed (a group below %d answers)", int(small.sum()),
                  min_cell)

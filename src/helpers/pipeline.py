@@ -46,7 +46,7 @@ import pandas as pd
 from . import outputs
 from .codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from .config import DEFAULT_MIN_CELL, DEMO_MARKER
-from .disclosure import suppress, suppress_tests
+from .disclosure import hide_sizes, hide_suppressed_bases, suppress, suppress_tests
 from .loading import StructuralError, find_raw_file, has_raw_file, read_raw_file
 from .processing import summarise
 from .safe_text import neutralise_csv
@@ -119,6 +119,46 @@ def _in_scope(frame: pd.DataFrame, force: str | None) -> pd.DataFrame:
 
 #: Prefix of the staging folders ``process`` writes inside the output folder.
 STAGING_PREFIX = ".staging-minipolice-"
+
+
+#: Instruments without which there is no report: no row kept is a structural fault (exit status 2).
+#: The children's survey is what the report is about; the scheme census is its frame (forces, schools
+#: and children per force; the weights of the sensitivity check). The adults' surveys and the
+#: qualitative files are reported as not collected when their file has a header and no rows.
+REQUIRED_ROWS = ("children_survey", "scheme_census")
+
+_WHY_REQUIRED = {
+    "children_survey": "the children's survey is the heart of the report",
+    "scheme_census": "the scheme census is the report's frame (forces, schools, the weights of the sensitivity "
+                     "check)",
+}
+
+
+def _check_rows(results: dict[str, ValidationResult], raws: dict) -> list[str]:
+    """Instruments whose file has a header and no rows (reported as not collected).
+
+    Raises
+    ------
+    StructuralError
+        An instrument of :data:`REQUIRED_ROWS` has no row kept: the children's
+        survey is what the report is about.
+    """
+    for name in REQUIRED_ROWS:
+        res = results.get(name)
+        if res is not None and len(res.clean) == 0:
+            path = raws[name].path.name
+            if res.raw_rows == 0:
+                raise StructuralError(f"{path}: the file has a header and no rows; {_WHY_REQUIRED[name]}, so "
+                                      "there is nothing to report without it (add its rows)")
+            problems = res.log.loc[res.log["action"].eq("quarantined"), "problem"].value_counts().head(3)
+            reasons = ", ".join(f"{problem} ({count} rows)" for problem, count in problems.items())
+            raise StructuralError(f"{path}: none of its {res.raw_rows} rows can be used: every row was "
+                                  f"quarantined ({reasons or 'unusable identity'}); check the respondent_id, "
+                                  "force and mini_police columns")
+    empty = [name for name, res in results.items() if res.raw_rows == 0]
+    for name in empty:
+        log.warning("%s: %s has a header and no rows; reported as not collected", name, raws[name].path.name)
+    return empty
 
 
 def _write_outputs(staging: Path, out_dir: Path) -> None:
@@ -222,6 +262,7 @@ def run_process(
     results: dict[str, ValidationResult] = {
         name: validate_table(raw, codebook.instruments[name], codebook) for name, raw in raws.items()
     }
+    empty = _check_rows(results, raws)
     counts = []
     tables = {}
     for name, res in results.items():  # validate_table has checked raw = kept + quarantined
@@ -246,14 +287,20 @@ def run_process(
                             min_cell=min_cell, local=False)
     children = tables["children_survey"]
     tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"])
-    tests = suppress_tests(tests, min_cell=min_cell)
+    tests = suppress_tests(tests, min_cell=min_cell, local=force is not None)
     group_sizes = children["mini_police"].astype("object").value_counts()
     power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)))
+    if force is not None:  # who answered, in one force: small group sizes hidden like cells
+        power = hide_sizes(power, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
     census = tables["scheme_census"].drop(columns=list(not_collected["scheme_census"]), errors="ignore")
     sensitivity_table = sensitivity(children, census, codebook, results=summary,
                                     local=force is not None, not_collected=not_collected["children_survey"])
+    if force is not None and min_cell > 1:
+        sensitivity_table = hide_suppressed_bases(sensitivity_table)
     missing_files = pd.DataFrame([[name, None, None, None, None, "file not supplied; not collected",
-                                   "missing_column"] for name in not_supplied], columns=LOG_COLUMNS)
+                                   "missing_column"] for name in not_supplied]
+                                 + [[name, None, None, None, None, "file has a header and no rows; not collected",
+                                     "missing_column"] for name in empty], columns=LOG_COLUMNS)
     events = pd.concat([r.log for r in results.values()] + [missing_files], ignore_index=True)
     events = events.reindex(columns=LOG_COLUMNS).astype(
         {"instrument": "str", "problem": "str", "action": "str", "row": "Int64"})  # typed even when empty

@@ -423,8 +423,8 @@ def illustrative_quotes(
 
     in_theme = table[table[theme_column].astype(object).eq(theme).fillna(False).astype(bool)]
     speakers = in_theme[speaker].nunique()
-    if speakers < min_cell:
-        log.info("quotes: theme %r has %d distinct speakers (< min cell %d): no quotes", theme, speakers, min_cell)
+    if speakers < min_cell or speakers == 0:  # (min_cell 0: disclosure control off, still nobody to quote)
+        log.info("quotes: theme %r has %d distinct speakers (min cell %d): no quotes", theme, speakers, min_cell)
         return pd.DataFrame(columns=columns)
 
     cand = pd.DataFrame({

@@ -112,8 +112,9 @@ TESTS_SCHEMA = pa.DataFrameSchema(
         "p_holm": Column(float, Check.in_range(0, 1), nullable=True),
         "effect_size": Column(float, Check.in_range(-1, 1), nullable=True),
         "effect_name": Column(str, nullable=True),
-        "n_mini_police": Column(int, Check.ge(0)),
-        "n_non_mini_police": Column(int, Check.ge(0)),
+        # Empty only in a local report, where a group below --min-cell is hidden (helpers.disclosure).
+        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
         # Appended columns (a compatible superset of CONTRACT section 4): optional here so that a
         # tests.csv written before them still validates; check_outputs requires them.
         "effect_ci_low": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
@@ -141,8 +142,9 @@ POWER_SCHEMA = pa.DataFrameSchema(
         "dof": Column(float, Check.ge(1), nullable=True),
         "effect_name": Column(str, Check.isin(["cohens_d", "rank_biserial_r", "cohens_w", "cramers_v"])),
         "effect_size": Column(float, Check.ge(0), nullable=True),
-        "n_mini_police": Column(int, Check.ge(0)),
-        "n_non_mini_police": Column(int, Check.ge(0)),
+        # Empty only in a local report, where a group below --min-cell is hidden (helpers.disclosure).
+        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
         "power": Column(float, Check.in_range(0, 1, include_min=False)),
         "alpha": Column(float, Check.in_range(0, 1, include_min=False, include_max=False)),
     },
@@ -172,8 +174,9 @@ SENSITIVITY_SCHEMA = pa.DataFrameSchema(
         Check(_weighted_percent_in_range, error="a weighted percent outside 0-100"),
         Check(_kish_at_most_weighted_answers, error="a Kish effective n above the number of weighted answers"),
         Check(_sensitivity_suppressed_cells_are_empty, error="a suppressed cell still shows a value"),
-        Check(lambda df: (df["base"].isna() == df["group"].eq("difference")).all(),
-              error="base must be empty exactly for difference rows"),
+        Check(lambda df: (df["base"].isna() == (df["group"].eq("difference")
+                                                | (df["base"].isna() & df["flag"].eq("c")))).all(),
+              error="base must be empty for difference rows, and otherwise only where suppressed (local)"),
     ],
     unique=["measure", "group", "category"],
     strict=True,
