@@ -68,6 +68,8 @@ __all__ = [
     "header_item",
     "normalise_question",
     "draft_profile",
+    "describe",
+    "check_report",
 ]
 
 log = logging.getLogger(__name__)
@@ -786,3 +788,68 @@ def draft_profile(path: Path, instrument: str, codebook: Codebook, *, preset: st
 def _yaml_text(text: str) -> str:
     return yaml.safe_dump(text, default_style='"', width=10_000).strip()
 
+
+
+# -- the dry run ------------------------------------------------------------------------------------
+
+def describe(source: Source, codebook: Codebook) -> HeaderMatch:
+    """The header matching of one source, as :func:`read_source` does it (for ``profile check``)."""
+    profile = source.profile
+    grid = read_grid(source.path, sheet=profile.sheet, encoding=profile.encoding, delimiter=profile.delimiter)
+    headers = _header(grid, profile)
+    return match_headers(headers, codebook.instruments[source.instrument], profile, path=source.path)
+
+
+def check_report(data_dir: Path, codebook: Codebook) -> str:
+    """What ``process`` would read from ``data_dir``, as text; writes nothing.
+
+    For every instrument: the file and profile, the header -> column table,
+    the headers dropped and not matched, the codebook columns not found,
+    the answers outside their scale, and the rows read, kept and
+    quarantined.
+
+    Raises
+    ------
+    StructuralError
+        Exactly where ``process`` would (exit status 2).
+    """
+    from .pipeline import check_rows_kept, read_inputs
+    from .validation import validate_table
+
+    data_dir = Path(data_dir)
+    raws = read_inputs(data_dir, codebook)
+    results = {name: validate_table(raw, codebook.instruments[name], codebook) for name, raw in raws.items()}
+    check_rows_kept(raws, results)
+    sources = find_sources(data_dir, codebook)
+    lines = []
+    for name, raw in raws.items():
+        res = results[name]
+        match = describe(sources[name], codebook)
+        headers = match.headers
+        lines.append(f"{name}: {raw.path.name} ({'profile ' + raw.profile.name if raw.profile else 'no profile'}, "
+                     f"{raw.encoding})")
+        lines.append(f"  rows: {res.raw_rows} read ({raw.data_lines} data lines), {len(res.clean)} kept, "
+                     f"{len(res.quarantine)} quarantined")
+        lines.append("  header -> column:")
+        for col in codebook.instruments[name].columns:
+            if col.name in match.columns:
+                lines.append(f"    {headers[match.columns[col.name]]!r} -> {col.name} ({match.how[col.name]})")
+        for rank_set, position in match.rankings.items():
+            members = ", ".join(codebook.instruments[name].rank_sets[rank_set])
+            lines.append(f"    {headers[position]!r} -> {members} (ranking in one cell)")
+        if match.dropped:
+            lines.append("  dropped (personal data, never read): " + ", ".join(repr(headers[i]) for i in match.dropped))
+        if match.unmatched:
+            lines.append("  headers not matched (kept as extra columns): "
+                         + ", ".join(repr(headers[i]) for i in match.unmatched if headers[i].strip()))
+        if res.missing_columns:
+            lines.append("  columns not found (reported as not collected): " + ", ".join(res.missing_columns))
+        log_rows = res.log[res.log["problem"].astype(str).str.startswith(("not a code", "unknown code",
+                                                                           "unknown force"))]
+        if len(log_rows):
+            lines.append("  answers outside their scale:")
+            for column, group in log_rows.groupby("column", sort=True):
+                counts = group["value"].astype(str).value_counts()
+                shown = ", ".join(f"{value!r} ({count})" for value, count in counts.head(5).items())
+                lines.append(f"    {column}: {shown}")
+    return "\n".join(lines) + "\n"
