@@ -241,8 +241,12 @@ class _Validator:
             if valid.any():
                 continue
             scale = self.cb.scales[col.scale]
-            seen = [v for v in dict.fromkeys(values.stripped[values.codes[values.answered]]) if v]
-            example = ", ".join(f'"{a}": {c}' for a, c in zip(sorted(seen), scale.codes, strict=False))
+            seen = sorted({v for v in values.stripped[values.codes[values.answered]] if v},
+                          key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
+            if all(v.isdigit() for v in seen):  # numbers: the usual export of positions 1..k on the scale
+                example = ", ".join(f'"{k}": {code}' for k, code in enumerate(scale.codes, 1))
+            else:
+                example = ", ".join(f'"{a}": {c}' for a, c in zip(seen, scale.codes, strict=False))
             where = f"the profile {self.raw.profile}" if self.raw.profile else \
                 f"a profile ({self.inst.name}.profile.yml beside the file)"
             raise StructuralError(
