@@ -521,8 +521,10 @@ def match_headers(headers: list[str], instrument: Instrument, profile: Profile, 
 
 
 def _categorical(values: pd.Series) -> pd.Series:
+    """A column as a categorical of its texts. Categories left unused by the header rows stay: every
+    step works per category and reads rows through the codes, and dropping them costs a sort per column."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.remove_unused_categories()
+        return values
     return values.astype(str).astype("category")
 
 
