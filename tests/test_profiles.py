@@ -270,3 +270,15 @@ def test_profile_init_drafts_a_profile_that_reads(folder, tmp_path, capsys):
     draft.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     assert main(["-q", "process", "--data-dir", str(folder), "--out", str(tmp_path / "out")]) == 0
     assert main(["profile", "init", str(export), "--instrument", "children_survey"]) == 2  # never overwrites
+
+
+def test_aliases_keep_old_wordings_readable(tmp_path):
+    from dataclasses import replace
+
+    inst = CB.instruments["children_survey"]
+    old = "Do you trust the police?"
+    columns = tuple(replace(c, aliases=(old,)) if c.name == "att_trust" else c for c in inst.columns)
+    reworded = replace(inst, columns=columns)
+    profile = load_profile_text("instrument: children_survey\nfile: x.csv\n", tmp_path)
+    assert match_headers(["Grid - Do you trust the police"], reworded, profile).columns == {"att_trust": 0}
+    assert match_headers(["Grid - Do you trust the police"], inst, profile).columns == {}

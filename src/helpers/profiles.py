@@ -447,8 +447,9 @@ def match_headers(headers: list[str], instrument: Instrument, profile: Profile, 
 
     ``drop`` headers are removed first; then the profile's ``columns`` and
     ``rankings``; then every other codebook column is found when a header
-    equals its name, its label (the question as asked), or when the label
-    equals the header's item part (:func:`header_item`). With ``strict``, a
+    equals its name, its label (the question as asked) or one of its
+    ``aliases`` (earlier wordings), or when one of those equals the header's
+    item part (:func:`header_item`). With ``strict``, a
     ``columns`` or ``rankings`` header that is not in the export, and a
     header that two columns would claim, raise :class:`StructuralError`.
     """
@@ -495,11 +496,11 @@ def match_headers(headers: list[str], instrument: Instrument, profile: Profile, 
     for col in instrument.columns:
         if col.name in columns or col.name in how:
             continue
-        label = normalise_question(col.label) if col.label else None
+        wordings = {normalise_question(w) for w in (col.label, *col.aliases) if w}
         free = [i for i in available if i not in taken]
         candidates = ([i for i in free if norms[i] == normalise_question(col.name)],
-                      [i for i in free if label is not None and norms[i] == label],
-                      [i for i in free if label is not None and items[i] == label])
+                      [i for i in free if norms[i] in wordings],
+                      [i for i in free if items[i] is not None and items[i] in wordings])
         best = next(((p, hits) for p, hits in enumerate(candidates) if hits), None)
         if best is None:
             continue
