@@ -14,7 +14,10 @@ Properties, checked through the command line (``helpers.cli.main``):
 
 * ``process`` never crashes: the exit status is 0, or 2 for a structural
   fault, never 1;
-* it exits 2 exactly when a structural fault was planted, and then writes
+* it exits 2 exactly when a structural fault was planted (a line break
+  inside a cell of a CSV column that is not free text counts as one: the
+  signature of a stray quote, CONTRACT section 7), or with the message that
+  no row of an instrument was kept (every row quarantined), and then writes
   nothing;
 * otherwise every file's raw rows = kept + quarantined, the raw rows are
   the rows written, and the quarantine files hold the quarantined rows.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 from pathlib import Path
 
@@ -159,7 +163,8 @@ def _printable(value: str) -> str:
 
 
 #: Found by this test once: a census row holding only a space is quarantined verbatim (a reader
-#: that skips blank lines would not see it).
+#: that skips blank lines would not see it). Since contract version 2 the census then keeps no
+#: row, which is refused with a message.
 _BLANK_CENSUS_ROW = ({"children_survey": (["mini_police", "force", "respondent_id", "school_id"],
                                           [["yes", "Avon and Somerset", "c1", ""], ["", "", "c1", ""]]),
                       "practitioner_survey": (["respondent_id", "force"], []),
@@ -169,6 +174,31 @@ _BLANK_CENSUS_ROW = ({"children_survey": (["mini_police", "force", "respondent_i
                      dict.fromkeys(INSTRUMENTS, "utf-8"), "\n", None, None)
 
 
+def _line_break_fault(spec) -> bool:
+    """Whether a CSV file of the folder holds a line break in a cell of a codebook column that is not free text."""
+    files, formats = spec[0], spec[1]
+    for name, (header, rows) in files.items():
+        if formats[name] == "xlsx":
+            continue  # openpyxl cells are written without control characters (_printable)
+        kinds = {c.name: c.type for c in CODEBOOK.instruments[name].columns}
+        for j, h in enumerate(header):
+            if kinds.get(h.strip().casefold(), "free_text") != "free_text" and \
+                    any("\n" in row[j] or "\r" in row[j] for row in rows):
+                return True
+    return False
+
+
+class _Messages(logging.Handler):
+    """Collects the command's error messages (its handler on the root logger is replaced by each run)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
 @FUZZ
 @given(spec=raw_folder())
 @example(spec=_BLANK_CENSUS_ROW)
@@ -176,11 +206,19 @@ def test_process_never_crashes_and_accounts_for_every_row(tmp_path_factory, spec
     base = tmp_path_factory.mktemp("fuzz")
     data, out = base / "raw", base / "out"
     written = _write(data, spec)
-    fault = spec[3]
-    status = main(["-q", "process", "--data-dir", str(data), "--out", str(out)])
+    fault = spec[3] or ("line_break" if _line_break_fault(spec) else None)
+    messages = _Messages()
+    logging.getLogger("minipolice").addHandler(messages)
+    try:
+        status = main(["-q", "process", "--data-dir", str(data), "--out", str(out)])
+    finally:
+        logging.getLogger("minipolice").removeHandler(messages)
     if fault is not None:
         assert status == 2, f"a {fault} in {spec[4]} must stop the run with status 2, not {status}"
         assert not out.exists(), "a structural fault must write nothing"
+        return
+    if status == 2 and any("no row of" in m and "kept" in m for m in messages.messages):
+        assert not out.exists(), "a refusal must write nothing"  # every row of one instrument quarantined
         return
     assert status == 0, "a run without a structural fault must succeed (quarantine and log, not fail)"
     counts = pd.read_csv(out / "row_counts.csv").set_index("instrument")

@@ -10,6 +10,8 @@ Subcommands::
     minipolice process   --data-dir DIR --out OUT [--force NAME] [--min-cell K]
     minipolice build     --data-dir DIR --out OUT [--force NAME] [--min-cell K] [--jobs N] [--no-cache]
     minipolice demo-data --out DIR [--seed S]
+    minipolice profile check --data-dir DIR
+    minipolice profile init FILE --instrument NAME [--preset P]
 """
 
 from __future__ import annotations
@@ -100,6 +102,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="books built at once (default: the number of cores)")
     a.add_argument("--compare-2019", choices=["auto", "yes", "no"], default="auto",
                    help="2019 comparison appendix in the national book (default auto: demo data only)")
+
+    pr = sub.add_parser("profile", help="check how survey-tool exports are read, or draft a profile for one",
+                        description="Exports from survey tools are read through *.profile.yml files in the "
+                        "data folder (CONTRACT section 7).")
+    prs = pr.add_subparsers(dest="profile_command", required=True)
+    pc = prs.add_parser("check", help="dry run: how every file would be read (writes nothing)",
+                        description="Print, for every file, the header -> column table, dropped and unmatched "
+                        "headers, answers outside their scale and the rows read, kept and quarantined. Writes "
+                        "nothing; exits as process would (2 for input process would refuse).")
+    pc.add_argument("--data-dir", type=Path, default=RAW_DIR, help="folder with the exports (default: data/raw)")
+    pi = prs.add_parser("init", help="write a draft profile beside an export",
+                        description="Match the export's headers to the codebook and write FILE's draft profile "
+                        "(<stem>.profile.yml beside it) with what matched and a # TODO line for each required "
+                        "column that did not.")
+    pi.add_argument("file", type=Path, metavar="FILE", help="the export file")
+    pi.add_argument("--instrument", required=True, metavar="NAME", help="which instrument it holds, e.g. "
+                    "children_survey")
+    pi.add_argument("--preset", default=None, metavar="P",
+                    help="msforms, qualtrics, surveymonkey or googleforms (defaults of that tool's exports)")
 
     d = sub.add_parser("demo-data", help="regenerate the synthetic demo raw files",
                        description="Write the synthetic demonstration raw files. The committed "
@@ -212,7 +233,26 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, handler)
 
 
-_COMMANDS = {"process": _process, "build": _build, "build-all": _build_all, "demo-data": _demo}
+def _profile(args: argparse.Namespace) -> int:
+    from .codebook import load_codebook
+    from .profiles import check_report, draft_profile
+
+    codebook = load_codebook()
+    if args.profile_command == "check":
+        sys.stdout.write(check_report(args.data_dir, codebook))
+        return 0
+    target = args.file.with_name(f"{args.file.stem}.profile.yml")
+    if target.exists():
+        raise StructuralError(f"{target}: a profile is already there; remove it first or edit it")
+    if not args.file.is_file():
+        raise StructuralError(f"{args.file}: no such file")
+    text = draft_profile(args.file, args.instrument, codebook, preset=args.preset)
+    target.write_text(text, encoding="utf-8")
+    log.info("draft profile written to %s (check it; fill in any TODO)", target)
+    return 0
+
+
+_COMMANDS = {"process": _process, "profile": _profile, "build": _build, "build-all": _build_all, "demo-data": _demo}
 
 
 def main(argv: list[str] | None = None) -> int:

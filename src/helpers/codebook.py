@@ -126,6 +126,8 @@ class Column:
     role: str = "outcome"
     figure: str | None = None
     count_as: str | None = None
+    #: Earlier wordings of the question, still accepted as headers (a rewording adds one; CONTRACT section 7).
+    aliases: tuple[str, ...] = ()
 
     @property
     def measure(self) -> str:
@@ -212,6 +214,8 @@ def _build_scale(name: str, spec: dict[str, Any]) -> Scale:
 def _build_instrument(name: str, spec: dict[str, Any], scales: dict[str, Scale]) -> Instrument:
     columns = []
     for raw in _flatten(spec["columns"]):
+        if "aliases" in raw:
+            raw = {**raw, "aliases": tuple(str(a) for a in raw["aliases"])}
         col = Column(**raw)
         if col.type == "coded" and col.scale not in scales:
             raise ValueError(f"codebook: {name}.{col.name} uses unknown scale {col.scale!r}")

@@ -47,15 +47,16 @@ from . import outputs
 from .codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from .config import DEFAULT_MIN_CELL, DEMO_MARKER
 from .disclosure import hide_sizes, hide_suppressed_bases, suppress, suppress_tests
-from .loading import StructuralError, find_raw_file, has_raw_file, read_raw_file
+from .loading import RawTable, StructuralError, find_raw_file
 from .processing import summarise
+from .profiles import find_sources, read_source
 from .safe_text import neutralise_csv
 from .schemas import check_outputs
 from .stats import compare_groups, design_power
 from .validation import LOG_COLUMNS, ValidationResult, validate_table
 from .weighting import sensitivity
 
-__all__ = ["ProcessResult", "run_process", "resolve_force", "OUTPUT_FILES"]
+__all__ = ["ProcessResult", "run_process", "resolve_force", "read_inputs", "check_rows_kept", "OUTPUT_FILES"]
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,43 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def read_inputs(data_dir: Path, codebook: Codebook) -> dict[str, RawTable]:
+    """Read every instrument's export (its profile's file, or the file named after it).
+
+    The five survey instruments are required; the qualitative ones are left
+    out when absent. Every file is read and checked before any is validated.
+
+    Raises
+    ------
+    StructuralError
+        A required file missing, a profile wrong, a file unreadable, a header
+        or required column not found, a stray quote (CONTRACT sections 1 and 7).
+    """
+    sources = find_sources(data_dir, codebook)
+    for name in INSTRUMENTS:
+        if name not in sources:
+            find_raw_file(data_dir, name)  # raises the contract's "raw file missing" message
+    return {name: read_source(sources[name], codebook) for name in (*INSTRUMENTS, *QUALITATIVE) if name in sources}
+
+
+def check_rows_kept(raws: dict[str, RawTable], results: dict[str, ValidationResult]) -> None:
+    """Refuse (exit 2) an instrument whose rows were all quarantined: its export was not read as meant.
+
+    A file with no data rows at all is not refused here (its measures are not collected).
+    """
+    for name, res in results.items():
+        if res.raw_rows and not len(res.clean):
+            quarantined = res.log[res.log["action"].eq("quarantined")]
+            problems = quarantined["problem"].value_counts().head(3)
+            why = "; ".join(f"{problem} ({count} rows)" for problem, count in problems.items())
+            raw = raws[name]
+            how = (f"check its profile {raw.profile}" if raw.profile else
+                   "check the identity columns (respondent id, force, mini_police ...), or read the file "
+                   "through a profile with values: maps")
+            raise StructuralError(f"{raw.path}: no row of {name} kept: all {res.raw_rows} rows would be "
+                                  f"quarantined ({why}); {how}")
+
+
 def _in_scope(frame: pd.DataFrame, force: str | None) -> pd.DataFrame:
     if force is None or "force" not in frame:
         return frame
@@ -140,21 +178,15 @@ def _check_rows(results: dict[str, ValidationResult], raws: dict) -> list[str]:
     Raises
     ------
     StructuralError
-        An instrument of :data:`REQUIRED_ROWS` has no row kept: the children's
-        survey is what the report is about.
+        An instrument of :data:`REQUIRED_ROWS` has a header and no rows: the
+        children's survey is what the report is about. (Rows read but none
+        kept are refused before, by :func:`check_rows_kept`.)
     """
     for name in REQUIRED_ROWS:
         res = results.get(name)
-        if res is not None and len(res.clean) == 0:
-            path = raws[name].path.name
-            if res.raw_rows == 0:
-                raise StructuralError(f"{path}: the file has a header and no rows; {_WHY_REQUIRED[name]}, so "
-                                      "there is nothing to report without it (add its rows)")
-            problems = res.log.loc[res.log["action"].eq("quarantined"), "problem"].value_counts().head(3)
-            reasons = ", ".join(f"{problem} ({count} rows)" for problem, count in problems.items())
-            raise StructuralError(f"{path}: none of its {res.raw_rows} rows can be used: every row was "
-                                  f"quarantined ({reasons or 'unusable identity'}); check the respondent_id, "
-                                  "force and mini_police columns")
+        if res is not None and res.raw_rows == 0:
+            raise StructuralError(f"{raws[name].path}: the file has a header and no rows; {_WHY_REQUIRED[name]}, "
+                                  "so there is nothing to report without it (add its rows)")
     empty = [name for name, res in results.items() if res.raw_rows == 0]
     for name in empty:
         log.warning("%s: %s has a header and no rows; reported as not collected", name, raws[name].path.name)
@@ -250,27 +282,28 @@ def run_process(
 
     # 1. Load and check structure of every file before validating any. The
     #    qualitative instruments are optional: absent means not collected.
-    raws = {name: read_raw_file(find_raw_file(data_dir, name), name) for name in INSTRUMENTS}
-    not_supplied = []
-    for name in QUALITATIVE:
-        if has_raw_file(data_dir, name):
-            raws[name] = read_raw_file(find_raw_file(data_dir, name), name)
-        else:
-            not_supplied.append(name)
-            log.info("%s: no file supplied; reported as not collected", name)
+    #    Each file is read through its profile (CONTRACT section 7), or as named after its instrument.
+    raws = read_inputs(data_dir, codebook)
+    not_supplied = [name for name in QUALITATIVE if name not in raws]
+    for name in not_supplied:
+        log.info("%s: no file supplied; reported as not collected", name)
     # 2. Validate (raises StructuralError for a missing required column).
     results: dict[str, ValidationResult] = {
         name: validate_table(raw, codebook.instruments[name], codebook) for name, raw in raws.items()
     }
+    check_rows_kept(raws, results)
     empty = _check_rows(results, raws)
     counts = []
     tables = {}
     for name, res in results.items():  # validate_table has checked raw = kept + quarantined
         scoped = _in_scope(res.clean, force)
         tables[name] = scoped
-        counts.append({"instrument": name, "file": raws[name].path.name, "encoding": raws[name].encoding,
+        raw = raws[name]
+        counts.append({"instrument": name, "file": raw.path.name, "encoding": raw.encoding,
                        "raw_rows": res.raw_rows, "kept": len(res.clean),
-                       "quarantined": len(res.quarantine), "in_scope": len(scoped)})
+                       "quarantined": len(res.quarantine), "in_scope": len(scoped),
+                       "data_lines": raw.data_lines if raw.data_lines is not None else res.raw_rows,
+                       "records": res.raw_rows, "profile": raw.profile.name if raw.profile else ""})
         log.info("%-20s %5d rows read, %5d kept, %4d quarantined%s", name, res.raw_rows, len(res.clean),
                  len(res.quarantine), f", {len(scoped)} in {force}" if force else "")
     row_counts = pd.DataFrame(counts)

@@ -34,12 +34,15 @@ import pandas as pd
 from .codebook import Codebook, Column, Instrument
 from .loading import RawTable, StructuralError, normalise_header
 
-__all__ = ["LOG_COLUMNS", "ValidationResult", "check_structure", "validate_table"]
+__all__ = ["LOG_COLUMNS", "NONE_VALID_MIN", "ValidationResult", "check_structure", "validate_table"]
 
 log = logging.getLogger(__name__)
 
 #: Columns of ``validation_log.csv`` (CONTRACT section 3).
 LOG_COLUMNS = ["instrument", "row", "respondent_id", "column", "value", "problem", "action"]
+
+#: A coded column with at least this many answers, none valid, is refused (CONTRACT section 7).
+NONE_VALID_MIN = 20
 
 #: Name of the column that carries the 1-based raw row number in clean tables.
 ROW_COLUMN = "raw_row"
@@ -210,11 +213,47 @@ class _Validator:
         self.events: list[pd.DataFrame] = []
         self.quarantined = np.zeros(n, dtype=bool)
         self.matched: dict[str, np.ndarray] = {}
+        self.check_coded()
 
     def _ids_at(self, rows: np.ndarray) -> np.ndarray:
         if self.id_values is None:
             return np.full(len(rows), "", dtype=object)
         return self.id_values.stripped_at(rows)
+
+    def check_coded(self) -> None:
+        """Refuse a coded column with many answers of which none is valid: the export needs an answer map.
+
+        At least :data:`NONE_VALID_MIN` non-empty answers, not one a code or
+        label of the column's scale, means the tool exported something else
+        (numbers, another wording); blanking them all would report the
+        question as unanswered while claiming success.
+        """
+        for col in self.inst.columns:
+            if col.type != "coded" or col.name not in self.values:
+                continue
+            values = self.values[col.name]
+            per_value = self._match(col, values)
+            self.matched[col.name] = per_value
+            answered = int(values.answered.sum())
+            if answered < NONE_VALID_MIN:
+                continue
+            valid = np.array([v is not None for v in per_value], dtype=bool)[values.codes] & values.answered
+            if valid.any():
+                continue
+            scale = self.cb.scales[col.scale]
+            seen = sorted({v for v in values.stripped[values.codes[values.answered]] if v},
+                          key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
+            if all(v.isdigit() for v in seen):  # numbers: the usual export of positions 1..k on the scale
+                example = ", ".join(f'"{k}": {code}' for k, code in enumerate(scale.codes, 1))
+            else:
+                example = ", ".join(f'"{a}": {c}' for a, c in zip(seen, scale.codes, strict=False))
+            where = f"the profile {self.raw.profile}" if self.raw.profile else \
+                f"a profile ({self.inst.name}.profile.yml beside the file)"
+            raise StructuralError(
+                f"{self.raw.path}: column {col.name}: {answered} answers and none of them is a code or label of "
+                f"scale {col.scale} (e.g. {seen[0]!r}{', ' + repr(seen[1]) if len(seen) > 1 else ''}); "
+                f"say what the answers mean with a values map in {where}, e.g. "
+                f"values: {{{col.scale}: {{{example}}}}} (check the order against the questionnaire)")
 
     # -- column-level events ------------------------------------------------
     def column_events(self) -> tuple[str, ...]:
@@ -262,7 +301,9 @@ class _Validator:
                 if col.name == self.inst.id:
                     key_ids = _group_ids(values.stripped, values.codes, values.answered)
                 continue
-            per_value = self._match(col, values)
+            per_value = self.matched.get(col.name)
+            if per_value is None:
+                per_value = self._match(col, values)
             self.matched[col.name] = per_value
             self._quarantine(~values.answered, col.name, values.stripped_at, f"{col.name} missing")
             unmatched = np.array([v is None for v in per_value], dtype=bool)[values.codes]
@@ -419,7 +460,7 @@ def validate_table(raw: RawTable, instrument: Instrument, codebook: Codebook) ->
     Parameters
     ----------
     raw : RawTable
-        The file as read by :func:`helpers.loading.read_raw_file`.
+        The file as read by :func:`helpers.profiles.read_source` (or :func:`helpers.loading.read_raw_file`).
     instrument : Instrument
         Its codebook entry.
     codebook : Codebook
