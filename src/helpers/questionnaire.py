@@ -210,7 +210,7 @@ _CSS = """
 @page { size: A4; }
 * { box-sizing: border-box; }
 html { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #000; background: #fff; }
-body { margin: 0 auto; max-width: 180mm; font-size: 11pt; line-height: 1.35; }
+body { margin: 0 auto; max-width: 180mm; font-size: 11pt; line-height: 1.35; --option: 30mm; }
 h1 { font-size: 20pt; margin: 0 0 2mm; }
 .programme { font-size: 11pt; margin: 0; text-transform: uppercase; letter-spacing: 0.05em; }
 h2 { font-size: 13pt; margin: 6mm 0 2mm; }
@@ -270,9 +270,11 @@ table.rank td input { display: block; margin: 0 auto; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 
 /* Children: large type, roomy boxes, one question per block. */
-body.children { font-size: 15pt; line-height: 1.3; }
+/* Six 26 mm columns fit the page, so every question's boxes stand in the same columns. */
+body.children { font-size: 15pt; line-height: 1.3; --option: 26mm; }
 body.children h1 { font-size: 26pt; }
 body.children h2 { font-size: 16pt; }
+body .office h2 { font-size: 9pt; }
 body.children .intro { font-size: 15pt; }
 body.children fieldset.q, body.children div.q { margin-bottom: 8mm; }
 body.children ul.options { gap: 2mm 2mm; }
@@ -316,7 +318,7 @@ def _choice(col: Column, labels: Sequence[str], number: int | str, hint: str = "
     return (f'<fieldset class="q" id="{_esc(name)}"><legend><span class="num">{_esc(number)}</span>'
             f"{_esc(col.label)}</legend>{hint_html}"
             f'<ul class="options{" wide" if wide else ""}" '
-            f'style="grid-template-columns: repeat({cols}, minmax(0, {"1fr" if wide else "32mm"}))">'
+            f'style="grid-template-columns: repeat({cols}, {"1fr" if wide else "var(--option)"})">'
             f"{items}</ul></fieldset>")
 
 
@@ -495,9 +497,9 @@ def render_html(instrument: str, codebook: Codebook | None = None) -> str:
         f'<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, '
         f'initial-scale=1"><title>{_esc(page_title)}</title><style>{_CSS}</style></head>'
         f'<body class="{_esc(audience)}"><main>'
-        + (_office_box(office, codebook) if office else "")
         + (f'<p class="programme">{_esc(programme)}</p>' if programme else "")
         + f"<h1>{_esc(title)}</h1>"
+        + (_office_box(office, codebook) if office else "")
         + (f'<p class="intro">{_esc(spec["intro"])}</p>' if spec.get("intro") else "")
         + f'<section class="how" aria-labelledby="how-title"><h2 id="how-title">How to answer</h2>'
         f"<p>{_esc(first_line)} {example}</p><p>{_esc(second_line)}</p></section>"
