@@ -27,7 +27,7 @@ from openpyxl import load_workbook
 
 from helpers.cli import main
 from helpers.codebook import INSTRUMENTS
-from helpers.config import RAW_DIR
+from helpers.config import PROJECT_ROOT, RAW_DIR
 from helpers.pdf import PdfError, find_chromium, print_html_files
 from helpers.pipeline import run_process
 from helpers.questionnaire import (
@@ -211,6 +211,34 @@ def test_children_form_routes_and_ranks(codebook):
     # Every option of a coded question is a tick box with the label's words.
     assert page.count('name="q-att_trust"') == len(codebook.scales["agree5"].codes)
     assert "break-inside: avoid" in page
+
+
+def test_forms_pass_axe_in_chromium(written):
+    """axe-core (as the browser tests inject it into the book) finds no violation on any form."""
+    axe = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    if not find_chromium():
+        _unavailable("Chromium not found: `apt-get install chromium`")
+    if not axe.exists():
+        _unavailable("axe-core is not installed: run `npm ci` (package-lock.json pins it)")
+    from playwright.sync_api import sync_playwright
+
+    from helpers.pdf import launch_chromium
+
+    out, _ = written
+    found = {}
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page()
+            for form in sorted((out / "paper").glob("*.html")):
+                page.goto(form.as_uri())
+                page.add_script_tag(content=axe.read_text(encoding="utf-8"))
+                result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+                found[form.stem] = [(v["id"], v["impact"]) for v in result["violations"]]
+        finally:
+            browser.close()
+    assert sorted(found) == sorted(INSTRUMENTS)
+    assert not any(found.values()), found
 
 
 # --- the data-entry workbook -------------------------------------------------------------------
