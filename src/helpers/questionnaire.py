@@ -130,8 +130,8 @@ def _options(column: Column, codebook: Codebook) -> tuple[list[str], list[str]]:
         return list(scale.labels), list(scale.codes)
     if column.type == "flag":
         return ["0", "1"], ["0", "1"]
-    if column.type == "force":
-        return list(codebook.forces), list(codebook.forces)
+    if column.type == "force":  # names, not codes: process matches them leniently (CONTRACT section 6)
+        return list(codebook.forces), []
     if column.type == "integer" and column.min is not None and column.max is not None \
             and column.max - column.min < _MAX_TICK_NUMBERS:
         numbers = [str(n) for n in range(column.min, column.max + 1)]
@@ -613,8 +613,9 @@ def write_workbook(instrument: str, path: Path, codebook: Codebook | None = None
         ("Type one form per row of the Data sheet, starting in row 2. Do not change row 1: its column names "
          "are what minipolice reads.", False),
         ("Copy the office-use box into the identifier columns first. Give every form its own identifier.", False),
-        ("For a ticked box, choose the answer from the cell's drop-down list. The list shows the answers as "
-         "worded on the form (labels); typing the short code from the list below works too.", False),
+        ("For a ticked box, choose the answer from the cell's drop-down list: it offers the answers as worded "
+         "on the form (labels). minipolice reads the short codes listed below as well, in files from other "
+         "sources; this workbook accepts only the labels.", False),
         ("Leave a cell empty when the question was not answered, was not meant for this person, or two boxes "
          "are ticked. Do not type 'n/a', '-' or 0 for a missing answer.", False),
         ("Type written answers as they are written. Where an answer names a person or a school, type [name] "
