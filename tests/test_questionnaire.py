@@ -13,6 +13,7 @@ poppler-utils the PDF test skips, except under CI=true, where it fails.
 
 from __future__ import annotations
 
+import dataclasses
 import html as html_lib
 import os
 import re
@@ -122,6 +123,23 @@ def test_who_fills_in_what(codebook):
     assert coded_later == {c.name for c in teachers.columns if c.type == "flag"} and coded_later
     census = codebook.instruments["scheme_census"]
     assert [c.name for c in census.columns if filled_by(c, "scheme_census", codebook) == "evaluator"] == ["force"]
+
+
+def test_forms_block_overrides_who_fills_in_what_and_words_the_form(codebook):
+    forms = {"programme": "Test programme", "instruments": {"parent_survey": {
+        "title": "Carers' form", "office_use": ["respondent_id"], "coded_later": ["improve"],
+        "grids": {"impact4": "What changed?"}, "intro": "A short introduction."}}}
+    custom = dataclasses.replace(codebook, forms=forms)
+    parents = custom.instruments["parent_survey"]
+    who = {c.name: filled_by(c, "parent_survey", custom) for c in parents.columns}
+    assert who["respondent_id"] == "evaluator"
+    assert who["school_id"] == who["force"] == "respondent"  # office_use replaces the default
+    assert who["improve"] == "researcher"
+    text = _text(render_html("parent_survey", custom))
+    for words in ("Test programme", "Carers' form", "A short introduction.", "What changed?"):
+        assert words in text
+    assert parents.column("improve").label not in text
+    assert text.count("For office use") == 1
 
 
 def test_unknown_instrument_is_refused():

@@ -10,12 +10,13 @@ they are (``minipolice questionnaire --out DIR``):
     column's label; coded answers are tick boxes in the scale's order;
     questions asked only of some respondents (``applies_if``) sit in a
     framed block under a routing instruction; a ranking set is a grid of
-    boxes; free text is a lined box. Identifiers, force and required
+    boxes; free text is a lined box; on adults' forms, statements answered
+    on the same scale share one grid. Identifiers, force and required
     columns go into a small office-use box that the evaluator fills in;
     columns the evaluator codes later from written answers (0/1 flags, and
     those named under ``coded_later``) are not printed. The ``forms`` block
-    of the codebook adds the title, an introduction, routing wording and
-    the ranking question; ``audience: children`` prints in large type, one
+    of the codebook adds the title, an introduction, routing wording, the
+    ranking question and grid questions; ``audience: children`` prints in large type, one
     question per block. The HTML is a standalone page (styles inline,
     ``lang="en"``, every answer a labelled form control); the PDF is printed
     from it by Chromium with :func:`helpers.pdf.print_html_files`, the same
@@ -28,7 +29,7 @@ they are (``minipolice questionnaire --out DIR``):
     names on the force column, a unique-value check on the respondent
     identifier, a frozen header row and column widths; a second sheet
     explains how to type a form and lists every column with its question.
-    The folder can be given to ``process`` as ``--data-dir`` once filled.
+    Once filled, a workbook goes into the folder of raw files as it is.
 ``question-lists/<instrument>_questions.csv``
     One row per column: the question, its type, the answer options in
     order (labels separated by `` | ``), the codes, limits, who is asked
@@ -98,8 +99,11 @@ def filled_by(column: Column, instrument: str, codebook: Codebook | None = None)
     codebook = codebook or load_codebook()
     spec = _form_spec(codebook, instrument)
     office = spec.get("office_use")
-    if column.name in office if office is not None else (
-            column.type in ("id", "identifier", "force") or column.required):
+    if office is not None:
+        is_office = column.name in office
+    else:
+        is_office = column.type in ("id", "identifier", "force") or column.required
+    if is_office:
         return "evaluator"
     if column.type == "flag" or column.name in (spec.get("coded_later") or ()):
         return "researcher"
@@ -249,7 +253,9 @@ input.number { margin-left: 2.2em; width: 30mm; height: 10mm; border: 1.5px soli
            break-after: avoid; }
 .routing .skip { font-weight: 400; display: block; }
 fieldset.q.matrix { break-inside: auto; page-break-inside: auto; }
-.q.matrix legend { font-weight: 400; font-style: italic; padding-left: 0; text-indent: 0; }
+.q.matrix legend { font-weight: 400; padding-left: 0; text-indent: 0; }
+.q.matrix .stem { font-weight: 700; }
+.q.matrix .hint-inline { font-style: italic; }
 table.grid { border-collapse: collapse; width: 100%; table-layout: fixed; }
 table.grid col.item { width: 46%; }
 table.grid th, table.grid td { border-bottom: 1px solid #999; padding: 1.5mm 1mm; text-align: center;
@@ -369,7 +375,7 @@ def _routing_key(col: Column) -> tuple:
     return tuple(sorted((col.applies_if or {}).items()))
 
 
-def _matrix(cols: Sequence[Column], numbers: Sequence[int], labels: Sequence[str]) -> str:
+def _matrix(cols: Sequence[Column], numbers: Sequence[int], labels: Sequence[str], stem: str = "") -> str:
     """Statements on one scale as a grid: a numbered row per statement, a column per answer."""
     head = "".join(f'<th scope="col">{_esc(lab)}</th>' for lab in labels)
     body = "".join(
@@ -377,8 +383,10 @@ def _matrix(cols: Sequence[Column], numbers: Sequence[int], labels: Sequence[str
         + "".join(f'<td><input type="radio" name="q-{_esc(c.name)}" value="{_esc(lab)}" '
                   f'aria-label="{_esc(c.label)}: {_esc(lab)}"></td>' for lab in labels)
         + "</tr>" for c, n in zip(cols, numbers, strict=True))
-    return (f'<fieldset class="q matrix" id="q-{_esc(cols[0].name)}-grid"><legend>Tick one box on each line.'
-            f'</legend><table class="grid"><colgroup><col class="item">' + "<col>" * len(labels)
+    stem_html = f'<span class="stem">{_esc(stem)}</span> ' if stem else ""
+    return (f'<fieldset class="q matrix" id="q-{_esc(cols[0].name)}-grid"><legend>{stem_html}'
+            f'<span class="hint-inline">Tick one box on each line.</span></legend>'
+            '<table class="grid"><colgroup><col class="item">' + "<col>" * len(labels)
             + f'</colgroup><thead><tr><th scope="col"><span class="sr-only">Statement</span></th>{head}</tr>'
             f"</thead><tbody>{body}</tbody></table></fieldset>")
 
@@ -429,7 +437,8 @@ def render_html(instrument: str, codebook: Codebook | None = None) -> str:
                            numbers[grid[0].name]))
         elif grid:
             labels = codebook.scales[grid[0].scale].labels
-            blocks.append((_routing_key(grid[0]), _matrix(grid, [numbers[c.name] for c in grid], labels),
+            stem = (spec.get("grids") or {}).get(grid[0].scale, "")
+            blocks.append((_routing_key(grid[0]), _matrix(grid, [numbers[c.name] for c in grid], labels, stem),
                            numbers[grid[0].name]))
         grid.clear()
 
