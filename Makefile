@@ -13,7 +13,7 @@ MP     := $(BIN)/minipolice
 # Exits non-zero (with a message) unless the running interpreter is 3.11, the lock's target.
 CHECK_311 := import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "minipolice needs Python 3.11, not " + sys.version.split()[0])
 
-.PHONY: help venv book pdf process data test test-unit bench lint lock clean distclean
+.PHONY: help venv book pdf process data questionnaire test test-unit bench lint lock clean distclean
 
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,6 +46,10 @@ process: $(STAMP) ## Validate and process data/raw into data/processed (no noteb
 
 data: $(STAMP) ## Regenerate the synthetic demo data in data/raw
 	$(MP) demo-data --out data/raw
+
+# From the codebook alone; the PDFs are printed by Debian's Chromium, as the report's PDF edition.
+questionnaire: $(STAMP) ## Write the printable questionnaires, data-entry workbooks and question lists to questionnaire/
+	$(MP) questionnaire --out questionnaire
 
 # axe-core for the accessibility tests, at the version package-lock.json pins (node_modules/ is
 # not committed). Without npm the browser tests say what is missing (and fail under CI=true).
@@ -91,7 +95,7 @@ lock: $(STAMP) ## Regenerate requirements.lock and environment.yml from pyprojec
 clean: ## Remove processed data, the built book and caches (keeps .venv)
 	find data/processed book -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
 	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
-	rm -rf .pytest_cache .ruff_cache tests/artifacts
+	rm -rf .pytest_cache .ruff_cache tests/artifacts questionnaire
 
 distclean: clean ## Also remove .venv and node_modules
 	rm -rf $(VENV) node_modules

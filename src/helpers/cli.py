@@ -12,6 +12,7 @@ Subcommands::
     minipolice demo-data --out DIR [--seed S]
     minipolice profile check --data-dir DIR
     minipolice profile init FILE --instrument NAME [--preset P]
+    minipolice questionnaire --out DIR [--instrument NAME ...] [--no-pdf]
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 
 from . import __version__, outputs
-from .config import BOOK_DIR, DEFAULT_MIN_CELL, DEFAULT_SEED, PROCESSED_DIR, RAW_DIR, SYNTHETIC_BANNER
+from .config import BOOK_DIR, DEFAULT_MIN_CELL, DEFAULT_SEED, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR, SYNTHETIC_BANNER
 from .loading import StructuralError
 
 __all__ = ["main", "build_parser"]
@@ -127,6 +128,20 @@ def build_parser() -> argparse.ArgumentParser:
                        "data/raw is exactly this output with the default seed.")
     d.add_argument("--out", type=Path, default=RAW_DIR, help="output folder (default: data/raw)")
     d.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+
+    from .codebook import INSTRUMENTS
+
+    q = sub.add_parser("questionnaire", help="write printable questionnaires, data-entry workbooks and question lists",
+                       description="Write, from the codebook alone, each instrument's printable questionnaire "
+                       "(OUT/paper/*.html and *.pdf), its data-entry workbook for typing paper forms "
+                       "(OUT/data-entry/*.xlsx, a folder that process reads once filled) and its question list "
+                       "for building the form in an online tool (OUT/question-lists/*_questions.csv).")
+    q.add_argument("--out", type=Path, default=PROJECT_ROOT / "questionnaire",
+                   help="output folder (default: questionnaire/)")
+    q.add_argument("--instrument", nargs="+", choices=INSTRUMENTS, default=None, metavar="NAME",
+                   help="only these instruments (default: all five: " + ", ".join(INSTRUMENTS) + ")")
+    q.add_argument("--no-pdf", action="store_true",
+                   help="skip the PDFs (they need Debian's chromium: apt-get install chromium)")
     return parser
 
 
@@ -252,7 +267,22 @@ def _profile(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"process": _process, "profile": _profile, "build": _build, "build-all": _build_all, "demo-data": _demo}
+def _questionnaire(args: argparse.Namespace) -> int:
+    from .pdf import PdfError
+    from .questionnaire import write_questionnaires
+
+    try:
+        files = write_questionnaires(args.out, args.instrument, pdf=not args.no_pdf)
+    except PdfError as exc:
+        log.error("error: the PDF questionnaires were not written (%s); the HTML forms, workbooks and question "
+                  "lists are in %s (--no-pdf skips the PDFs)", exc, args.out)
+        return 1
+    log.info("%d files written to %s", len(files), args.out)
+    return 0
+
+
+_COMMANDS = {"process": _process, "profile": _profile, "build": _build, "build-all": _build_all, "demo-data": _demo,
+             "questionnaire": _questionnaire}
 
 
 def main(argv: list[str] | None = None) -> int:

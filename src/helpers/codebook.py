@@ -173,6 +173,9 @@ class Codebook:
     instruments: dict[str, Instrument]
     forces: tuple[str, ...]
     _force_lookup: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    #: How each instrument is printed as a paper form (the ``forms`` block; read by
+    #: :mod:`helpers.questionnaire`): ``{"programme": str, "instruments": {name: {...}}}``.
+    forms: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def match_force(self, value: Any) -> str | None:
         """Return the canonical force name for ``value``, or ``None`` if unknown."""
@@ -250,7 +253,11 @@ def _read_codebook(path: Path) -> Codebook:
         forces.append(canonical)
         for alias in [canonical, *entry.get("aliases", [])]:
             lookup[_normalise_force(alias)] = canonical
-    return Codebook(spec["version"], scales, instruments, tuple(forces), lookup)
+    forms = spec.get("forms") or {}
+    unknown = set(forms.get("instruments") or {}) - set(INSTRUMENTS)
+    if unknown:
+        raise ValueError(f"codebook: forms for unknown instrument(s) {sorted(unknown)}")
+    return Codebook(spec["version"], scales, instruments, tuple(forces), lookup, forms)
 
 
 @lru_cache(maxsize=4)

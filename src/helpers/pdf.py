@@ -45,7 +45,7 @@ from .build import read_toc
 from .config import BOOK_DIR
 
 __all__ = ["PDF_NAME", "CHROMIUM_ARGS", "PdfError", "find_chromium", "launch_chromium", "build_singlehtml",
-           "locate_markers", "write_pdf", "main"]
+           "locate_markers", "print_page", "print_html_files", "write_pdf", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -330,10 +330,56 @@ _FOOTER = ('<div style="font-size:8pt;width:100%;margin:0 15mm;display:flex;just
            '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>')
 
 
-def _print(page, path: Path) -> None:
+def print_page(page, path: Path) -> None:
+    """Print an open Playwright page to ``path``: A4, backgrounds, bookmarks, tags, numbered footer.
+
+    The footer names the page's ``<title>`` and says "Page n of m". The report's PDF edition and the
+    printable questionnaires (:mod:`helpers.questionnaire`) are printed by this one function.
+    """
     page.pdf(path=str(path), format="A4", print_background=True, outline=True, tagged=True,
              display_header_footer=True, header_template="<span></span>", footer_template=_FOOTER,
              margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"})
+
+
+
+def print_html_files(pairs, *, chromium: str | None = None) -> list[Path]:
+    """Print standalone HTML files to PDF with one headless Chromium; return the PDFs written.
+
+    Parameters
+    ----------
+    pairs : iterable of (Path, Path)
+        ``(html, pdf)``: each HTML file is opened from disk (its fonts loaded) and printed with
+        :func:`print_page` to its PDF; the PDF's folder is created.
+    chromium : str, optional
+        Chromium executable; default :func:`find_chromium`.
+
+    Raises
+    ------
+    PdfError
+        Playwright or Chromium missing.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise PdfError("Playwright for Python is not installed (it is in requirements.lock: `make venv`)") from None
+    chromium = chromium or find_chromium()
+    if not chromium:
+        raise PdfError("Chromium not found: install Debian's chromium (apt-get install chromium) "
+                       "or set MINIPOLICE_CHROMIUM to its path")
+    written = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, chromium)
+        try:
+            page = browser.new_page()
+            for html, pdf in pairs:
+                page.goto(Path(html).resolve().as_uri(), wait_until="load")
+                page.evaluate("() => document.fonts.ready.then(() => true)")
+                Path(pdf).parent.mkdir(parents=True, exist_ok=True)
+                print_page(page, Path(pdf))
+                written.append(Path(pdf))
+        finally:
+            browser.close()
+    return written
 
 
 def _built_on() -> str:
@@ -412,14 +458,14 @@ def write_pdf(book_dir: Path = BOOK_DIR, out: Path | None = None, *, chromium: s
                 page.add_style_tag(content=_PDF_CSS)
                 entries = page.evaluate(_PREPARE, options)
                 log.info("printing with Chromium (%d contents entries)", entries)
-                _print(page, first)
+                print_page(page, first)
                 pages = _marker_pages(first) or {}
                 unplaced = entries - len(pages)
                 if pages and unplaced:
                     log.warning("%d contents entries not located in the PDF; they have no page number", unplaced)
                 # The markers go (they are out of the flow: the pages do not move) and the numbers come in.
                 page.evaluate(_NUMBER, {marker: str(number) for marker, number in pages.items()})
-                _print(page, out)
+                print_page(page, out)
             finally:
                 browser.close()
     if out.resolve().is_relative_to(book_dir.resolve()):  # the tool's file: a rebuild may replace it
