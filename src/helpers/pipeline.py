@@ -10,6 +10,7 @@ rows read, kept and quarantined, and writes under ``out_dir``:
                            intervals and the n for 80% power)
 ``power.csv``              smallest effects the children's sample detects with 80% power
 ``sensitivity.csv``        children's results unweighted and post-stratified by force
+``evidence.csv``           the design's Maryland Scientific Methods Scale level (:mod:`helpers.evidence`)
 ``validation_log.csv``     one row per validation event (CONTRACT section 3)
 ``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
 ``row_counts.csv``         per instrument: raw, kept, quarantined, in scope
@@ -40,6 +41,7 @@ import pandas as pd
 from .codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from .config import DEFAULT_MIN_CELL, DEMO_MARKER
 from .disclosure import suppress, suppress_tests
+from .evidence import rate_design
 from .loading import StructuralError, find_raw_file, has_raw_file, read_raw_file
 from .processing import summarise
 from .schemas import check_outputs
@@ -52,8 +54,8 @@ __all__ = ["ProcessResult", "run_process", "resolve_force", "OUTPUT_FILES"]
 log = logging.getLogger(__name__)
 
 #: Files every successful run writes (besides one Parquet file per instrument).
-OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "validation_log.csv", "row_counts.csv",
-                "manifest.json")
+OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "evidence.csv", "validation_log.csv",
+                "row_counts.csv", "manifest.json")
 
 _VERSIONED = ("minipolice", "pandas", "numpy", "scipy", "statsmodels", "pingouin")
 
@@ -212,7 +214,8 @@ def run_process(
     events = events.reindex(columns=LOG_COLUMNS).astype(
         {"instrument": "str", "problem": "str", "action": "str", "row": "Int64"})  # typed even when empty
     synthetic = (data_dir / DEMO_MARKER).exists()
-    check_outputs(summary, tests, events, power, sensitivity_table)
+    evidence = rate_design(children)  # headline comparisons unadjusted: see helpers.evidence
+    check_outputs(summary, tests, events, power, sensitivity_table, evidence)
 
     # 4. Export atomically.
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -222,6 +225,7 @@ def run_process(
         if national is not None:
             national.to_csv(staging / "national_results.csv", index=False)
         tests.to_csv(staging / "tests.csv", index=False)
+        evidence.to_csv(staging / "evidence.csv", index=False)
         power.to_csv(staging / "power.csv", index=False)
         sensitivity_table.to_csv(staging / "sensitivity.csv", index=False)
         events.to_csv(staging / "validation_log.csv", index=False)

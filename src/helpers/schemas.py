@@ -1,8 +1,9 @@
 """Schemas of the processed tables (CONTRACT sections 3 and 4), with pandera.
 
 One job: state, as executable checks, what ``results.csv``, ``tests.csv``,
-``validation_log.csv``, ``power.csv`` and ``sensitivity.csv`` must look like. The pipeline validates every table
-against its schema before writing it, so a programming error can never
+``validation_log.csv``, ``power.csv``, ``sensitivity.csv`` and ``evidence.csv``
+must look like. The pipeline validates every table against its schema before
+writing it, so a programming error can never
 publish a malformed table; other tools can import the same schemas.
 
 Examples
@@ -17,7 +18,8 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.pandas import Check, Column
 
-__all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "check_outputs"]
+__all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "EVIDENCE_SCHEMA",
+           "check_outputs"]
 
 _UNITS = ["percent", "mean", "count"]
 _ACTIONS = ["set_missing", "quarantined", "ignored_column", "missing_column"]
@@ -181,6 +183,33 @@ SENSITIVITY_SCHEMA = pa.DataFrameSchema(
     name="sensitivity.csv",
 )
 
+EVIDENCE_SCHEMA = pa.DataFrameSchema(
+    {
+        "scale": Column(str, Check.isin(["maryland_sms"])),
+        "level": Column(int, Check.in_range(0, 5)),
+        "label": Column(str),
+        "design": Column(str),
+        "allows": Column(str),
+        "does_not_allow": Column(str),
+        "reason": Column(str),
+        "groups": Column(int, Check.in_range(0, 2)),
+        "n_treated": Column(int, Check.ge(0)),
+        "n_comparison": Column(int, Check.ge(0)),
+        "waves": Column(int, Check.in_range(0, 2)),
+        "both_waves": Column(bool),
+        "adjusted": Column(str, nullable=True),
+        "clustered": Column(bool),
+        "clusters": Column(int, Check.ge(0)),
+    },
+    checks=[Check(lambda df: ((df["level"] < 3) | df["both_waves"]).all(),
+                  error="level 3 needs both groups at baseline and follow-up"),
+            Check(lambda df: ((df["level"] == 0) | (df["groups"] == 2) | df["both_waves"]).all(),
+                  error="a rated design needs a comparison group or two waves")],
+    strict=True,
+    ordered=True,
+    name="evidence.csv",
+)
+
 LOG_SCHEMA = pa.DataFrameSchema(
     {
         "instrument": Column(str),
@@ -199,7 +228,7 @@ LOG_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def check_outputs(results, tests, log, power=None, sensitivity=None) -> None:
+def check_outputs(results, tests, log, power=None, sensitivity=None, evidence=None) -> None:
     """Validate the processed tables; raise ``pandera.errors.SchemaError`` on a breach.
 
     ``power`` and ``sensitivity`` are checked when given. ``tests`` must
@@ -213,3 +242,5 @@ def check_outputs(results, tests, log, power=None, sensitivity=None) -> None:
         POWER_SCHEMA.validate(power)
     if sensitivity is not None:
         SENSITIVITY_SCHEMA.validate(sensitivity)
+    if evidence is not None:
+        EVIDENCE_SCHEMA.validate(evidence)
