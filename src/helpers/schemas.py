@@ -169,6 +169,12 @@ SENSITIVITY_SCHEMA = pa.DataFrameSchema(
         "effective_n": Column(float, Check.ge(0), nullable=True),
         "excluded": Column("Int64", Check.ge(0), nullable=True),
         "flag": Column(str, Check.isin(["", "c"])),
+        # Appended columns (helpers.weighting: trimming and design-based intervals); optional so that a
+        # sensitivity.csv written before them still validates.
+        "effective_n_untrimmed": Column(float, Check.ge(0), nullable=True, required=False),
+        "weighted_ci_low": Column(float, nullable=True, required=False),
+        "weighted_ci_high": Column(float, nullable=True, required=False),
+        "weighted_p": Column(float, Check.in_range(0, 1), nullable=True, required=False),
     },
     checks=[
         Check(_weighted_percent_in_range, error="a weighted percent outside 0-100"),
