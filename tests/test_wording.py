@@ -45,6 +45,16 @@ def test_associational_wording_and_quoted_questions_pass():
     assert find_causal(clean).empty
 
 
+def test_reported_speech_is_the_respondents_view_not_a_claim():
+    assert find_causal("Most children say it made them keener to help others.").empty
+    assert find_causal("Parents' perceptions of the impact of the mini-police were positive.").empty
+    assert not find_causal("It made them keener to help others.").empty
+    # the cue must be near: a reporting word early in a long sentence does not excuse a later claim
+    long = ("Children agreed with most statements about the police in their area and at school, and the "
+            "scheme made them keener to help.")
+    assert find_causal(long)["phrase"].tolist() == ["made them"]
+
+
 def test_codebook_question_labels_are_not_scanned():
     labels = quoted_labels()
     assert labels == sorted(labels, key=len, reverse=True) and len(labels) > 20
@@ -56,7 +66,7 @@ def test_codebook_question_labels_are_not_scanned():
 def test_visible_text_drops_code_and_navigation():
     html = ("<html><body><nav>Mini-police caused it</nav><article><p>Groups differ.</p>"
             "<div class='cell_input'><pre>x = 'led to'</pre></div><p>Answers vary.</p></article></body></html>")
-    assert visible_text(html) == "Groups differ. Answers vary."
+    assert visible_text(html) == "Groups differ.\nAnswers vary."
 
 
 def test_scan_html_names_page_and_sentence(tmp_path):

@@ -13,6 +13,11 @@ What is not scanned
       reporting what children said. Text inside curly quotation marks
       (“…”, ‘…’) and every question and answer label of the codebook are
       removed before the scan.
+    * Reported speech: a phrase with a reporting cue (:data:`REPORTING_CUES`:
+      "say", "agreed", "perceptions of", "asked whether", ...) among the
+      :data:`CUE_WINDOW` words before it is the respondents' view, reported
+      as theirs ("children say it made them keener"), and is not a hit. The
+      same phrase without the cue ("it made them keener") is.
     * Code, scripts and styles (``pre``, ``code``, ``script``, ``style``), the
       site navigation and the hidden input of code cells.
 
@@ -34,7 +39,7 @@ import pandas as pd
 
 from .codebook import Codebook, load_codebook
 
-__all__ = ["CAUSAL_PATTERNS", "find_causal", "visible_text", "scan_html", "quoted_labels"]
+__all__ = ["CAUSAL_PATTERNS", "REPORTING_CUES", "CUE_WINDOW", "find_causal", "visible_text", "scan_html", "quoted_labels"]
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +59,18 @@ CAUSAL_PATTERNS = {
     "programme's effect": r"\b(?:programme|scheme|mini-police)'s (?:effect|impact)s?\b",
     "thanks to": r"\bthanks to\b",
     "resulted in": r"\bresult(?:ed|s) in\b",
-    "changed children": r"\bchang(?:ed|es) (?:children|their)\b",
+    "changed children": r"\bchang(?:ed|es) (?:children|pupils)\b",
     "what children say changed": r"\bwhat children say changed\b",
     "due to the programme": rf"\bdue to {_PROGRAMME}",
     "made children": r"\bmade (?:children|pupils)\b",
 }
+
+#: Words that frame what follows as someone's report or perception, not as the report's own claim.
+REPORTING_CUES = (r"\b(?:say|says|said|saying|report|reports|reported|reporting|agree|agreed|agreeing|think|thinks|"
+                  r"thought|felt that|feel that|believe|believed|perceptions? of|views? of|judge|judged|"
+                  r"asked (?:whether|if|about)|questions? about|rated|rating|ratings of)\b")
+#: How many words before a phrase a reporting cue may stand to excuse it.
+CUE_WINDOW = 6
 
 _QUOTED = re.compile(r"“[^”]*”|‘[^’]*’")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“‘(])")
@@ -87,7 +99,8 @@ def find_causal(text: str, *, labels: list[str] | None = None,
     Parameters
     ----------
     text : str
-        Visible prose (whitespace is normalised).
+        Visible prose; each line is split into sentences on its own
+        (whitespace within a line is normalised).
     labels : list of str, optional
         Question and answer texts to ignore (default: none besides curly
         quotations; :func:`scan_html` passes :func:`quoted_labels`).
@@ -101,17 +114,30 @@ def find_causal(text: str, *, labels: list[str] | None = None,
     """
     patterns = patterns or CAUSAL_PATTERNS
     compiled = {name: re.compile(rx, re.IGNORECASE) for name, rx in patterns.items()}
+    cue = re.compile(REPORTING_CUES, re.IGNORECASE)
     rows = []
-    for sentence in _SENTENCE.split(" ".join(str(text).split())):
+    sentences = [s for line in str(text).splitlines() for s in _SENTENCE.split(" ".join(line.split()))]
+    for sentence in sentences:
         scanned = _strip_quoted(sentence, labels or [])
         for name, rx in compiled.items():
-            if rx.search(scanned):
-                rows.append({"phrase": name, "sentence": sentence.strip()})
+            for match in rx.finditer(scanned):
+                before = " ".join(scanned[:match.start()].split()[-CUE_WINDOW:])
+                if not cue.search(before):
+                    rows.append({"phrase": name, "sentence": sentence.strip()})
+                    break
     return pd.DataFrame(rows, columns=["phrase", "sentence"])
 
 
+_BLOCKS = ["p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "figcaption", "dt", "dd",
+           "blockquote"]
+
+
 def visible_text(html: str) -> str:
-    """The reader-visible prose of one built page: the article, without code, scripts or navigation."""
+    """The reader-visible prose of one built page: the article, without code, scripts or navigation.
+
+    Each block (paragraph, list item, table cell, heading, caption) becomes
+    one line, so a sentence never runs from one block into the next.
+    """
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
@@ -120,7 +146,15 @@ def visible_text(html: str) -> str:
         tag.decompose()
     for tag in root.select(".cell_input, .headerlink, .toggle-details"):
         tag.decompose()
-    return " ".join(root.get_text(" ").split())
+    lines = []
+    for block in root.find_all(_BLOCKS):
+        if block.find(_BLOCKS) is None:  # innermost blocks only: no text twice
+            text = " ".join(block.get_text(" ").split())
+            if text:
+                lines.append(text)
+    if not lines:
+        lines = [" ".join(root.get_text(" ").split())]
+    return "\n".join(lines)
 
 
 def scan_html(html_dir: str | Path, *, pages: list[str] | None = None,
