@@ -382,3 +382,23 @@ def test_workshop_quotes_are_redacted_labelled_and_anonymous():
     text = narrative.workshop_quotes_markdown(quotes, synthetic=True, themes=themes)
     assert text.count("synthetic demo quote") == 3 and "No quote is shown" in text
     assert "C1" not in text and "Gwent" not in text and "WC" not in text
+
+
+def test_no_direction_word_for_an_effect_that_prints_as_zero():
+    from helpers.narrative import direction_phrase
+    t = pd.DataFrame({"measure": ["safe_online", "safe_home", "att_listen"], "test": ["mann_whitney_u"] * 3,
+                      "effect_size": [0.004, -0.0049, 0.006]})
+    assert direction_phrase(t, pd.DataFrame(), "safe_online") == "answered much as other children did"
+    assert direction_phrase(t, pd.DataFrame(), "safe_home") == "answered much as other children did"
+    assert direction_phrase(t, pd.DataFrame(), "att_listen") == "agreed less strongly than other children"
+
+
+def test_effect_intervals_never_print_a_negative_zero():
+    from helpers.narrative import comparison_table, format_comparisons
+    t = pd.DataFrame({"measure": ["att_listen"], "test": ["mann_whitney_u"], "statistic": [10.0],
+                      "p_value": [0.5], "p_holm": [0.9], "effect_size": [-0.001],
+                      "effect_name": ["rank_biserial_r"], "n_mini_police": [248], "n_non_mini_police": [102],
+                      "effect_ci_low": [-0.12], "effect_ci_high": [-0.0004], "n_required_80": [None]})
+    shown = format_comparisons(comparison_table(t)).to_string()
+    assert "-0.00" not in shown and "\u22120.00" not in shown
+    assert "0.00 (-0.12 to 0.00)" in shown

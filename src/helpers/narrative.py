@@ -33,6 +33,7 @@ from .report import (
     SIGNIFICANCE,
     collapse,
     format_count,
+    format_number,
     format_percent,
     format_result,
     lookup,
@@ -104,9 +105,9 @@ def support(tests: pd.DataFrame, measure: str) -> str:
     row = tests[tests["measure"] == measure].iloc[0]
     p_holm = float(row["p_holm"])
     p_text = "p < 0.001" if p_holm < 0.001 else f"p = {p_holm:.3f}"
-    effect = f"{_EFFECT_NAMES.get(row['effect_name'], row['effect_name'])} = {float(row['effect_size']):.2f}"
+    effect = f"{_EFFECT_NAMES.get(row['effect_name'], row['effect_name'])} = {format_number(row['effect_size'])}"
     if "effect_ci_low" in row and pd.notna(row.get("effect_ci_low")) and pd.notna(row.get("effect_ci_high")):
-        effect += f", 95% CI {float(row['effect_ci_low']):.2f} to {float(row['effect_ci_high']):.2f}"
+        effect += f", 95% CI {format_number(row['effect_ci_low'])} to {format_number(row['effect_ci_high'])}"
     words = "a difference the data support" if verdict else "a difference the data do not clearly support"
     return f"{words} (Holm-adjusted {p_text}; {effect})"
 
@@ -974,8 +975,9 @@ def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *
         strongly than other children"``, ``"felt safer than other children
         did"``, ``"ranked it as more important than other children did"``,
         ``"answered yes more often than other children"``, their opposites,
-        ``"answered much as other children did"`` (effect zero or shares
-        within :data:`SAME_WITHIN` points), ``"were compared with other
+        ``"answered much as other children did"`` (an effect that prints as
+        0.00, i.e. rounds to zero at two decimals, or shares within
+        :data:`SAME_WITHIN` points), ``"were compared with other
         children (their shares are suppressed)"`` or ``"could not be compared
         with other children"`` (no test).
 
@@ -1001,7 +1003,7 @@ def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *
         return "answered much as other children did" if word == "same" \
             else f"answered yes {word} than other children"
     r = float(row["effect_size"])
-    if r == 0:
+    if format_number(r) == format_number(0):  # an effect printed as 0.00 gets no direction word
         return "answered much as other children did"
     nearer_start = r < 0
     role = codebook.instruments[_CHILDREN].column(measure).role
@@ -1120,10 +1122,10 @@ def _ci_text(row: pd.Series) -> str:
     effect = row.get("effect_size")
     if effect is None or pd.isna(effect):
         return "n/a"
-    text = f"{row['effect_label']} {float(effect):.2f}"
+    text = f"{row['effect_label']} {format_number(effect)}"
     low, high = row.get("effect_ci_low"), row.get("effect_ci_high")
     if low is not None and high is not None and pd.notna(low) and pd.notna(high):
-        text += f" ({float(low):.2f} to {float(high):.2f})"
+        text += f" ({format_number(low)} to {format_number(high)})"
     return text
 
 
@@ -1278,7 +1280,7 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
     share_mini = n_mini / (n_mini + n_other) if n_mini + n_other else np.nan
 
     def fmt(x: float, pattern: str = "{:.2f}") -> str:
-        return "n/a" if pd.isna(x) else pattern.format(x)
+        return "n/a" if pd.isna(x) else format_number(x) if pattern == "{:.2f}" else pattern.format(x)
 
     out = {
         "n_mini": format_count(n_mini), "n_other": format_count(n_other),
@@ -1303,7 +1305,7 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
     if len(effects):
         row = effects.loc[effects["effect_size"].abs().idxmax()]
         out["largest_unsupported"] = (f"{_EFFECT_NAMES.get(row['effect_name'], row['effect_name'])} = "
-                                      f"{float(row['effect_size']):.2f}")
+                                      f"{format_number(row['effect_size'])}")
     else:
         out["largest_unsupported"] = "n/a"
     return out
@@ -1417,9 +1419,9 @@ def format_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
     def cell(value: float, weighted: float, unit: str, signed: bool = False) -> str:
         if pd.isna(value):
             return "–"
-        pattern = ("{:+.0f}" if signed else "{:.0f}") if unit == "percent" else ("{:+.2f}" if signed else "{:.2f}")
-        right = "[c]" if pd.isna(weighted) else pattern.format(weighted)
-        return f"{pattern.format(value)} → {right}"
+        digits = 0 if unit == "percent" else 2
+        right = "[c]" if pd.isna(weighted) else format_number(weighted, digits, signed=signed)
+        return f"{format_number(value, digits, signed=signed)} → {right}"
 
     out = pd.DataFrame({
         "item": table["item"],

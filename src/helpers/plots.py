@@ -198,6 +198,16 @@ def suppression_note(data: pd.DataFrame, *, flag: str = "flag", value: str = "va
             "and are not drawn.")
 
 
+_NEGATIVE_ZERO = re.compile(r"[-\u2212]((?:0[.,]?)0*%?)")
+
+
+def _label(pattern: str, value: float) -> str:
+    """``pattern.format(value)``, without the sign of a value that rounds to zero (never ``-0.00``)."""
+    text = pattern.format(value)
+    match = _NEGATIVE_ZERO.fullmatch(text)
+    return match.group(1) if match else text
+
+
 def _wrap(labels) -> list[str]:
     return [textwrap.fill(str(label), _WRAP) for label in labels]
 
@@ -372,7 +382,7 @@ def bar_counts(data: pd.DataFrame, *, x: str = "value", y: str = "group", hue: s
         if label_bars == "yes":
             totals = rows.groupby(y)[x].sum()
             for position, category in enumerate(order):
-                ax.annotate(label_format.format(totals[category]), (totals[category], position),
+                ax.annotate(_label(label_format, totals[category]), (totals[category], position),
                             xytext=(2, 0), textcoords="offset points", va="center", fontsize="small")
     else:
         # Side-by-side bars only where a category has several hue levels (not, e.g.,
@@ -385,7 +395,7 @@ def bar_counts(data: pd.DataFrame, *, x: str = "value", y: str = "group", hue: s
                     color=None if hue is not None else sns.color_palette(palette)[0], ax=ax)
         if label_bars == "yes":
             for container in ax.containers:
-                ax.bar_label(container, fmt=label_format, padding=2, fontsize="small")
+                ax.bar_label(container, fmt=lambda v: _label(label_format, v), padding=2, fontsize="small")
     integers = bool(np.allclose(rows[x], np.round(rows[x])))
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=integers))
     _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title=legend_title, hue=hue,

@@ -43,6 +43,7 @@ __all__ = [
     "describe_test",
     "format_count",
     "format_mean",
+    "format_number",
     "format_percent",
     "format_result",
     "format_share",
@@ -183,7 +184,7 @@ def minimum_detectable(power: pd.DataFrame, effect_name: str = "rank_biserial_r"
     rows = power[power["effect_name"] == effect_name]
     if dof is not None:
         rows = rows[rows["dof"] == dof]
-    return "n/a" if rows.empty else f"{float(rows['effect_size'].iloc[0]):.2f}"
+    return "n/a" if rows.empty else format_number(rows["effect_size"].iloc[0])
 
 
 def load_table(processed_dir: str | Path, instrument: str) -> pd.DataFrame:
@@ -303,6 +304,43 @@ def format_percent(value: float, flag: str = "", digits: int = 0) -> str:
         return shown
     step = Decimal(1).scaleb(-digits)
     return f"{Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)}%"
+
+
+def format_number(value, digits: int = 2, *, signed: bool = False, flag: str = "", minus: str = "-") -> str:
+    """A decimal for prose and tables that never prints a negative zero.
+
+    The one formatter of signed decimals (effect sizes, their intervals,
+    differences): a value that rounds to zero prints as ``0.00`` (``+0.00``
+    never, ``-0.00`` never), whatever its sign before rounding.
+
+    Parameters
+    ----------
+    value : float
+    digits : int
+        Decimal places.
+    signed : bool
+        Print ``+`` before positive values (differences).
+    flag : str
+        ``c`` prints ``[c]``; a missing value prints ``n/a``.
+    minus : str
+        The minus sign (``"\u2212"`` for typeset text).
+
+    Examples
+    --------
+    >>> format_number(-0.004), format_number(-0.004, signed=True), format_number(0.2, signed=True)
+    ('0.00', '0.00', '+0.20')
+    >>> format_number(-0.31), format_number(-1.5, digits=0)
+    ('-0.31', '-2')
+    """
+    shown = _not_shown(value, flag)
+    if shown:
+        return shown
+    step = Decimal(1).scaleb(-digits)
+    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        return f"{abs(rounded):f}"
+    text = f"{abs(rounded):f}"
+    return (minus + text) if rounded < 0 else ("+" + text if signed else text)
 
 
 def format_count(value, flag: str = "") -> str:
@@ -615,7 +653,7 @@ def describe_test(tests: pd.DataFrame, measure: str, *, default: str = "no test 
     p_holm = float(row["p_holm"])
     p_text = "p < 0.001" if p_holm < 0.001 else f"p = {p_holm:.3f}"
     effect = _EFFECT_NAMES.get(row["effect_name"], str(row["effect_name"]))
-    return f"Holm-adjusted {p_text}, {effect} = {float(row['effect_size']):.2f}"
+    return f"Holm-adjusted {p_text}, {effect} = {format_number(row['effect_size'])}"
 
 
 def tests_summary(tests: pd.DataFrame, codebook: Codebook | None = None) -> dict[str, str]:
