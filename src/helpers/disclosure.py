@@ -205,7 +205,7 @@ def suppress(results: pd.DataFrame, *, min_cell: int, local: bool, codebook: Cod
 
 
 _TEST_STATISTICS = ["statistic", "dof", "p_value", "p_holm", "effect_size", "effect_ci_low", "effect_ci_high",
-                    "n_required_80"]
+                    "n_required_80", "min_expected"]
 
 
 def suppress_tests(tests: pd.DataFrame, *, min_cell: int) -> pd.DataFrame:

@@ -46,8 +46,9 @@ Examples
 --------
 >>> import pandas as pd
 >>> kids = pd.DataFrame({"mini_police": ["yes"] * 3 + ["no"] * 3, "school_id": list("aabbcc")})
->>> rate_design(kids, min_group=2)[["level", "label"]].iloc[0].tolist()
-[1, 'Maryland Scientific Methods Scale level 1']
+>>> row = rate_design(kids, min_group=2).iloc[0]
+>>> int(row["level"]), row["label"]
+(1, 'Maryland Scientific Methods Scale level 1')
 """
 
 from __future__ import annotations

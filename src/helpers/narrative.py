@@ -756,7 +756,6 @@ COMPARISON_LABELS = {
     "effect": "Effect size (95% CI)",
     "p_holm": "Holm-adjusted p",
     "verdict": "Difference supported?",
-    "n_required_80": "Answers needed for 80% power",
 }
 
 #: Display headers of :func:`format_sensitivity`.
@@ -773,7 +772,8 @@ SENSITIVITY_LABELS = {
 #: Differences in means (score or rank points) below which two groups are called "about the same".
 SAME_MEAN_WITHIN = 0.05
 
-_TEST_NAMES = {"mann_whitney_u": "Mann-Whitney U", "chi_square": "Chi-square"}
+_TEST_NAMES = {"mann_whitney_u": "Mann-Whitney U", "chi_square": "Chi-square", "fisher_exact": "Fisher's exact",
+               "chi_square_permutation": "Chi-square (permutation p)"}
 #: Answer summarised for each scale in the sensitivity table: (codes, label).
 _HEADLINE_ANSWERS = {
     "agree5": (["strongly_agree"], "Strongly agree (%)"),
@@ -994,7 +994,7 @@ def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *
     if rows.empty or pd.isna(rows.iloc[0]["effect_size"]):
         return "could not be compared with other children"
     row = rows.iloc[0]
-    if row["test"] == "chi_square":
+    if row["test"] in ("chi_square", "fisher_exact", "chi_square_permutation"):
         word = compared_word(share_value(results, measure, "mini_police", ["yes"]),
                              share_value(results, measure, "non_mini_police", ["yes"]),
                              higher="more often", lower="less often", same="same")
@@ -1136,8 +1136,10 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
     Parameters
     ----------
     tests : pandas.DataFrame
-        ``tests.csv``; the columns ``effect_ci_low``, ``effect_ci_high`` and
-        ``n_required_80`` are used when present (else left empty).
+        ``tests.csv``; the columns ``effect_ci_low`` and ``effect_ci_high``
+        are used when present (else left empty). ``n_required_80`` (power
+        at the observed effect, which says nothing the p-value does not) is
+        not carried over.
     results : pandas.DataFrame, optional
         ``results.csv``, for the ``direction`` of chi-square items.
     codebook : Codebook, optional
@@ -1151,7 +1153,7 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
         ``effect_size``, ``effect_ci_low``, ``effect_ci_high``, ``p_holm``,
         ``supported`` (boolean, missing when no test was possible),
         ``strength`` (:func:`strength_word`), ``direction``
-        (:func:`direction_phrase`) and ``n_required_80`` (Int64).
+        (:func:`direction_phrase`).
         ``tests`` is not changed.
 
     Examples
@@ -1167,15 +1169,14 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
     codebook = codebook or load_codebook()
     results = results if results is not None else pd.DataFrame(columns=["measure", "group", "unit"])
     out = _tests_table(tests, codebook)
-    for column in ("effect_ci_low", "effect_ci_high", "n_required_80"):
+    for column in ("effect_ci_low", "effect_ci_high"):
         out[column] = tests[column].to_numpy() if column in tests else np.nan
     out["test"] = out["test"].map(_TEST_NAMES).fillna(out["test"])
     out["supported"] = pd.array([supported(tests, m) for m in out["measure"]], dtype="boolean")
     out["strength"] = [strength_word(tests, m) for m in out["measure"]]
     out["direction"] = [direction_phrase(tests, results, m, codebook=codebook) for m in out["measure"]]
-    out["n_required_80"] = pd.to_numeric(out["n_required_80"], errors="coerce").round().astype("Int64")
     columns = ["measure", "item", "test", "n_mini_police", "n_non_mini_police", "effect_label", "effect_size",
-               "effect_ci_low", "effect_ci_high", "p_holm", "supported", "strength", "direction", "n_required_80"]
+               "effect_ci_low", "effect_ci_high", "p_holm", "supported", "strength", "direction"]
     return out[columns].reset_index(drop=True)
 
 
@@ -1188,9 +1189,9 @@ def format_comparisons(table: pd.DataFrame) -> pd.DataFrame:
     >>> t = pd.DataFrame({"measure": ["att_listen"], "test": ["mann_whitney_u"], "statistic": [10.0],
     ...                   "p_value": [0.001], "p_holm": [0.0004], "effect_size": [-0.2],
     ...                   "effect_name": ["rank_biserial_r"], "n_mini_police": [248], "n_non_mini_police": [102],
-    ...                   "effect_ci_low": [-0.31], "effect_ci_high": [-0.09], "n_required_80": [318.2]})
+    ...                   "effect_ci_low": [-0.31], "effect_ci_high": [-0.09]})
     >>> format_comparisons(comparison_table(t)).iloc[0, 3:].tolist()
-    ['rank-biserial r -0.20 (-0.31 to -0.09)', '< 0.001', 'yes', '318']
+    ['rank-biserial r -0.20 (-0.31 to -0.09)', '< 0.001', 'yes']
     """
     verdict = {True: "yes", False: "not clearly"}
     out = pd.DataFrame({
@@ -1201,7 +1202,6 @@ def format_comparisons(table: pd.DataFrame) -> pd.DataFrame:
         "effect": [_ci_text(row) for _, row in table.iterrows()],
         "p_holm": ["n/a" if pd.isna(p) else "< 0.001" if p < 0.001 else f"{p:.3f}" for p in table["p_holm"]],
         "verdict": [verdict.get(v, "no test") if not pd.isna(v) else "no test" for v in table["supported"]],
-        "n_required_80": ["n/a" if pd.isna(n) else format_count(n) for n in table["n_required_80"]],
     })
     return out.rename(columns=COMPARISON_LABELS)
 
@@ -1224,7 +1224,7 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
         ``power.csv`` (:func:`helpers.stats.design_power`); when empty it is
         recomputed from the largest group sizes in ``tests``.
     tests : pandas.DataFrame
-        ``tests.csv``, with ``n_required_80`` when available.
+        ``tests.csv`` (for the group sizes and the number of tests).
     power_level : float
         The power the minimum detectable effects are computed for.
 
@@ -1240,23 +1240,20 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
         ``mde_gap``: that V in percentage points for an answer given by
         half the children; ``mde_r_holm``, ``mde_pairs_holm``, ``holm_alpha``:
         the same at the strictest Holm step (alpha divided by the number of
-        tests); ``tests``: number of comparisons; ``powered``: comparisons
-        whose observed effect the sample was large enough to detect
-        (``n_required_80`` at most the answers available); ``underpowered``:
-        the others; ``needed_low``, ``needed_high``, ``needed_median``:
-        range and median of ``n_required_80`` over comparisons the data did
-        not support; ``largest_unsupported``: the largest effect among them
-        (as "rank-biserial r = -0.17").
+        tests); ``tests``: number of comparisons. Nothing is computed from
+        the observed effects: power at an observed effect is a function of
+        its p-value and adds nothing to it (Hoenig and Heisey 2001), so only
+        the minimum detectable effects of the design are given.
 
     Examples
     --------
     >>> import pandas as pd
     >>> t = pd.DataFrame({"measure": ["a", "b"], "p_holm": [0.01, 0.5], "effect_size": [-0.25, 0.05],
     ...                   "effect_name": ["rank_biserial_r"] * 2, "n_mini_police": [248, 248],
-    ...                   "n_non_mini_police": [102, 102], "n_required_80": [200, 12000]})
+    ...                   "n_non_mini_police": [102, 102]})
     >>> p = power_phrases(pd.DataFrame(), t)
-    >>> p["mde_r"], p["mde_pairs"], p["powered"], p["needed_low"]
-    ('0.19', '59%', '1', '12,000')
+    >>> p["mde_r"], p["mde_pairs"], p["tests"]
+    ('0.19', '59%', '2')
     """
     if tests.empty:
         n_mini = n_other = 0
@@ -1290,24 +1287,6 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
         "mde_r_holm": fmt(r_holm), "mde_pairs_holm": fmt(100 * (1 + r_holm) / 2, "{:.0f}%"),
         "holm_alpha": fmt(alpha / max(m, 1), "{:.4f}"), "tests": format_count(m),
     }
-    needed = pd.to_numeric(tests.get("n_required_80", pd.Series(dtype=float)), errors="coerce")
-    available = tests["n_mini_police"] + tests["n_non_mini_police"] if not tests.empty else pd.Series(dtype=float)
-    known = needed.notna()
-    out["powered"] = format_count(int((needed[known] <= available[known]).sum()))
-    out["underpowered"] = format_count(int((needed[known] > available[known]).sum()))
-    unsupported = known & tests["p_holm"].ge(SIGNIFICANCE) if "p_holm" in tests else known & False
-    values = needed[unsupported]
-    out["needed_low"] = format_count(values.min()) if len(values) else "n/a"
-    out["needed_high"] = format_count(values.max()) if len(values) else "n/a"
-    out["needed_median"] = format_count(values.median()) if len(values) else "n/a"
-    effects = tests.loc[tests["p_holm"].ge(SIGNIFICANCE) & tests["effect_size"].notna()] if "p_holm" in tests \
-        else tests.iloc[0:0]
-    if len(effects):
-        row = effects.loc[effects["effect_size"].abs().idxmax()]
-        out["largest_unsupported"] = (f"{_EFFECT_NAMES.get(row['effect_name'], row['effect_name'])} = "
-                                      f"{format_number(row['effect_size'])}")
-    else:
-        out["largest_unsupported"] = "n/a"
     return out
 
 

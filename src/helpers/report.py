@@ -619,8 +619,10 @@ def tests_table(tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.Dat
     pandas.DataFrame
         ``measure, item, test, statistic, p_value, p_holm, effect_size,
         effect_ci_low, effect_ci_high, effect_name, effect_label,
-        n_mini_police, n_non_mini_police, n_required_80`` (the interval and
-        sample-size columns only when ``tests.csv`` has them);
+        n_mini_police, n_non_mini_police, min_expected`` (the interval and
+        expected-count columns only when ``tests.csv`` has them);
+        ``tests.csv``'s ``n_required_80`` (post-hoc power at the observed
+        effect, deprecated) is never shown;
         ``item`` is the question text from the children's survey codebook
         and ``effect_label`` the effect size's display name. Rows keep the
         order of ``tests.csv``.
@@ -630,7 +632,7 @@ def tests_table(tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.Dat
     out.insert(1, "item", [measure_label(m, "children_survey", codebook) for m in out["measure"]])
     out["effect_label"] = out["effect_name"].map(_EFFECT_NAMES).fillna(out["effect_name"])
     keep = ["measure", "item", "test", "statistic", "p_value", "p_holm", "effect_size", "effect_ci_low",
-            "effect_ci_high", "effect_name", "effect_label", "n_mini_police", "n_non_mini_police", "n_required_80"]
+            "effect_ci_high", "effect_name", "effect_label", "n_mini_police", "n_non_mini_police", "min_expected"]
     return out[[c for c in keep if c in out]]
 
 

@@ -107,7 +107,7 @@ RESULTS_SCHEMA = pa.DataFrameSchema(
 TESTS_SCHEMA = pa.DataFrameSchema(
     {
         "measure": Column(str, unique=True),
-        "test": Column(str, Check.isin(["mann_whitney_u", "chi_square"])),
+        "test": Column(str, Check.isin(["mann_whitney_u", "chi_square", "fisher_exact", "chi_square_permutation"])),
         "statistic": Column(float, nullable=True),
         "dof": Column(float, nullable=True),
         "p_value": Column(float, Check.in_range(0, 1), nullable=True),
@@ -121,6 +121,8 @@ TESTS_SCHEMA = pa.DataFrameSchema(
         "effect_ci_low": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
         "effect_ci_high": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
         "n_required_80": Column("Int64", Check.ge(2), nullable=True, required=False),
+        # smallest expected count of a chi-square table (empty for Mann-Whitney rows)
+        "min_expected": Column(float, Check.ge(0), nullable=True, required=False),
         # "c" where disclosure control emptied the comparison (a group below --min-cell).
         "flag": Column(str, Check.isin(["", "c"]), nullable=True, required=False),
     },

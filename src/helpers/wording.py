@@ -39,7 +39,8 @@ import pandas as pd
 
 from .codebook import Codebook, load_codebook
 
-__all__ = ["CAUSAL_PATTERNS", "REPORTING_CUES", "CUE_WINDOW", "find_causal", "visible_text", "scan_html", "quoted_labels"]
+__all__ = ["CAUSAL_PATTERNS", "REPORTING_CUES", "CUE_WINDOW", "find_causal", "visible_text", "scan_html",
+           "quoted_labels"]
 
 log = logging.getLogger(__name__)
 
