@@ -751,6 +751,7 @@ __all__ += [
 #: Display headers of :func:`format_comparisons`.
 COMPARISON_LABELS = {
     "item": "Question",
+    "test": "Test",
     "direction": "Mini-police children …",
     "n": "Answers (mini-police / other)",
     "effect": "Effect size (95% CI)",
@@ -765,7 +766,8 @@ SENSITIVITY_LABELS = {
     "mini_police": "Mini-police",
     "non_mini_police": "Other children",
     "difference": "Difference",
-    "effective_n": "Effective n after weighting (mini-police / other)",
+    "interval": "95% interval of the weighted difference (clustered by school)",
+    "effective_n": "Effective n, before → after trimming (mini-police / other)",
     "direction": "Direction",
 }
 
@@ -1190,12 +1192,13 @@ def format_comparisons(table: pd.DataFrame) -> pd.DataFrame:
     ...                   "p_value": [0.001], "p_holm": [0.0004], "effect_size": [-0.2],
     ...                   "effect_name": ["rank_biserial_r"], "n_mini_police": [248], "n_non_mini_police": [102],
     ...                   "effect_ci_low": [-0.31], "effect_ci_high": [-0.09]})
-    >>> format_comparisons(comparison_table(t)).iloc[0, 3:].tolist()
+    >>> format_comparisons(comparison_table(t)).iloc[0, 4:].tolist()
     ['rank-biserial r -0.20 (-0.31 to -0.09)', '< 0.001', 'yes']
     """
     verdict = {True: "yes", False: "not clearly"}
     out = pd.DataFrame({
         "item": table["item"],
+        "test": table["test"],
         "direction": table["direction"],
         "n": [f"{format_count(a)} / {format_count(b)}" for a, b in
               zip(table["n_mini_police"], table["n_non_mini_police"], strict=True)],
@@ -1346,7 +1349,8 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
     codebook = codebook or load_codebook()
     columns = ["measure", "item", "answer", "unit", "mini_police", "mini_police_weighted", "non_mini_police",
                "non_mini_police_weighted", "difference", "difference_weighted", "effective_n_mini",
-               "effective_n_other", "direction", "direction_weighted", "changed"]
+               "effective_n_other", "direction", "direction_weighted", "changed", "difference_ci_low",
+               "difference_ci_high", "effective_n_mini_untrimmed", "effective_n_other_untrimmed"]
     if sensitivity.empty:
         return pd.DataFrame(columns=columns)
     measures = measures or list(dict.fromkeys(sensitivity["measure"]))
@@ -1366,10 +1370,17 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
             row[key] = np.nan if hidden else float(cells["value"].sum())
             row[f"{key}_weighted"] = np.nan if hidden else float(cells["value_weighted"].sum(min_count=1))
             if group != "difference":
-                row[f"effective_n_{'mini' if group == 'mini_police' else 'other'}"] = \
-                    np.nan if cells.empty else float(cells["effective_n"].iloc[0])
+                short = "mini" if group == "mini_police" else "other"
+                row[f"effective_n_{short}"] = np.nan if cells.empty else float(cells["effective_n"].iloc[0])
+                untrimmed = cells["effective_n_untrimmed"] if "effective_n_untrimmed" in cells else cells["effective_n"]
+                row[f"effective_n_{short}_untrimmed"] = np.nan if cells.empty else float(untrimmed.iloc[0])
+            else:  # the design-based interval exists for a single category (or a mean), not for a sum
+                one = len(cells) == 1 and not hidden and "weighted_ci_low" in cells
+                row["difference_ci_low"] = float(cells["weighted_ci_low"].iloc[0]) if one else np.nan
+                row["difference_ci_high"] = float(cells["weighted_ci_high"].iloc[0]) if one else np.nan
         if pd.isna(row["mini_police"]) or ("non_mini_police" in set(part["group"]) and pd.isna(row["non_mini_police"])):
             row["difference"] = row["difference_weighted"] = np.nan  # never recover a suppressed cell
+            row["difference_ci_low"] = row["difference_ci_high"] = np.nan
         within = SAME_WITHIN if row["unit"] == "percent" else SAME_MEAN_WITHIN
         for key in ("direction", "direction_weighted"):
             diff = row["difference" + key.removeprefix("direction")]
@@ -1379,6 +1390,28 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
                               and row["direction"] != row["direction_weighted"])
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
+
+
+def _interval_text(low: float, high: float, unit: str) -> str:
+    if pd.isna(low) or pd.isna(high):
+        return "–"
+    digits = 0 if unit == "percent" else 2
+    return f"{format_number(low, digits, signed=True)} to {format_number(high, digits, signed=True)}"
+
+
+def _effective_text(row: pd.Series) -> str:
+    """``76 → 187 / 27 → 27``: Kish effective n before and after trimming, per group."""
+    parts = []
+    for short in ("mini", "other"):
+        after = row.get(f"effective_n_{short}")
+        before = row.get(f"effective_n_{short}_untrimmed", after)
+        if pd.isna(after):
+            parts.append("–")
+        elif pd.isna(before) or round(before) == round(after):
+            parts.append(format_count(round(after)))
+        else:
+            parts.append(f"{format_count(round(before))} → {format_count(round(after))}")
+    return " / ".join(parts) if parts[0] != "–" else "–"
 
 
 def format_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
@@ -1393,7 +1426,7 @@ def format_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
     ...                   "effective_n_mini": [76.3], "effective_n_other": [26.9], "direction": ["higher"],
     ...                   "direction_weighted": ["higher"], "changed": [False]})
     >>> format_sensitivity(t).iloc[0].tolist()
-    ['I know', 'Yes (%)', '66 → 60', '45 → 50', '+21 → +10', '76 / 27', 'unchanged']
+    ['I know', 'Yes (%)', '66 → 60', '45 → 50', '+21 → +10', '–', '76 / 27', 'unchanged']
     """
     def cell(value: float, weighted: float, unit: str, signed: bool = False) -> str:
         if pd.isna(value):
@@ -1412,13 +1445,24 @@ def format_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
                                                              strict=True)],
         "difference": [cell(a, b, u, signed=True) for a, b, u in
                        zip(table["difference"], table["difference_weighted"], table["unit"], strict=True)],
-        "effective_n": [f"{format_count(round(a))} / " + ("–" if pd.isna(b) else format_count(round(b)))
-                        if pd.notna(a) else "–"
-                        for a, b in zip(table["effective_n_mini"], table["effective_n_other"], strict=True)],
+        "interval": [_interval_text(lo, hi, u) for lo, hi, u in
+                     zip(table.get("difference_ci_low", pd.Series(np.nan, index=table.index)),
+                         table.get("difference_ci_high", pd.Series(np.nan, index=table.index)), table["unit"],
+                         strict=True)],
+        "effective_n": [_effective_text(row) for _, row in table.iterrows()],
         "direction": ["–" if not d else "changed" if c else "unchanged"
                       for d, c in zip(table["direction"], table["changed"], strict=True)],
     })
     return out.rename(columns=SENSITIVITY_LABELS)
+
+
+def _range_text(values: pd.Series) -> str:
+    """Rounded values as "187" or "184 to 187" ("n/a" for none)."""
+    shown = values.dropna().round().astype(int)
+    if shown.empty:
+        return "n/a"
+    low, high = format_count(shown.min()), format_count(shown.max())
+    return low if low == high else f"{low} to {high}"
 
 
 def sensitivity_verdict(table: pd.DataFrame, tests: pd.DataFrame) -> dict[str, str]:
@@ -1436,9 +1480,15 @@ def sensitivity_verdict(table: pd.DataFrame, tests: pd.DataFrame) -> dict[str, s
         both groups), ``turned`` (how many change direction),
         ``turned_supported`` (of them, supported), ``largest_shift`` (the
         largest change of a difference, percentage points, with its item),
-        ``effective_mini``/``effective_other`` (Kish effective sizes, the
-        smallest over items) and ``changes`` ("does not change" or
-        "changes").
+        ``effective_mini``/``effective_other`` (Kish effective sizes after
+        trimming, over the rows of ``table`` as the table prints them,
+        rounded: "187" or "184 to 187"), ``effective_mini_untrimmed``/
+        ``effective_other_untrimmed`` (the same before trimming),
+        ``with_interval`` (weighted differences with a design-based
+        interval), ``clear_of_zero`` (of them, intervals that exclude zero
+        as printed) and ``changes`` ("does not change" or "changes"). Every
+        number is one of ``table``'s, so the prose matches the table it
+        describes: give it the rows the page shows.
 
     Examples
     --------
@@ -1456,7 +1506,9 @@ but none of them is a difference the data support, so the chapter's conclusions 
     """
     compared = table[table["direction"].astype(bool)] if len(table) else table
     out = {"compared": format_count(len(compared)), "turned": "0", "turned_supported": "0",
-           "largest_shift": "n/a", "effective_mini": "n/a", "effective_other": "n/a", "changes": "does not change"}
+           "largest_shift": "n/a", "effective_mini": "n/a", "effective_other": "n/a",
+           "effective_mini_untrimmed": "n/a", "effective_other_untrimmed": "n/a", "with_interval": "0",
+           "clear_of_zero": "0", "changes": "does not change"}
     if compared.empty:
         out["sentence"] = "No comparison could be reweighted, so the check could not be made."
         return out
@@ -1468,8 +1520,18 @@ but none of them is a difference the data support, so the chapter's conclusions 
         shift = (percent["difference_weighted"] - percent["difference"]).abs()
         at = shift.idxmax()
         out["largest_shift"] = f"{shift[at]:.0f} percentage points (“{percent.loc[at, 'item']}”)"
-    out["effective_mini"] = format_count(round(table["effective_n_mini"].min()))
-    out["effective_other"] = format_count(round(table["effective_n_other"].min()))
+    for key, column in (("effective_mini", "effective_n_mini"), ("effective_other", "effective_n_other"),
+                        ("effective_mini_untrimmed", "effective_n_mini_untrimmed"),
+                        ("effective_other_untrimmed", "effective_n_other_untrimmed")):
+        out[key] = _range_text(table[column] if column in table else pd.Series(dtype=float))
+    if "difference_ci_low" in compared:
+        has_ci = compared["difference_ci_low"].notna() & compared["difference_ci_high"].notna()
+        # as printed: an interval "clear of zero" has both printed bounds on the same side of zero
+        clear = [(_interval_text(lo, hi, u).count("+") == 2 or _interval_text(lo, hi, u).count("-") == 2)
+                 for lo, hi, u in zip(compared["difference_ci_low"], compared["difference_ci_high"],
+                                      compared["unit"], strict=True)]
+        out["with_interval"] = format_count(int(has_ci.sum()))
+        out["clear_of_zero"] = format_count(int(sum(c for c, h in zip(clear, has_ci, strict=True) if h)))
     out["turned"], out["turned_supported"] = format_count(len(turned)), format_count(len(turned_supported))
     out["changes"] = "changes" if turned_supported else "does not change"
     n_all, n_turned = format_count(len(compared)), format_count(len(turned))
@@ -1580,3 +1642,132 @@ def workshop_quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, themes: p
             "their words could be shown without identifying them.*")
         blocks.append(f"**{theme['theme_label']}**\n\n{body}")
     return "\n\n".join(blocks)
+
+
+# --- issue 14: evidence rating, disclosure statement, intervals against Holm ------------------
+# Phrases glued on the front page, in every chapter's summary and in the methods appendix.
+
+from .evidence import LEVEL_TEXT as _LEVEL_TEXT  # noqa: E402,F401  (documents where the sentences live)
+
+__all__ += ["evidence_phrases", "evidence_note", "suppression_statement", "interval_agreement"]
+
+
+def evidence_phrases(evidence: pd.DataFrame) -> dict[str, str]:
+    """The rating of ``evidence.csv`` in words, for glue.
+
+    Returns
+    -------
+    dict
+        ``level`` ("1", or "not rated"), ``label``, ``design``, ``allows``,
+        ``does_not_allow``, ``reason`` and ``sentence`` (one sentence: the
+        label, the design and what it allows; then what it does not).
+        Without the table every value says the rating is unavailable.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = pd.DataFrame({"level": [1], "label": ["Maryland Scientific Methods Scale level 1"],
+    ...                   "design": ["a comparison at one point in time"], "allows": ["It shows an association."],
+    ...                   "does_not_allow": ["It cannot show more."], "reason": ["one wave"]})
+    >>> print(evidence_phrases(e)["sentence"])
+    The design is rated Maryland Scientific Methods Scale level 1: a comparison at one point in time. \
+It shows an association. It cannot show more.
+    """
+    if evidence is None or evidence.empty:
+        missing = "not available (no evidence.csv)"
+        return {key: missing for key in ("level", "label", "design", "allows", "does_not_allow", "reason")} | {
+            "sentence": "The strength of the design has not been rated: evidence.csv is missing."}
+    row = evidence.iloc[0]
+    level = int(row["level"])
+    out = {"level": str(level) if level else "not rated", "label": str(row["label"]),
+           "design": str(row["design"]), "allows": str(row["allows"]),
+           "does_not_allow": str(row["does_not_allow"]), "reason": str(row["reason"])}
+    out["sentence"] = (f"The design is rated {out['label']}: {out['design']}. {out['allows']} "
+                       f"{out['does_not_allow']}")
+    return out
+
+
+def evidence_note(evidence: pd.DataFrame, *, where: str = "these pages") -> str:
+    """A MyST admonition stating the evidence rating, for a page's summary.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = pd.DataFrame({"level": [1], "label": ["Maryland Scientific Methods Scale level 1"],
+    ...                   "design": ["a comparison"], "allows": ["It shows an association."],
+    ...                   "does_not_allow": ["It cannot show more."], "reason": ["one wave"]})
+    >>> print(evidence_note(e).splitlines()[0])
+    :::{admonition} Strength of evidence: Maryland Scientific Methods Scale level 1
+    """
+    p = evidence_phrases(evidence)
+    title = p["label"][:1].upper() + p["label"][1:]
+    return (f":::{{admonition}} Strength of evidence: {title}\n:class: note\n\n"
+            f"{p['sentence']} The wording of {where} follows from that: differences between groups are "
+            "described as associations, and what children and adults say about the programme is reported "
+            "as their own view.\n:::")
+
+
+def suppression_statement(min_cell: int, *, local: bool) -> str:
+    """What disclosure control did in this build, in one or two sentences true of it.
+
+    A national build suppresses every number of a group whose base is
+    below ``min_cell``; a local build also suppresses any count below it
+    (:mod:`helpers.disclosure`). Both then hide further cells from which a
+    suppressed one could be worked out.
+
+    Examples
+    --------
+    >>> suppression_statement(5, local=False).split(":")[0]
+    'To protect respondents, every number describing a group of fewer than 5 people is suppressed'
+    """
+    k = format_count(min_cell)
+    rule = (f"every number describing a group of fewer than {k} people, and any count of fewer than {k} people "
+            "within a larger group, is suppressed" if local else
+            f"every number describing a group of fewer than {k} people is suppressed")
+    tail = "" if local else (f" Within larger groups this national edition shows counts of every size; a local "
+                             f"edition for one force also suppresses counts below {k}.")
+    return (f"To protect respondents, {rule}: it prints as `[c]` and is left out of figures, together with any "
+            f"number from which it could be worked out.{tail}")
+
+
+def interval_agreement(tests: pd.DataFrame, *, alpha: float = SIGNIFICANCE) -> dict[str, str]:
+    """How the unadjusted effect-size intervals line up with the Holm-adjusted verdicts.
+
+    An interval "clear of zero" is one whose lower bound is above zero
+    (Cramér's V) or that does not contain zero (rank-biserial r). The
+    intervals are not adjusted for multiple testing while the verdicts are,
+    so an interval can be clear of zero for a comparison the Holm-adjusted
+    p-value does not support.
+
+    Returns
+    -------
+    dict
+        ``clear`` (intervals clear of zero), ``supported`` (Holm p below
+        ``alpha``), ``clear_not_supported`` (clear of zero, not supported),
+        ``items`` (their question texts, quoted, or "none") and
+        ``holm_range`` (their Holm p-values, "0.07 to 0.44", or "n/a").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"measure": ["att_listen", "att_trust"], "effect_ci_low": [-0.3, -0.2],
+    ...                   "effect_ci_high": [-0.1, -0.01], "p_holm": [0.01, 0.2]})
+    >>> interval_agreement(t)["clear_not_supported"]
+    '1'
+    """
+    if tests.empty or "effect_ci_low" not in tests:
+        return {"clear": "0", "supported": "0", "clear_not_supported": "0", "items": "none", "holm_range": "n/a"}
+    low, high = tests["effect_ci_low"].astype(float), tests["effect_ci_high"].astype(float)
+    clear = (low > 0) | (high < 0)
+    supported_ = tests["p_holm"].astype(float) < alpha
+    odd = tests[clear & ~supported_]
+    codebook = load_codebook()
+    items = [f"“{measure_label(m, _CHILDREN, codebook)}”" for m in odd["measure"]]
+    holm = odd["p_holm"].astype(float)
+    return {"clear": format_count(int(clear.sum())), "supported": format_count(int(supported_.sum())),
+            "clear_not_supported": format_count(len(odd)),
+            "items": "none" if not items else items[0] if len(items) == 1 else
+            ", ".join(items[:-1]) + " and " + items[-1],
+            "holm_range": "n/a" if holm.empty else
+            f"{holm.min():.2f}" if round(holm.min(), 2) == round(holm.max(), 2) else
+            f"{holm.min():.2f} to {holm.max():.2f}"}

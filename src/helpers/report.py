@@ -44,6 +44,7 @@ __all__ = [
     "format_count",
     "format_mean",
     "format_number",
+    "format_numbers",
     "format_percent",
     "format_result",
     "format_share",
@@ -341,6 +342,23 @@ def format_number(value, digits: int = 2, *, signed: bool = False, flag: str = "
         return f"{abs(rounded):f}"
     text = f"{abs(rounded):f}"
     return (minus + text) if rounded < 0 else ("+" + text if signed else text)
+
+
+def format_numbers(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """A table for display: float columns as text with :func:`format_number` (no ``-0.000``), empty as ``n/a``.
+
+    Integer and text columns are left as they are; the input is not changed.
+
+    Examples
+    --------
+    >>> format_numbers(pd.DataFrame({"r": [-0.0001, 0.25], "n": [3, 4]}))["r"].tolist()
+    ['0.000', '0.250']
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = [format_number(v, digits) for v in out[column]]
+    return out
 
 
 def format_count(value, flag: str = "") -> str:
