@@ -1647,7 +1647,7 @@ def workshop_quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, themes: p
 # --- issue 14: evidence rating, disclosure statement, intervals against Holm ------------------
 # Phrases glued on the front page, in every chapter's summary and in the methods appendix.
 
-from .evidence import LEVEL_TEXT as _LEVEL_TEXT  # noqa: E402,F401  (documents where the sentences live)
+from .evidence import allows_causal_wording  # noqa: E402  (the sentences themselves live in helpers.evidence)
 
 __all__ += ["evidence_phrases", "evidence_note", "suppression_statement", "interval_agreement"]
 
@@ -1659,9 +1659,11 @@ def evidence_phrases(evidence: pd.DataFrame) -> dict[str, str]:
     -------
     dict
         ``level`` ("1", or "not rated"), ``label``, ``design``, ``allows``,
-        ``does_not_allow``, ``reason`` and ``sentence`` (one sentence: the
-        label, the design and what it allows; then what it does not).
-        Without the table every value says the rating is unavailable.
+        ``does_not_allow``, ``reason``, ``sentence`` (the rating, the
+        design, what it allows and what it does not) and ``wording`` (what
+        that means for the report's language: associations and people's own
+        reports below level 3). Without the table every value says the
+        rating is unavailable.
 
     Examples
     --------
@@ -1676,19 +1678,26 @@ It shows an association. It cannot show more.
     if evidence is None or evidence.empty:
         missing = "not available (no evidence.csv)"
         return {key: missing for key in ("level", "label", "design", "allows", "does_not_allow", "reason")} | {
-            "sentence": "The strength of the design has not been rated: evidence.csv is missing."}
+            "sentence": "The strength of the design has not been rated: evidence.csv is missing.",
+            "wording": "Differences between groups are therefore described as associations only."}
     row = evidence.iloc[0]
     level = int(row["level"])
     out = {"level": str(level) if level else "not rated", "label": str(row["label"]),
            "design": str(row["design"]), "allows": str(row["allows"]),
            "does_not_allow": str(row["does_not_allow"]), "reason": str(row["reason"])}
-    out["sentence"] = (f"The design is rated {out['label']}: {out['design']}. {out['allows']} "
-                       f"{out['does_not_allow']}")
+    rated = f"The design is rated {out['label']}" if level else \
+        "The design is not rated on the Maryland Scientific Methods Scale"
+    out["sentence"] = f"{rated}: {out['design']}. {out['allows']} {out['does_not_allow']}"
+    out["wording"] = ("The report's wording follows from that: differences between groups are described as "
+                      "associations, and what children and adults say about the programme is reported as their "
+                      "own view." if not allows_causal_wording(level) else
+                      "Differences in how the groups changed may be read, with the caution stated, as what "
+                      "taking part does.")
     return out
 
 
-def evidence_note(evidence: pd.DataFrame, *, where: str = "these pages") -> str:
-    """A MyST admonition stating the evidence rating, for a page's summary.
+def evidence_note(evidence: pd.DataFrame) -> str:
+    """A MyST admonition stating the evidence rating and what it means for the wording, for a page's summary.
 
     Examples
     --------
@@ -1701,10 +1710,7 @@ def evidence_note(evidence: pd.DataFrame, *, where: str = "these pages") -> str:
     """
     p = evidence_phrases(evidence)
     title = p["label"][:1].upper() + p["label"][1:]
-    return (f":::{{admonition}} Strength of evidence: {title}\n:class: note\n\n"
-            f"{p['sentence']} The wording of {where} follows from that: differences between groups are "
-            "described as associations, and what children and adults say about the programme is reported "
-            "as their own view.\n:::")
+    return f":::{{admonition}} Strength of evidence: {title}\n:class: note\n\n{p['sentence']} {p['wording']}\n:::"
 
 
 def suppression_statement(min_cell: int, *, local: bool) -> str:
@@ -1771,3 +1777,24 @@ def interval_agreement(tests: pd.DataFrame, *, alpha: float = SIGNIFICANCE) -> d
             "holm_range": "n/a" if holm.empty else
             f"{holm.min():.2f}" if round(holm.min(), 2) == round(holm.max(), 2) else
             f"{holm.min():.2f} to {holm.max():.2f}"}
+
+
+from .stats import MIN_EXPECTED  # noqa: E402
+from .weighting import TRIM_QUANTILE  # noqa: E402
+
+__all__ += ["trim_phrase", "MIN_EXPECTED"]
+
+
+def trim_phrase(quantile: float = TRIM_QUANTILE) -> str:
+    """The trimming rule of :mod:`helpers.weighting` in words, with its percentile.
+
+    Examples
+    --------
+    >>> trim_phrase()
+    "each weight above its group's 95th percentile was lowered to it, and the group's weights were then \
+rescaled to average one"
+    """
+    pct = round(100 * quantile)
+    suffix = "th" if 10 <= pct % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(pct % 10, "th")
+    return (f"each weight above its group's {pct}{suffix} percentile was lowered to it, and the group's weights "
+            "were then rescaled to average one")
