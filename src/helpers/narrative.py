@@ -1732,7 +1732,7 @@ def suppression_statement(min_cell: int, *, local: bool) -> str:
             f"every number describing a group of fewer than {k} people is suppressed")
     tail = "" if local else (f" Within larger groups this national edition shows counts of every size; a local "
                              f"edition for one force also suppresses counts below {k}.")
-    return (f"To protect respondents, {rule}: it prints as `[c]` and is left out of figures, together with any "
+    return (f"To protect respondents, {rule}: it prints as [c] and is left out of figures, together with any "
             f"number from which it could be worked out.{tail}")
 
 

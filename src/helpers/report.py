@@ -344,8 +344,8 @@ def format_number(value, digits: int = 2, *, signed: bool = False, flag: str = "
     return (minus + text) if rounded < 0 else ("+" + text if signed else text)
 
 
-def format_numbers(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    """A table for display: float columns as text with :func:`format_number` (no ``-0.000``), empty as ``n/a``.
+def format_numbers(frame: pd.DataFrame, digits: int = 3, *, na_rep: str = "n/a") -> pd.DataFrame:
+    """A table for display: float columns as text with :func:`format_number` (no ``-0.000``), empty as ``na_rep``.
 
     Integer and text columns are left as they are; the input is not changed.
 
@@ -357,7 +357,7 @@ def format_numbers(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_float_dtype(out[column]):
-            out[column] = [format_number(v, digits) for v in out[column]]
+            out[column] = [na_rep if pd.isna(v) else format_number(v, digits) for v in out[column]]
     return out
 
 
