@@ -1782,19 +1782,17 @@ def interval_agreement(tests: pd.DataFrame, *, alpha: float = SIGNIFICANCE) -> d
 from .stats import MIN_EXPECTED  # noqa: E402
 from .weighting import TRIM_QUANTILE  # noqa: E402
 
-__all__ += ["trim_phrase", "MIN_EXPECTED"]
+__all__ += ["trim_percentile", "MIN_EXPECTED"]
 
 
-def trim_phrase(quantile: float = TRIM_QUANTILE) -> str:
-    """The trimming rule of :mod:`helpers.weighting` in words, with its percentile.
+def trim_percentile(quantile: float = TRIM_QUANTILE) -> str:
+    """The percentile at which :mod:`helpers.weighting` trims the weights, as an ordinal ("95th").
 
     Examples
     --------
-    >>> trim_phrase()
-    "each weight above its group's 95th percentile was lowered to it, and the group's weights were then \
-rescaled to average one"
+    >>> trim_percentile(), trim_percentile(0.99), trim_percentile(0.92)
+    ('95th', '99th', '92nd')
     """
     pct = round(100 * quantile)
     suffix = "th" if 10 <= pct % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(pct % 10, "th")
-    return (f"each weight above its group's {pct}{suffix} percentile was lowered to it, and the group's weights "
-            "were then rescaled to average one")
+    return f"{pct}{suffix}"
