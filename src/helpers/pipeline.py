@@ -7,7 +7,8 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 ``results.csv``            every figure and headline number (CONTRACT section 4)
 ``national_results.csv``   local runs only: the national results, for comparison
 ``tests.csv``              mini-police vs other children comparisons (with effect-size
-                           intervals and the n for 80% power)
+                           intervals and the smallest expected count; ``test`` names
+                           Fisher's exact or permutation tests for small tables)
 ``power.csv``              smallest effects the children's sample detects with 80% power
 ``sensitivity.csv``        children's results unweighted and post-stratified by force
 ``evidence.csv``           the design's Maryland Scientific Methods Scale level (:mod:`helpers.evidence`)
