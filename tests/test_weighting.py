@@ -254,6 +254,10 @@ def test_weighted_difference_matches_a_hand_sandwich():
     assert res["ci_high"] - res["ci_low"] == pytest.approx(2 * 1.959963984540054 * se, rel=1e-9)
     assert res["ci_low"] < res["difference"] < res["ci_high"] and 0 < res["p_value"] < 1
     assert np.isnan(weighted_difference(y, np.ones(n), w, clusters=school)["difference"])  # one group only
+    one_school = weighted_difference(y, d, w, clusters=np.zeros(n))  # one cluster: no interval, no p
+    assert one_school["difference"] == pytest.approx(ref) and np.isnan(one_school["ci_low"])
+    same = weighted_difference(np.ones(n), d, w, clusters=school)  # every answer the same: nothing to test
+    assert np.isnan(same["p_value"]) and np.isnan(same["ci_high"])
 
 
 def test_sensitivity_reports_trimming_and_design_based_intervals(codebook):

@@ -290,7 +290,8 @@ def weighted_difference(y, treated, weights, clusters=None) -> dict[str, float]:
     -------
     dict
         ``difference``, ``ci_low``, ``ci_high``, ``p_value`` (NaN when a group
-        is empty or the difference has no variance to estimate).
+        is empty or the difference has no variance to estimate; the interval
+        is NaN when all answers come from one cluster).
     """
     y = np.asarray(y, dtype=float)
     d = np.asarray(treated, dtype=float)
@@ -303,13 +304,18 @@ def weighted_difference(y, treated, weights, clusters=None) -> dict[str, float]:
     model = sm.WLS(y[keep], X, weights=w[keep])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a constant answer gives a zero variance: reported as NaN below
-        if clusters is not None:
-            groups = pd.factorize(pd.Series(np.asarray(clusters, dtype=object)[keep]))[0]
+        groups = None if clusters is None else pd.factorize(pd.Series(np.asarray(clusters, dtype=object)[keep]))[0]
+        if groups is not None and groups.max() < 1:  # one cluster: no between-cluster variance to estimate
+            fit = model.fit()
+            return {"difference": float(fit.params[1]), "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+        if groups is not None:
             fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
         else:
             fit = model.fit(cov_type="HC1")
         low, high = fit.conf_int(alpha=0.05)[1]
-    p = float(fit.pvalues[1])
+    p, se = float(fit.pvalues[1]), float(fit.bse[1])
+    if not np.isfinite(se) or se <= 1e-12:  # every answer the same: nothing to test
+        return {"difference": float(fit.params[1]), "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
     return {"difference": float(fit.params[1]), "ci_low": float(low), "ci_high": float(high),
             "p_value": p if np.isfinite(p) else np.nan}
 
