@@ -250,13 +250,15 @@ def test_comparison_table_with_and_without_interval_columns(child_results):
     table = narrative.comparison_table(tests, child_results)
     pd.testing.assert_frame_equal(tests, before)  # input not changed
     assert table["supported"].tolist() == [True, False, False, True]
-    assert table["n_required_80"].tolist() == [318, 442, 1346, 221]
+    # post-hoc power at the observed effect is not carried into what readers see
+    assert "n_required_80" not in table
     shown = narrative.format_comparisons(table)
     assert list(shown.columns) == list(narrative.COMPARISON_LABELS.values())
+    assert not any("power" in column.lower() for column in shown.columns)
     assert shown.iloc[0]["Effect size (95% CI)"] == "rank-biserial r -0.20 (-0.32 to -0.07)"
     assert shown["Difference supported?"].tolist() == ["yes", "not clearly", "not clearly", "yes"]
     old = narrative.comparison_table(tests.drop(columns=["effect_ci_low", "effect_ci_high", "n_required_80"]))
-    assert old["effect_ci_low"].isna().all() and old["n_required_80"].isna().all()
+    assert old["effect_ci_low"].isna().all()
     assert narrative.format_comparisons(old).iloc[0]["Effect size (95% CI)"] == "rank-biserial r -0.20"
 
 
@@ -292,9 +294,9 @@ def test_power_phrases_match_design_power_and_a_direct_phi():
     strict = design_power(248, 102, alpha=0.05 / 4)
     strict_r = float(strict.loc[strict["effect_name"].eq("rank_biserial_r"), "effect_size"].iloc[0])
     assert phrases["mde_r_holm"] == f"{strict_r:.2f}"
-    assert (phrases["powered"], phrases["underpowered"]) == ("2", "2")  # 442 and 1,346 > 350 answers
-    assert (phrases["needed_low"], phrases["needed_high"]) == ("442", "1,346")
-    assert phrases["largest_unsupported"] == "rank-biserial r = 0.17"
+    # nothing is computed at the observed effects (post-hoc power): only the design's detectable effects
+    assert not {"powered", "underpowered", "needed_low", "needed_high", "needed_median"} & set(phrases)
+    assert phrases == narrative.power_phrases(design, tests.drop(columns=["n_required_80"]))
 
 
 def _sensitivity_rows(measure, unit, values, weighted, effective=(76.0, 27.0), flag=""):
@@ -382,3 +384,23 @@ def test_workshop_quotes_are_redacted_labelled_and_anonymous():
     text = narrative.workshop_quotes_markdown(quotes, synthetic=True, themes=themes)
     assert text.count("synthetic demo quote") == 3 and "No quote is shown" in text
     assert "C1" not in text and "Gwent" not in text and "WC" not in text
+
+
+def test_no_direction_word_for_an_effect_that_prints_as_zero():
+    from helpers.narrative import direction_phrase
+    t = pd.DataFrame({"measure": ["safe_online", "safe_home", "att_listen"], "test": ["mann_whitney_u"] * 3,
+                      "effect_size": [0.004, -0.0049, 0.006]})
+    assert direction_phrase(t, pd.DataFrame(), "safe_online") == "answered much as other children did"
+    assert direction_phrase(t, pd.DataFrame(), "safe_home") == "answered much as other children did"
+    assert direction_phrase(t, pd.DataFrame(), "att_listen") == "agreed less strongly than other children"
+
+
+def test_effect_intervals_never_print_a_negative_zero():
+    from helpers.narrative import comparison_table, format_comparisons
+    t = pd.DataFrame({"measure": ["att_listen"], "test": ["mann_whitney_u"], "statistic": [10.0],
+                      "p_value": [0.5], "p_holm": [0.9], "effect_size": [-0.001],
+                      "effect_name": ["rank_biserial_r"], "n_mini_police": [248], "n_non_mini_police": [102],
+                      "effect_ci_low": [-0.12], "effect_ci_high": [-0.0004], "n_required_80": [None]})
+    shown = format_comparisons(comparison_table(t)).to_string()
+    assert "-0.00" not in shown and "\u22120.00" not in shown
+    assert "0.00 (-0.12 to 0.00)" in shown

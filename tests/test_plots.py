@@ -137,3 +137,20 @@ def test_chart_data_is_the_charts_table_with_suppressed_cells_hidden():
     assert ">3<" in plain
     with pytest.raises(KeyError, match="no column share"):
         plots.chart_data(rows, {"share": "Share"})
+
+
+def test_forest_panels_keep_signed_and_unsigned_effects_on_separate_axes():
+    from helpers.plots import forest
+    data = pd.DataFrame({"item": ["a", "b", "c"], "effect_size": [-0.2, 0.1, 0.25],
+                         "effect_ci_low": [-0.3, 0.0, 0.1], "effect_ci_high": [-0.1, 0.2, 0.35],
+                         "effect_label": ["rank-biserial r", "Cramér's V", "rank-biserial r"]})
+    one = forest(data, hue="effect_label")
+    assert len(one.axes) == 1  # the old chart: both kinds on one axis
+    fig = forest(data, hue="effect_label", panels="effect_label",
+                 panel_labels={"rank-biserial r": "rank-biserial r (signed)", "Cramér's V": "Cramér's V (0 to 1)"})
+    assert len(fig.axes) == 2
+    for ax, kind, items in zip(fig.axes, ["rank-biserial r", "Cramér's V"], [["a", "c"], ["b"]], strict=True):
+        assert [t.get_text() for t in ax.get_yticklabels()] == items
+        assert ax.get_xlabel().startswith(kind)
+        drawn = {line.get_label() for line in ax.containers}
+        assert drawn == {kind}  # each panel holds one kind of effect size only

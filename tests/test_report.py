@@ -37,3 +37,20 @@ def test_format_count_and_mean():
     assert report.format_count(5517) == "5,517"
     assert report.format_count(3, "c") == "[c]"
     assert report.format_mean(1.8449) == "1.84"
+
+
+def test_format_number_never_prints_a_negative_zero():
+    import numpy as np
+
+    from helpers.report import format_number
+    values = np.concatenate([np.linspace(-0.006, 0.006, 241), [-0.0049999, -0.005, -1e-12, -0.0]])
+    for v in values:
+        for signed in (False, True):
+            text = format_number(v, signed=signed)
+            assert float(text) == round(float(text), 2)
+            if float(text) == 0:
+                assert text == "0.00", (v, text)  # no "-0.00", no "+0.00"
+    assert format_number(-0.005) == "-0.01"  # halves round away from zero, as format_percent does
+    assert format_number(-0.4, digits=0, signed=True) == "0" and format_number(2.6, digits=0, signed=True) == "+3"
+    assert format_number(float("nan")) == "n/a" and format_number(0.3, flag="c") == "[c]"
+    assert format_number(-0.31, minus="\u2212") == "\u22120.31"

@@ -147,7 +147,8 @@ def _mwu_power(n_total, d, share):
 def test_effect_intervals_and_required_n(codebook):
     children = _children(np.random.default_rng(3), codebook, n_yes=90, n_no=60)
     out = compare_groups(children, codebook).set_index("measure")
-    assert out.reset_index().columns.tolist()[-3:] == ["effect_ci_low", "effect_ci_high", "n_required_80"]
+    assert out.reset_index().columns.tolist()[-4:] == ["effect_ci_low", "effect_ci_high", "n_required_80",
+                                                       "min_expected"]
 
     # Rank-biserial r: Fisher z interval and n for 80% power.
     row = out.loc["att_trust"]
@@ -312,3 +313,32 @@ def test_schemas_check_the_new_outputs(codebook):
     POWER_SCHEMA.validate(power)
     with pytest.raises(SchemaError, match="above 1"):
         POWER_SCHEMA.validate(power.assign(effect_size=1.2))
+
+
+def test_small_expected_counts_get_an_exact_or_permutation_p_value(codebook):
+    """The warning pingouin gives for expected counts below 5 is acted on, and tests.csv says how."""
+    children = _children(np.random.default_rng(8), codebook, n_yes=60, n_no=12)
+    rare = ["yes"] * 3 + ["no"] * 69  # 3 "yes" answers: expected counts below 5 in the 2 x 2 table
+    children["aware_cadets"] = pd.Categorical(rare, categories=["yes", "no"])
+    three = ["maybe"] * 4 + ["yes"] * 40 + ["no"] * 28
+    children["interest_officer"] = pd.Categorical(three, categories=["yes", "maybe", "no"])
+    out = compare_groups(children, codebook).set_index("measure")
+    table = pd.crosstab(children["mini_police"], children["aware_cadets"].astype("object"))
+    row = out.loc["aware_cadets"]
+    assert row["test"] == "fisher_exact" and row["min_expected"] < 5
+    # scipy.stats.fisher_exact(table).pvalue
+    assert row["p_value"] == pytest.approx(sps.fisher_exact(table.to_numpy()).pvalue, abs=1e-12)
+    # the statistic and V stay the chi-square's: scipy.stats.chi2_contingency(table, correction=True)
+    assert row["statistic"] == pytest.approx(sps.chi2_contingency(table, correction=True).statistic)
+    big = out.loc["interest_officer"]
+    assert big["test"] == "chi_square_permutation" and big["min_expected"] < 5
+    table3 = pd.crosstab(children["mini_police"], children["interest_officer"].astype("object")).to_numpy()
+    # scipy.stats.chi2_contingency(table3, correction=False, method=PermutationMethod(9999, rng=default_rng(2019)))
+    ref = sps.chi2_contingency(table3, correction=False, method=sps.PermutationMethod(
+        n_resamples=9999, rng=np.random.default_rng(2019))).pvalue
+    assert big["p_value"] == ref
+    assert abs(big["p_value"] - sps.chi2_contingency(table3).pvalue) < 0.1  # close to, not equal to, the asymptotic p
+    assert out.loc["att_trust", "test"] == "mann_whitney_u" and np.isnan(out.loc["att_trust", "min_expected"])
+    plenty = compare_groups(_children(np.random.default_rng(5), codebook), codebook).set_index("measure")
+    assert plenty.loc["interest_officer", "test"] == "chi_square"
+    assert plenty.loc["interest_officer", "min_expected"] >= 5

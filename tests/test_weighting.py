@@ -15,7 +15,9 @@ from helpers.weighting import (
     kish_n,
     poststratification_weights,
     sensitivity,
+    trim_weights,
     weight_cells,
+    weighted_difference,
 )
 
 CENSUS = pd.DataFrame({"force": ["Durham", "Cumbria", "Gwent", "Kent", "Lincolnshire"],
@@ -45,6 +47,16 @@ def _children(codebook, rng, n_yes=240, n_no=100, forces=("Durham", "Cumbria", "
     frame.loc[[0, 5, 250], "safe_home"] = None  # missing answers are dropped item by item
     frame.loc[[1, 260], "rank_arrest"] = pd.NA
     return frame
+
+
+def _hand_trimmed(weights, groups, q=0.95):
+    """Each group's weights capped at its q-quantile (numpy.quantile), then divided by their mean."""
+    out = weights.copy()
+    for _group, idx in weights.groupby(groups.astype(str)).groups.items():
+        block = weights[idx].dropna()
+        capped = np.minimum(block, np.quantile(block, q))
+        out[capped.index] = capped / capped.mean()
+    return out
 
 
 def _hand_weights(children, census):
@@ -95,7 +107,7 @@ def test_census_proportional_to_sample_leaves_values_unchanged(codebook):
 def test_weighted_values_match_descrstatsw(codebook):
     children = _children(codebook, np.random.default_rng(3))
     out = sensitivity(children, CENSUS, codebook).set_index(["measure", "group", "category"])
-    weights = _hand_weights(children, CENSUS)
+    weights = _hand_trimmed(_hand_weights(children, CENSUS), children["mini_police"])
     scores = dict(zip(codebook.scales["agree5"].codes, codebook.scales["agree5"].scores, strict=True))
     for code, group in (("yes", "mini_police"), ("no", "non_mini_police")):
         sub = children[children["mini_police"].eq(code)]
@@ -203,3 +215,69 @@ def test_sensitivity_schema(codebook):
         SENSITIVITY_SCHEMA.validate(out.assign(effective_n=out["effective_n"] + 1e6))
     with pytest.raises(SchemaError, match="suppressed"):
         SENSITIVITY_SCHEMA.validate(out.assign(flag=["c" if i == row else "" for i in out.index]))
+
+
+def test_trim_weights_caps_at_the_group_quantile_and_keeps_mean_one():
+    w = pd.Series([1.0] * 18 + [6.0, 9.0, 0.5, 0.5, 4.0, np.nan])
+    g = pd.Series(["a"] * 20 + ["b"] * 4)
+    out = trim_weights(w, g)
+    a = w[:20]
+    cap = np.quantile(a, 0.95)  # numpy's linear interpolation: 6 + 0.05 * 19 * (9 - 6) ... by hand below
+    assert cap == pytest.approx(6 + (0.95 * 19 - 18) * 3)
+    expected = np.minimum(a, cap) / np.minimum(a, cap).mean()
+    np.testing.assert_allclose(out[:20], expected, rtol=1e-12)
+    assert out[:20].mean() == pytest.approx(1) and out[20:23].mean() == pytest.approx(1)
+    assert np.isnan(out.iloc[23])  # an excluded respondent stays excluded
+    assert kish_n(out[:20]) > kish_n(a)  # trimming buys effective sample size
+    pd.testing.assert_series_equal(trim_weights(w, g, quantile=1.0)[:20], a / a.mean(), check_names=False)
+
+
+def test_weighted_difference_matches_a_hand_sandwich():
+    rng = np.random.default_rng(11)
+    n = 120
+    school = rng.integers(0, 12, n)
+    d = (rng.random(n) < 0.6).astype(float)
+    y = (rng.random(n) < 0.4 + 0.02 * school).astype(float)
+    w = rng.uniform(0.3, 3, n)
+    res = weighted_difference(y, d, w, clusters=school)
+    # coefficient = difference of the weighted means (DescrStatsW(...).mean for each group)
+    ref = DescrStatsW(y[d == 1], weights=w[d == 1]).mean - DescrStatsW(y[d == 0], weights=w[d == 0]).mean
+    assert res["difference"] == pytest.approx(ref, abs=1e-12)
+    # the sandwich written out: (X'WX)^-1 [sum_c (X_c' W_c e_c)(...)'] (X'WX)^-1 * G/(G-1) * (N-1)/(N-K)
+    X = np.column_stack([np.ones(n), d])
+    bread = np.linalg.inv(X.T @ (w[:, None] * X))
+    e = y - X @ (bread @ X.T @ (w * y))
+    meat = sum(np.outer(s_, s_) for s_ in (X[school == c].T @ (w * e)[school == c] for c in np.unique(school)))
+    G = len(np.unique(school))
+    cov = bread @ meat @ bread * G / (G - 1) * (n - 1) / (n - 2)
+    se = np.sqrt(cov[1, 1])
+    assert res["ci_high"] - res["ci_low"] == pytest.approx(2 * 1.959963984540054 * se, rel=1e-9)
+    assert res["ci_low"] < res["difference"] < res["ci_high"] and 0 < res["p_value"] < 1
+    assert np.isnan(weighted_difference(y, np.ones(n), w, clusters=school)["difference"])  # one group only
+    one_school = weighted_difference(y, d, w, clusters=np.zeros(n))  # one cluster: no interval, no p
+    assert one_school["difference"] == pytest.approx(ref) and np.isnan(one_school["ci_low"])
+    same = weighted_difference(np.ones(n), d, w, clusters=school)  # every answer the same: nothing to test
+    assert np.isnan(same["p_value"]) and np.isnan(same["ci_high"])
+
+
+def test_sensitivity_reports_trimming_and_design_based_intervals(codebook):
+    children = _children(codebook, np.random.default_rng(5))
+    children["school_id"] = [f"S{i % 9}" for i in range(len(children))]
+    skewed = CENSUS.assign(children=pd.array([2300, 335, 5000, 18, None], dtype="Int64"))
+    out = sensitivity(children, skewed, codebook)
+    rows = out[out["group"].ne("difference")]
+    assert (rows["effective_n_untrimmed"] <= rows["base"] - rows["excluded"] + 1e-9).all()
+    diffs = out[out["group"].eq("difference")]
+    assert diffs["weighted_ci_low"].notna().all() and diffs["weighted_p"].between(0, 1).all()
+    inside = (diffs["weighted_ci_low"] <= diffs["value_weighted"] + 1e-9) & \
+             (diffs["value_weighted"] <= diffs["weighted_ci_high"] + 1e-9)
+    assert inside.all()
+    assert rows["weighted_ci_low"].isna().all()
+    # a percent difference's interval is the WLS interval of the 1/0 indicator, in percentage points
+    one = diffs[(diffs["measure"] == "aware_cadets") & (diffs["category"] == "yes")].iloc[0]
+    cut = children[children["mini_police"].isin(["yes", "no"])]
+    w = trim_weights(poststratification_weights(children, skewed), children["mini_police"])[cut.index]
+    ref = weighted_difference((cut["aware_cadets"].astype(object) == "yes").astype(float).where(
+        cut["aware_cadets"].notna()), cut["mini_police"].eq("yes"), w, clusters=cut["school_id"])
+    assert one["weighted_ci_low"] == pytest.approx(100 * ref["ci_low"]) and one["value_weighted"] == \
+        pytest.approx(100 * ref["difference"])

@@ -269,7 +269,7 @@ def suppress(results: pd.DataFrame, *, min_cell: int, local: bool, codebook: Cod
 
 
 _TEST_STATISTICS = ["statistic", "dof", "p_value", "p_holm", "effect_size", "effect_ci_low", "effect_ci_high",
-                    "n_required_80"]
+                    "n_required_80", "min_expected"]
 
 
 def hide_sizes(frame: pd.DataFrame, columns: list[str], *, min_cell: int) -> pd.DataFrame:

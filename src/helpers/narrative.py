@@ -33,6 +33,7 @@ from .report import (
     SIGNIFICANCE,
     collapse,
     format_count,
+    format_number,
     format_percent,
     format_result,
     lookup,
@@ -105,9 +106,9 @@ def support(tests: pd.DataFrame, measure: str) -> str:
     row = tests[tests["measure"] == measure].iloc[0]
     p_holm = float(row["p_holm"])
     p_text = "p < 0.001" if p_holm < 0.001 else f"p = {p_holm:.3f}"
-    effect = f"{_EFFECT_NAMES.get(row['effect_name'], row['effect_name'])} = {float(row['effect_size']):.2f}"
+    effect = f"{_EFFECT_NAMES.get(row['effect_name'], row['effect_name'])} = {format_number(row['effect_size'])}"
     if "effect_ci_low" in row and pd.notna(row.get("effect_ci_low")) and pd.notna(row.get("effect_ci_high")):
-        effect += f", 95% CI {float(row['effect_ci_low']):.2f} to {float(row['effect_ci_high']):.2f}"
+        effect += f", 95% CI {format_number(row['effect_ci_low'])} to {format_number(row['effect_ci_high'])}"
     words = "a difference the data support" if verdict else "a difference the data do not clearly support"
     return f"{words} (Holm-adjusted {p_text}; {effect})"
 
@@ -752,12 +753,12 @@ __all__ += [
 #: Display headers of :func:`format_comparisons`.
 COMPARISON_LABELS = {
     "item": "Question",
+    "test": "Test",
     "direction": "Mini-police children …",
     "n": "Answers (mini-police / other)",
     "effect": "Effect size (95% CI)",
     "p_holm": "Holm-adjusted p",
     "verdict": "Difference supported?",
-    "n_required_80": "Answers needed for 80% power",
 }
 
 #: Display headers of :func:`format_sensitivity`.
@@ -767,14 +768,16 @@ SENSITIVITY_LABELS = {
     "mini_police": "Mini-police",
     "non_mini_police": "Other children",
     "difference": "Difference",
-    "effective_n": "Effective n after weighting (mini-police / other)",
+    "interval": "95% interval of the weighted difference (clustered by school)",
+    "effective_n": "Effective n, before → after trimming (mini-police / other)",
     "direction": "Direction",
 }
 
 #: Differences in means (score or rank points) below which two groups are called "about the same".
 SAME_MEAN_WITHIN = 0.05
 
-_TEST_NAMES = {"mann_whitney_u": "Mann-Whitney U", "chi_square": "Chi-square"}
+_TEST_NAMES = {"mann_whitney_u": "Mann-Whitney U", "chi_square": "Chi-square", "fisher_exact": "Fisher's exact",
+               "chi_square_permutation": "Chi-square (permutation p)"}
 #: Answer summarised for each scale in the sensitivity table: (codes, label).
 _HEADLINE_ANSWERS = {
     "agree5": (["strongly_agree"], "Strongly agree (%)"),
@@ -976,8 +979,9 @@ def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *
         strongly than other children"``, ``"felt safer than other children
         did"``, ``"ranked it as more important than other children did"``,
         ``"answered yes more often than other children"``, their opposites,
-        ``"answered much as other children did"`` (effect zero or shares
-        within :data:`SAME_WITHIN` points), ``"were compared with other
+        ``"answered much as other children did"`` (an effect that prints as
+        0.00, i.e. rounds to zero at two decimals, or shares within
+        :data:`SAME_WITHIN` points), ``"were compared with other
         children (their shares are suppressed)"`` or ``"could not be compared
         with other children"`` (no test).
 
@@ -994,7 +998,7 @@ def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *
     if rows.empty or pd.isna(rows.iloc[0]["effect_size"]):
         return "could not be compared with other children"
     row = rows.iloc[0]
-    if row["test"] == "chi_square":
+    if row["test"] in ("chi_square", "fisher_exact", "chi_square_permutation"):
         word = compared_word(share_value(results, measure, "mini_police", ["yes"]),
                              share_value(results, measure, "non_mini_police", ["yes"]),
                              higher="more often", lower="less often", same="same")
@@ -1003,7 +1007,7 @@ def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *
         return "answered much as other children did" if word == "same" \
             else f"answered yes {word} than other children"
     r = float(row["effect_size"])
-    if r == 0:
+    if format_number(r) == format_number(0):  # an effect printed as 0.00 gets no direction word
         return "answered much as other children did"
     nearer_start = r < 0
     role = codebook.instruments[_CHILDREN].column(measure).role
@@ -1122,10 +1126,10 @@ def _ci_text(row: pd.Series) -> str:
     effect = row.get("effect_size")
     if effect is None or pd.isna(effect):
         return "n/a"
-    text = f"{row['effect_label']} {float(effect):.2f}"
+    text = f"{row['effect_label']} {format_number(effect)}"
     low, high = row.get("effect_ci_low"), row.get("effect_ci_high")
     if low is not None and high is not None and pd.notna(low) and pd.notna(high):
-        text += f" ({float(low):.2f} to {float(high):.2f})"
+        text += f" ({format_number(low)} to {format_number(high)})"
     return text
 
 
@@ -1136,8 +1140,10 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
     Parameters
     ----------
     tests : pandas.DataFrame
-        ``tests.csv``; the columns ``effect_ci_low``, ``effect_ci_high`` and
-        ``n_required_80`` are used when present (else left empty).
+        ``tests.csv``; the columns ``effect_ci_low`` and ``effect_ci_high``
+        are used when present (else left empty). ``n_required_80`` (power
+        at the observed effect, which says nothing the p-value does not) is
+        not carried over.
     results : pandas.DataFrame, optional
         ``results.csv``, for the ``direction`` of chi-square items.
     codebook : Codebook, optional
@@ -1151,7 +1157,7 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
         ``effect_size``, ``effect_ci_low``, ``effect_ci_high``, ``p_holm``,
         ``supported`` (boolean, missing when no test was possible),
         ``strength`` (:func:`strength_word`), ``direction``
-        (:func:`direction_phrase`) and ``n_required_80`` (Int64).
+        (:func:`direction_phrase`).
         ``tests`` is not changed.
 
     Examples
@@ -1167,15 +1173,14 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
     codebook = codebook or load_codebook()
     results = results if results is not None else pd.DataFrame(columns=["measure", "group", "unit"])
     out = _tests_table(tests, codebook)
-    for column in ("effect_ci_low", "effect_ci_high", "n_required_80"):
+    for column in ("effect_ci_low", "effect_ci_high"):
         out[column] = tests[column].to_numpy() if column in tests else np.nan
     out["test"] = out["test"].map(_TEST_NAMES).fillna(out["test"])
     out["supported"] = pd.array([supported(tests, m) for m in out["measure"]], dtype="boolean")
     out["strength"] = [strength_word(tests, m) for m in out["measure"]]
     out["direction"] = [direction_phrase(tests, results, m, codebook=codebook) for m in out["measure"]]
-    out["n_required_80"] = pd.to_numeric(out["n_required_80"], errors="coerce").round().astype("Int64")
     columns = ["measure", "item", "test", "n_mini_police", "n_non_mini_police", "effect_label", "effect_size",
-               "effect_ci_low", "effect_ci_high", "p_holm", "supported", "strength", "direction", "n_required_80"]
+               "effect_ci_low", "effect_ci_high", "p_holm", "supported", "strength", "direction"]
     return out[columns].reset_index(drop=True)
 
 
@@ -1188,20 +1193,20 @@ def format_comparisons(table: pd.DataFrame) -> pd.DataFrame:
     >>> t = pd.DataFrame({"measure": ["att_listen"], "test": ["mann_whitney_u"], "statistic": [10.0],
     ...                   "p_value": [0.001], "p_holm": [0.0004], "effect_size": [-0.2],
     ...                   "effect_name": ["rank_biserial_r"], "n_mini_police": [248], "n_non_mini_police": [102],
-    ...                   "effect_ci_low": [-0.31], "effect_ci_high": [-0.09], "n_required_80": [318.2]})
-    >>> format_comparisons(comparison_table(t)).iloc[0, 3:].tolist()
-    ['rank-biserial r -0.20 (-0.31 to -0.09)', '< 0.001', 'yes', '318']
+    ...                   "effect_ci_low": [-0.31], "effect_ci_high": [-0.09]})
+    >>> format_comparisons(comparison_table(t)).iloc[0, 4:].tolist()
+    ['rank-biserial r -0.20 (-0.31 to -0.09)', '< 0.001', 'yes']
     """
     verdict = {True: "yes", False: "not clearly"}
     out = pd.DataFrame({
         "item": table["item"],
+        "test": table["test"],
         "direction": table["direction"],
         "n": [f"{format_count(a)} / {format_count(b)}" for a, b in
               zip(table["n_mini_police"], table["n_non_mini_police"], strict=True)],
         "effect": [_ci_text(row) for _, row in table.iterrows()],
         "p_holm": ["n/a" if pd.isna(p) else "< 0.001" if p < 0.001 else f"{p:.3f}" for p in table["p_holm"]],
         "verdict": [verdict.get(v, "no test") if not pd.isna(v) else "no test" for v in table["supported"]],
-        "n_required_80": ["n/a" if pd.isna(n) else format_count(n) for n in table["n_required_80"]],
     })
     return out.rename(columns=COMPARISON_LABELS)
 
@@ -1224,7 +1229,7 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
         ``power.csv`` (:func:`helpers.stats.design_power`); when empty it is
         recomputed from the largest group sizes in ``tests``.
     tests : pandas.DataFrame
-        ``tests.csv``, with ``n_required_80`` when available.
+        ``tests.csv`` (for the group sizes and the number of tests).
     power_level : float
         The power the minimum detectable effects are computed for.
 
@@ -1240,23 +1245,20 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
         ``mde_gap``: that V in percentage points for an answer given by
         half the children; ``mde_r_holm``, ``mde_pairs_holm``, ``holm_alpha``:
         the same at the strictest Holm step (alpha divided by the number of
-        tests); ``tests``: number of comparisons; ``powered``: comparisons
-        whose observed effect the sample was large enough to detect
-        (``n_required_80`` at most the answers available); ``underpowered``:
-        the others; ``needed_low``, ``needed_high``, ``needed_median``:
-        range and median of ``n_required_80`` over comparisons the data did
-        not support; ``largest_unsupported``: the largest effect among them
-        (as "rank-biserial r = -0.17").
+        tests); ``tests``: number of comparisons. Nothing is computed from
+        the observed effects: power at an observed effect is a function of
+        its p-value and adds nothing to it (Hoenig and Heisey 2001), so only
+        the minimum detectable effects of the design are given.
 
     Examples
     --------
     >>> import pandas as pd
     >>> t = pd.DataFrame({"measure": ["a", "b"], "p_holm": [0.01, 0.5], "effect_size": [-0.25, 0.05],
     ...                   "effect_name": ["rank_biserial_r"] * 2, "n_mini_police": [248, 248],
-    ...                   "n_non_mini_police": [102, 102], "n_required_80": [200, 12000]})
+    ...                   "n_non_mini_police": [102, 102]})
     >>> p = power_phrases(pd.DataFrame(), t)
-    >>> p["mde_r"], p["mde_pairs"], p["powered"], p["needed_low"]
-    ('0.19', '59%', '1', '12,000')
+    >>> p["mde_r"], p["mde_pairs"], p["tests"]
+    ('0.19', '59%', '2')
     """
     if tests.empty:
         n_mini = n_other = 0
@@ -1280,7 +1282,7 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
     share_mini = n_mini / (n_mini + n_other) if n_mini + n_other else np.nan
 
     def fmt(x: float, pattern: str = "{:.2f}") -> str:
-        return "n/a" if pd.isna(x) else pattern.format(x)
+        return "n/a" if pd.isna(x) else format_number(x) if pattern == "{:.2f}" else pattern.format(x)
 
     out = {
         "n_mini": format_count(n_mini), "n_other": format_count(n_other),
@@ -1290,24 +1292,6 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
         "mde_r_holm": fmt(r_holm), "mde_pairs_holm": fmt(100 * (1 + r_holm) / 2, "{:.0f}%"),
         "holm_alpha": fmt(alpha / max(m, 1), "{:.4f}"), "tests": format_count(m),
     }
-    needed = pd.to_numeric(tests.get("n_required_80", pd.Series(dtype=float)), errors="coerce")
-    available = tests["n_mini_police"] + tests["n_non_mini_police"] if not tests.empty else pd.Series(dtype=float)
-    known = needed.notna()
-    out["powered"] = format_count(int((needed[known] <= available[known]).sum()))
-    out["underpowered"] = format_count(int((needed[known] > available[known]).sum()))
-    unsupported = known & tests["p_holm"].ge(SIGNIFICANCE) if "p_holm" in tests else known & False
-    values = needed[unsupported]
-    out["needed_low"] = format_count(values.min()) if len(values) else "n/a"
-    out["needed_high"] = format_count(values.max()) if len(values) else "n/a"
-    out["needed_median"] = format_count(values.median()) if len(values) else "n/a"
-    effects = tests.loc[tests["p_holm"].ge(SIGNIFICANCE) & tests["effect_size"].notna()] if "p_holm" in tests \
-        else tests.iloc[0:0]
-    if len(effects):
-        row = effects.loc[effects["effect_size"].abs().idxmax()]
-        out["largest_unsupported"] = (f"{_EFFECT_NAMES.get(row['effect_name'], row['effect_name'])} = "
-                                      f"{float(row['effect_size']):.2f}")
-    else:
-        out["largest_unsupported"] = "n/a"
     return out
 
 
@@ -1367,7 +1351,8 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
     codebook = codebook or load_codebook()
     columns = ["measure", "item", "answer", "unit", "mini_police", "mini_police_weighted", "non_mini_police",
                "non_mini_police_weighted", "difference", "difference_weighted", "effective_n_mini",
-               "effective_n_other", "direction", "direction_weighted", "changed"]
+               "effective_n_other", "direction", "direction_weighted", "changed", "difference_ci_low",
+               "difference_ci_high", "effective_n_mini_untrimmed", "effective_n_other_untrimmed"]
     if sensitivity.empty:
         return pd.DataFrame(columns=columns)
     measures = measures or list(dict.fromkeys(sensitivity["measure"]))
@@ -1387,10 +1372,17 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
             row[key] = np.nan if hidden else float(cells["value"].sum())
             row[f"{key}_weighted"] = np.nan if hidden else float(cells["value_weighted"].sum(min_count=1))
             if group != "difference":
-                row[f"effective_n_{'mini' if group == 'mini_police' else 'other'}"] = \
-                    np.nan if cells.empty else float(cells["effective_n"].iloc[0])
+                short = "mini" if group == "mini_police" else "other"
+                row[f"effective_n_{short}"] = np.nan if cells.empty else float(cells["effective_n"].iloc[0])
+                untrimmed = cells["effective_n_untrimmed"] if "effective_n_untrimmed" in cells else cells["effective_n"]
+                row[f"effective_n_{short}_untrimmed"] = np.nan if cells.empty else float(untrimmed.iloc[0])
+            else:  # the design-based interval exists for a single category (or a mean), not for a sum
+                one = len(cells) == 1 and not hidden and "weighted_ci_low" in cells
+                row["difference_ci_low"] = float(cells["weighted_ci_low"].iloc[0]) if one else np.nan
+                row["difference_ci_high"] = float(cells["weighted_ci_high"].iloc[0]) if one else np.nan
         if pd.isna(row["mini_police"]) or ("non_mini_police" in set(part["group"]) and pd.isna(row["non_mini_police"])):
             row["difference"] = row["difference_weighted"] = np.nan  # never recover a suppressed cell
+            row["difference_ci_low"] = row["difference_ci_high"] = np.nan
         within = SAME_WITHIN if row["unit"] == "percent" else SAME_MEAN_WITHIN
         for key in ("direction", "direction_weighted"):
             diff = row["difference" + key.removeprefix("direction")]
@@ -1400,6 +1392,28 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
                               and row["direction"] != row["direction_weighted"])
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
+
+
+def _interval_text(low: float, high: float, unit: str) -> str:
+    if pd.isna(low) or pd.isna(high):
+        return "–"
+    digits = 0 if unit == "percent" else 2
+    return f"{format_number(low, digits, signed=True)} to {format_number(high, digits, signed=True)}"
+
+
+def _effective_text(row: pd.Series) -> str:
+    """``76 → 187 / 27 → 27``: Kish effective n before and after trimming, per group."""
+    parts = []
+    for short in ("mini", "other"):
+        after = row.get(f"effective_n_{short}")
+        before = row.get(f"effective_n_{short}_untrimmed", after)
+        if pd.isna(after):
+            parts.append("–")
+        elif pd.isna(before) or round(before) == round(after):
+            parts.append(format_count(round(after)))
+        else:
+            parts.append(f"{format_count(round(before))} → {format_count(round(after))}")
+    return " / ".join(parts) if parts[0] != "–" else "–"
 
 
 def format_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
@@ -1414,14 +1428,14 @@ def format_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
     ...                   "effective_n_mini": [76.3], "effective_n_other": [26.9], "direction": ["higher"],
     ...                   "direction_weighted": ["higher"], "changed": [False]})
     >>> format_sensitivity(t).iloc[0].tolist()
-    ['I know', 'Yes (%)', '66 → 60', '45 → 50', '+21 → +10', '76 / 27', 'unchanged']
+    ['I know', 'Yes (%)', '66 → 60', '45 → 50', '+21 → +10', '–', '76 / 27', 'unchanged']
     """
     def cell(value: float, weighted: float, unit: str, signed: bool = False) -> str:
         if pd.isna(value):
             return "–"
-        pattern = ("{:+.0f}" if signed else "{:.0f}") if unit == "percent" else ("{:+.2f}" if signed else "{:.2f}")
-        right = "[c]" if pd.isna(weighted) else pattern.format(weighted)
-        return f"{pattern.format(value)} → {right}"
+        digits = 0 if unit == "percent" else 2
+        right = "[c]" if pd.isna(weighted) else format_number(weighted, digits, signed=signed)
+        return f"{format_number(value, digits, signed=signed)} → {right}"
 
     out = pd.DataFrame({
         "item": table["item"],
@@ -1433,13 +1447,24 @@ def format_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
                                                              strict=True)],
         "difference": [cell(a, b, u, signed=True) for a, b, u in
                        zip(table["difference"], table["difference_weighted"], table["unit"], strict=True)],
-        "effective_n": [f"{format_count(round(a))} / " + ("–" if pd.isna(b) else format_count(round(b)))
-                        if pd.notna(a) else "–"
-                        for a, b in zip(table["effective_n_mini"], table["effective_n_other"], strict=True)],
+        "interval": [_interval_text(lo, hi, u) for lo, hi, u in
+                     zip(table.get("difference_ci_low", pd.Series(np.nan, index=table.index)),
+                         table.get("difference_ci_high", pd.Series(np.nan, index=table.index)), table["unit"],
+                         strict=True)],
+        "effective_n": [_effective_text(row) for _, row in table.iterrows()],
         "direction": ["–" if not d else "changed" if c else "unchanged"
                       for d, c in zip(table["direction"], table["changed"], strict=True)],
     })
     return out.rename(columns=SENSITIVITY_LABELS)
+
+
+def _range_text(values: pd.Series) -> str:
+    """Rounded values as "187" or "184 to 187" ("n/a" for none)."""
+    shown = values.dropna().round().astype(int)
+    if shown.empty:
+        return "n/a"
+    low, high = format_count(shown.min()), format_count(shown.max())
+    return low if low == high else f"{low} to {high}"
 
 
 def sensitivity_verdict(table: pd.DataFrame, tests: pd.DataFrame) -> dict[str, str]:
@@ -1457,9 +1482,15 @@ def sensitivity_verdict(table: pd.DataFrame, tests: pd.DataFrame) -> dict[str, s
         both groups), ``turned`` (how many change direction),
         ``turned_supported`` (of them, supported), ``largest_shift`` (the
         largest change of a difference, percentage points, with its item),
-        ``effective_mini``/``effective_other`` (Kish effective sizes, the
-        smallest over items) and ``changes`` ("does not change" or
-        "changes").
+        ``effective_mini``/``effective_other`` (Kish effective sizes after
+        trimming, over the rows of ``table`` as the table prints them,
+        rounded: "187" or "184 to 187"), ``effective_mini_untrimmed``/
+        ``effective_other_untrimmed`` (the same before trimming),
+        ``with_interval`` (weighted differences with a design-based
+        interval), ``clear_of_zero`` (of them, intervals that exclude zero
+        as printed) and ``changes`` ("does not change" or "changes"). Every
+        number is one of ``table``'s, so the prose matches the table it
+        describes: give it the rows the page shows.
 
     Examples
     --------
@@ -1477,7 +1508,9 @@ but none of them is a difference the data support, so the chapter's conclusions 
     """
     compared = table[table["direction"].astype(bool)] if len(table) else table
     out = {"compared": format_count(len(compared)), "turned": "0", "turned_supported": "0",
-           "largest_shift": "n/a", "effective_mini": "n/a", "effective_other": "n/a", "changes": "does not change"}
+           "largest_shift": "n/a", "effective_mini": "n/a", "effective_other": "n/a",
+           "effective_mini_untrimmed": "n/a", "effective_other_untrimmed": "n/a", "with_interval": "0",
+           "clear_of_zero": "0", "changes": "does not change"}
     if compared.empty:
         out["sentence"] = "No comparison could be reweighted, so the check could not be made."
         return out
@@ -1489,8 +1522,18 @@ but none of them is a difference the data support, so the chapter's conclusions 
         shift = (percent["difference_weighted"] - percent["difference"]).abs()
         at = shift.idxmax()
         out["largest_shift"] = f"{shift[at]:.0f} percentage points (“{percent.loc[at, 'item']}”)"
-    out["effective_mini"] = format_count(round(table["effective_n_mini"].min()))
-    out["effective_other"] = format_count(round(table["effective_n_other"].min()))
+    for key, column in (("effective_mini", "effective_n_mini"), ("effective_other", "effective_n_other"),
+                        ("effective_mini_untrimmed", "effective_n_mini_untrimmed"),
+                        ("effective_other_untrimmed", "effective_n_other_untrimmed")):
+        out[key] = _range_text(table[column] if column in table else pd.Series(dtype=float))
+    if "difference_ci_low" in compared:
+        has_ci = compared["difference_ci_low"].notna() & compared["difference_ci_high"].notna()
+        # as printed: an interval "clear of zero" has both printed bounds on the same side of zero
+        clear = [(_interval_text(lo, hi, u).count("+") == 2 or _interval_text(lo, hi, u).count("-") == 2)
+                 for lo, hi, u in zip(compared["difference_ci_low"], compared["difference_ci_high"],
+                                      compared["unit"], strict=True)]
+        out["with_interval"] = format_count(int(has_ci.sum()))
+        out["clear_of_zero"] = format_count(int(sum(c for c, h in zip(clear, has_ci, strict=True) if h)))
     out["turned"], out["turned_supported"] = format_count(len(turned)), format_count(len(turned_supported))
     out["changes"] = "changes" if turned_supported else "does not change"
     n_all, n_turned = format_count(len(compared)), format_count(len(turned))
@@ -1601,3 +1644,157 @@ def workshop_quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, themes: p
             "their words could be shown without identifying them.*")
         blocks.append(f"**{escape_text(theme['theme_label'])}**\n\n{body}")
     return "\n\n".join(blocks)
+
+
+# --- issue 14: evidence rating, disclosure statement, intervals against Holm ------------------
+# Phrases glued on the front page, in every chapter's summary and in the methods appendix.
+
+from .evidence import allows_causal_wording  # noqa: E402  (the sentences themselves live in helpers.evidence)
+
+__all__ += ["evidence_phrases", "evidence_note", "suppression_statement", "interval_agreement"]
+
+
+def evidence_phrases(evidence: pd.DataFrame) -> dict[str, str]:
+    """The rating of ``evidence.csv`` in words, for glue.
+
+    Returns
+    -------
+    dict
+        ``level`` ("1", or "not rated"), ``label``, ``design``, ``allows``,
+        ``does_not_allow``, ``reason``, ``sentence`` (the rating, the
+        design, what it allows and what it does not) and ``wording`` (what
+        that means for the report's language: associations and people's own
+        reports below level 3). Without the table every value says the
+        rating is unavailable.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = pd.DataFrame({"level": [1], "label": ["Maryland Scientific Methods Scale level 1"],
+    ...                   "design": ["a comparison at one point in time"], "allows": ["It shows an association."],
+    ...                   "does_not_allow": ["It cannot show more."], "reason": ["one wave"]})
+    >>> print(evidence_phrases(e)["sentence"])
+    The design is rated Maryland Scientific Methods Scale level 1: a comparison at one point in time. \
+It shows an association. It cannot show more.
+    """
+    if evidence is None or evidence.empty:
+        missing = "not available (no evidence.csv)"
+        return {key: missing for key in ("level", "label", "design", "allows", "does_not_allow", "reason")} | {
+            "sentence": "The strength of the design has not been rated: evidence.csv is missing.",
+            "wording": "Differences between groups are therefore described as associations only."}
+    row = evidence.iloc[0]
+    level = int(row["level"])
+    out = {"level": str(level) if level else "not rated", "label": str(row["label"]),
+           "design": str(row["design"]), "allows": str(row["allows"]),
+           "does_not_allow": str(row["does_not_allow"]), "reason": str(row["reason"])}
+    rated = f"The design is rated {out['label']}" if level else \
+        "The design is not rated on the Maryland Scientific Methods Scale"
+    out["sentence"] = f"{rated}: {out['design']}. {out['allows']} {out['does_not_allow']}"
+    out["wording"] = ("The report's wording follows from that: differences between groups are described as "
+                      "associations, and what children and adults say about the programme is reported as their "
+                      "own view." if not allows_causal_wording(level) else
+                      "Differences in how the groups changed may be read, with the caution stated, as what "
+                      "taking part does.")
+    return out
+
+
+def evidence_note(evidence: pd.DataFrame) -> str:
+    """A MyST admonition stating the evidence rating and what it means for the wording, for a page's summary.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = pd.DataFrame({"level": [1], "label": ["Maryland Scientific Methods Scale level 1"],
+    ...                   "design": ["a comparison"], "allows": ["It shows an association."],
+    ...                   "does_not_allow": ["It cannot show more."], "reason": ["one wave"]})
+    >>> print(evidence_note(e).splitlines()[0])
+    :::{admonition} Strength of evidence: Maryland Scientific Methods Scale level 1
+    """
+    p = evidence_phrases(evidence)
+    title = p["label"][:1].upper() + p["label"][1:]
+    return f":::{{admonition}} Strength of evidence: {title}\n:class: note\n\n{p['sentence']} {p['wording']}\n:::"
+
+
+def suppression_statement(min_cell: int, *, local: bool) -> str:
+    """What disclosure control did in this build, in one or two sentences true of it.
+
+    A national build suppresses every number of a group whose base is
+    below ``min_cell``; a local build also suppresses any count below it
+    (:mod:`helpers.disclosure`). Both then hide further cells from which a
+    suppressed one could be worked out.
+
+    Examples
+    --------
+    >>> suppression_statement(5, local=False).split(":")[0]
+    'To protect respondents, every number describing a group of fewer than 5 people is suppressed'
+    """
+    k = format_count(min_cell)
+    rule = (f"every number describing a group of fewer than {k} people, and any count of fewer than {k} people "
+            "within a larger group, is suppressed" if local else
+            f"every number describing a group of fewer than {k} people is suppressed")
+    tail = "" if local else (f" Within larger groups this national edition shows counts of every size; a local "
+                             f"edition for one force also suppresses counts below {k}.")
+    return (f"To protect respondents, {rule}: it prints as [c] and is left out of figures, together with any "
+            f"number from which it could be worked out.{tail}")
+
+
+def interval_agreement(tests: pd.DataFrame, *, alpha: float = SIGNIFICANCE) -> dict[str, str]:
+    """How the unadjusted effect-size intervals line up with the Holm-adjusted verdicts.
+
+    An interval "clear of zero" is one whose lower bound is above zero
+    (Cramér's V) or that does not contain zero (rank-biserial r). The
+    intervals are not adjusted for multiple testing while the verdicts are,
+    so an interval can be clear of zero for a comparison the Holm-adjusted
+    p-value does not support.
+
+    Returns
+    -------
+    dict
+        ``clear`` (intervals clear of zero), ``supported`` (Holm p below
+        ``alpha``), ``clear_not_supported`` (clear of zero, not supported),
+        ``items`` (their question texts, quoted, or "none") and
+        ``holm_range`` (their Holm p-values, "0.07 to 0.44", or "n/a").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"measure": ["att_listen", "att_trust"], "effect_ci_low": [-0.3, -0.2],
+    ...                   "effect_ci_high": [-0.1, -0.01], "p_holm": [0.01, 0.2]})
+    >>> interval_agreement(t)["clear_not_supported"]
+    '1'
+    """
+    if tests.empty or "effect_ci_low" not in tests:
+        return {"clear": "0", "supported": "0", "clear_not_supported": "0", "items": "none", "holm_range": "n/a"}
+    low, high = tests["effect_ci_low"].astype(float), tests["effect_ci_high"].astype(float)
+    clear = (low > 0) | (high < 0)
+    supported_ = tests["p_holm"].astype(float) < alpha
+    odd = tests[clear & ~supported_]
+    codebook = load_codebook()
+    items = [f"“{measure_label(m, _CHILDREN, codebook)}”" for m in odd["measure"]]
+    holm = odd["p_holm"].astype(float)
+    return {"clear": format_count(int(clear.sum())), "supported": format_count(int(supported_.sum())),
+            "clear_not_supported": format_count(len(odd)),
+            "items": "none" if not items else items[0] if len(items) == 1 else
+            ", ".join(items[:-1]) + " and " + items[-1],
+            "holm_range": "n/a" if holm.empty else
+            f"{holm.min():.2f}" if round(holm.min(), 2) == round(holm.max(), 2) else
+            f"{holm.min():.2f} to {holm.max():.2f}"}
+
+
+from .stats import MIN_EXPECTED  # noqa: E402
+from .weighting import TRIM_QUANTILE  # noqa: E402
+
+__all__ += ["trim_percentile", "MIN_EXPECTED"]
+
+
+def trim_percentile(quantile: float = TRIM_QUANTILE) -> str:
+    """The percentile at which :mod:`helpers.weighting` trims the weights, as an ordinal ("95th").
+
+    Examples
+    --------
+    >>> trim_percentile(), trim_percentile(0.99), trim_percentile(0.92)
+    ('95th', '99th', '92nd')
+    """
+    pct = round(100 * quantile)
+    suffix = "th" if 10 <= pct % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(pct % 10, "th")
+    return f"{pct}{suffix}"

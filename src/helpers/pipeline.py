@@ -7,9 +7,11 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 ``results.csv``            every figure and headline number (CONTRACT section 4)
 ``national_results.csv``   local runs only: the national results, for comparison
 ``tests.csv``              mini-police vs other children comparisons (with effect-size
-                           intervals and the n for 80% power)
+                           intervals and the smallest expected count; ``test`` names
+                           Fisher's exact or permutation tests for small tables)
 ``power.csv``              smallest effects the children's sample detects with 80% power
 ``sensitivity.csv``        children's results unweighted and post-stratified by force
+``evidence.csv``           the design's Maryland Scientific Methods Scale level (:mod:`helpers.evidence`)
 ``validation_log.csv``     one row per validation event (CONTRACT section 3)
 ``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
 ``row_counts.csv``         per instrument: raw, kept, quarantined, in scope
@@ -47,6 +49,7 @@ from . import outputs
 from .codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from .config import DEFAULT_MIN_CELL, DEMO_MARKER
 from .disclosure import hide_sizes, hide_suppressed_bases, suppress, suppress_tests
+from .evidence import rate_design
 from .loading import RawTable, StructuralError, find_raw_file
 from .processing import summarise
 from .profiles import find_sources, read_source
@@ -61,8 +64,8 @@ __all__ = ["ProcessResult", "run_process", "resolve_force", "read_inputs", "chec
 log = logging.getLogger(__name__)
 
 #: Files every successful run writes (besides one Parquet file per instrument).
-OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "validation_log.csv", "row_counts.csv",
-                "manifest.json")
+OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "evidence.csv", "validation_log.csv",
+                "row_counts.csv", "manifest.json")
 
 _VERSIONED = ("minipolice", "pandas", "numpy", "scipy", "statsmodels", "pingouin")
 
@@ -338,7 +341,8 @@ def run_process(
     events = events.reindex(columns=LOG_COLUMNS).astype(
         {"instrument": "str", "problem": "str", "action": "str", "row": "Int64"})  # typed even when empty
     synthetic = (data_dir / DEMO_MARKER).exists()
-    check_outputs(summary, tests, events, power, sensitivity_table)
+    evidence = rate_design(children)  # headline comparisons unadjusted: see helpers.evidence
+    check_outputs(summary, tests, events, power, sensitivity_table, evidence)
 
     # 4. Export: the whole set into a staging folder inside out_dir, then swapped in (_write_outputs).
     #    The staging folder is removed on any exit; one left by a killed run goes at the next run.
@@ -350,6 +354,7 @@ def run_process(
             if national is not None:
                 _to_csv(national, staging / "national_results.csv")
             _to_csv(tests, staging / "tests.csv")
+            _to_csv(evidence, staging / "evidence.csv")
             _to_csv(power, staging / "power.csv")
             _to_csv(sensitivity_table, staging / "sensitivity.csv")
             _to_csv(events, staging / "validation_log.csv")
@@ -360,7 +365,7 @@ def run_process(
                     _to_csv(res.quarantine, staging / "quarantine" / f"{name}.csv")
                 tables[name].to_parquet(staging / f"{name}.parquet", index=False)
             manifest = {
-                "contract_version": 1,
+                "contract_version": 2,
                 "codebook_version": codebook.version,
                 "data_dir": str(data_dir.resolve()),
                 "force": force,

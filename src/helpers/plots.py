@@ -229,6 +229,16 @@ def suppression_note(data: pd.DataFrame, *, flag: str = "flag", value: str = "va
             "and are not drawn.")
 
 
+_NEGATIVE_ZERO = re.compile(r"[-\u2212]((?:0[.,]?)0*%?)")
+
+
+def _label(pattern: str, value: float) -> str:
+    """``pattern.format(value)``, without the sign of a value that rounds to zero (never ``-0.00``)."""
+    text = pattern.format(value)
+    match = _NEGATIVE_ZERO.fullmatch(text)
+    return match.group(1) if match else text
+
+
 def _wrap(labels) -> list[str]:
     return [textwrap.fill(str(label), _WRAP) for label in labels]
 
@@ -403,7 +413,7 @@ def bar_counts(data: pd.DataFrame, *, x: str = "value", y: str = "group", hue: s
         if label_bars == "yes":
             totals = rows.groupby(y)[x].sum()
             for position, category in enumerate(order):
-                ax.annotate(label_format.format(totals[category]), (totals[category], position),
+                ax.annotate(_label(label_format, totals[category]), (totals[category], position),
                             xytext=(2, 0), textcoords="offset points", va="center", fontsize="small")
     else:
         # Side-by-side bars only where a category has several hue levels (not, e.g.,
@@ -416,7 +426,7 @@ def bar_counts(data: pd.DataFrame, *, x: str = "value", y: str = "group", hue: s
                     color=None if hue is not None else sns.color_palette(palette)[0], ax=ax)
         if label_bars == "yes":
             for container in ax.containers:
-                ax.bar_label(container, fmt=label_format, padding=2, fontsize="small")
+                ax.bar_label(container, fmt=lambda v: _label(label_format, v), padding=2, fontsize="small")
     integers = bool(np.allclose(rows[x], np.round(rows[x])))
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=integers))
     _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title=legend_title, hue=hue,
@@ -722,7 +732,8 @@ def word_cloud(data: pd.DataFrame, *, word: str = "word", count: str = "count", 
 
 def forest(data: pd.DataFrame, *, x: str = "effect_size", low: str = "effect_ci_low",
            high: str = "effect_ci_high", y: str = "item", hue: str | None = None, xlabel: str = "Effect size",
-           reference: float = 0.0, palette: str = PALETTE, empty: str = EMPTY_MESSAGE) -> Figure:
+           reference: float = 0.0, palette: str = PALETTE, empty: str = EMPTY_MESSAGE,
+           panels: str | None = None, panel_labels: dict[str, str] | None = None) -> Figure:
     """Point estimates with horizontal confidence intervals, one row each (a forest plot).
 
     Parameters
@@ -736,40 +747,57 @@ def forest(data: pd.DataFrame, *, x: str = "effect_size", low: str = "effect_ci_
     hue : str, optional
         Column colouring the rows (e.g. the kind of effect size).
     xlabel : str
-        Axis label.
+        Axis label (of every panel without its own in ``panel_labels``).
     reference : float
         Where the vertical "no effect" line is drawn.
     palette : str
         Seaborn palette name.
     empty : str
         Message shown when nothing can be drawn.
+    panels : str, optional
+        Column splitting the rows into stacked panels, each with its own
+        x axis: measures on different scales (a signed rank-biserial r, an
+        unsigned Cramér's V) never share an axis.
+    panel_labels : dict, optional
+        Axis label per panel value.
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes; one point per row in the order given, top to bottom.
+        One axes per panel (one without ``panels``); one point per row in
+        the order given, top to bottom.
     """
     rows = data.dropna(subset=[x]).reset_index(drop=True)
     if rows.empty:
         return _empty(empty)
-    fig, ax = _new_figure(len(rows))
+    groups = list(dict.fromkeys(rows[panels].astype(str))) if panels is not None else [None]
+    sizes = [int((rows[panels].astype(str) == g).sum()) if g is not None else len(rows) for g in groups]
+    height = max(2.2, 1.6 * len(groups) + _BAR_INCH * len(rows))
+    fig = Figure(figsize=(_WIDTH, height), layout="constrained")
+    axes = fig.subplots(len(groups), 1, squeeze=False, gridspec_kw={"height_ratios": [s + 1 for s in sizes]})[:, 0]
     levels = list(dict.fromkeys(rows[hue].astype(str))) if hue is not None else [""]
     colours = dict(zip(levels, sns.color_palette(palette, len(levels)), strict=True))
-    positions = np.arange(len(rows))
-    for level in levels:
-        part = rows[rows[hue].astype(str) == level] if hue is not None else rows
-        where = positions[part.index]
-        estimate = part[x].to_numpy(dtype=float)
-        lower = np.nan_to_num(estimate - part[low].to_numpy(dtype=float)) if low in part else None
-        upper = np.nan_to_num(part[high].to_numpy(dtype=float) - estimate) if high in part else None
-        ax.errorbar(estimate, where, xerr=None if lower is None else [lower, upper], fmt="o",
-                    color=colours[level], ecolor=colours[level], capsize=2, label=level or None)
-    ax.axvline(reference, color="0.4", linewidth=0.8)
-    ax.set_yticks(positions, _wrap(rows[y].astype(str)))
-    ax.invert_yaxis()
-    ax.set_xlabel(textwrap.fill(xlabel, 60))
-    if hue is not None:
-        ax.figure.legend(loc="outside upper center", frameon=False, ncols=min(len(levels), 3))
+    for ax, group in zip(axes, groups, strict=True):
+        block = rows[rows[panels].astype(str) == group].reset_index(drop=True) if group is not None else rows
+        positions = np.arange(len(block))
+        for level in levels:
+            part = block[block[hue].astype(str) == level] if hue is not None else block
+            if part.empty:
+                continue
+            where = positions[part.index]
+            estimate = part[x].to_numpy(dtype=float)
+            lower = np.nan_to_num(estimate - part[low].to_numpy(dtype=float)) if low in part else None
+            upper = np.nan_to_num(part[high].to_numpy(dtype=float) - estimate) if high in part else None
+            ax.errorbar(estimate, where, xerr=None if lower is None else [lower, upper], fmt="o",
+                        color=colours[level], ecolor=colours[level], capsize=2,
+                        label=(level or None) if ax is axes[0] or panels is not None else None)
+        ax.axvline(reference, color="0.4", linewidth=0.8)
+        ax.set_yticks(positions, _wrap(block[y].astype(str)))
+        ax.set_ylim(len(block) - 0.5, -0.5)
+        label = (panel_labels or {}).get(group, xlabel) if group is not None else xlabel
+        ax.set_xlabel(textwrap.fill(label, 60))
+    if hue is not None and panels is None:
+        fig.legend(loc="outside upper center", frameon=False, ncols=min(len(levels), 3))
     return fig
 
 

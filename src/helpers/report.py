@@ -43,6 +43,8 @@ __all__ = [
     "describe_test",
     "format_count",
     "format_mean",
+    "format_number",
+    "format_numbers",
     "format_percent",
     "format_result",
     "format_share",
@@ -183,7 +185,7 @@ def minimum_detectable(power: pd.DataFrame, effect_name: str = "rank_biserial_r"
     rows = power[power["effect_name"] == effect_name]
     if dof is not None:
         rows = rows[rows["dof"] == dof]
-    return "n/a" if rows.empty else f"{float(rows['effect_size'].iloc[0]):.2f}"
+    return "n/a" if rows.empty else format_number(rows["effect_size"].iloc[0])
 
 
 def load_table(processed_dir: str | Path, instrument: str) -> pd.DataFrame:
@@ -303,6 +305,60 @@ def format_percent(value: float, flag: str = "", digits: int = 0) -> str:
         return shown
     step = Decimal(1).scaleb(-digits)
     return f"{Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)}%"
+
+
+def format_number(value, digits: int = 2, *, signed: bool = False, flag: str = "", minus: str = "-") -> str:
+    """A decimal for prose and tables that never prints a negative zero.
+
+    The one formatter of signed decimals (effect sizes, their intervals,
+    differences): a value that rounds to zero prints as ``0.00`` (``+0.00``
+    never, ``-0.00`` never), whatever its sign before rounding.
+
+    Parameters
+    ----------
+    value : float
+    digits : int
+        Decimal places.
+    signed : bool
+        Print ``+`` before positive values (differences).
+    flag : str
+        ``c`` prints ``[c]``; a missing value prints ``n/a``.
+    minus : str
+        The minus sign (``"\u2212"`` for typeset text).
+
+    Examples
+    --------
+    >>> format_number(-0.004), format_number(-0.004, signed=True), format_number(0.2, signed=True)
+    ('0.00', '0.00', '+0.20')
+    >>> format_number(-0.31), format_number(-1.5, digits=0)
+    ('-0.31', '-2')
+    """
+    shown = _not_shown(value, flag)
+    if shown:
+        return shown
+    step = Decimal(1).scaleb(-digits)
+    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        return f"{abs(rounded):f}"
+    text = f"{abs(rounded):f}"
+    return (minus + text) if rounded < 0 else ("+" + text if signed else text)
+
+
+def format_numbers(frame: pd.DataFrame, digits: int = 3, *, na_rep: str = "n/a") -> pd.DataFrame:
+    """A table for display: float columns as text with :func:`format_number` (no ``-0.000``), empty as ``na_rep``.
+
+    Integer and text columns are left as they are; the input is not changed.
+
+    Examples
+    --------
+    >>> format_numbers(pd.DataFrame({"r": [-0.0001, 0.25], "n": [3, 4]}))["r"].tolist()
+    ['0.000', '0.250']
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = [na_rep if pd.isna(v) else format_number(v, digits) for v in out[column]]
+    return out
 
 
 def format_count(value, flag: str = "") -> str:
@@ -581,8 +637,10 @@ def tests_table(tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.Dat
     pandas.DataFrame
         ``measure, item, test, statistic, p_value, p_holm, effect_size,
         effect_ci_low, effect_ci_high, effect_name, effect_label,
-        n_mini_police, n_non_mini_police, n_required_80`` (the interval and
-        sample-size columns only when ``tests.csv`` has them);
+        n_mini_police, n_non_mini_police, min_expected`` (the interval and
+        expected-count columns only when ``tests.csv`` has them);
+        ``tests.csv``'s ``n_required_80`` (post-hoc power at the observed
+        effect, deprecated) is never shown;
         ``item`` is the question text from the children's survey codebook
         and ``effect_label`` the effect size's display name. Rows keep the
         order of ``tests.csv``.
@@ -592,7 +650,7 @@ def tests_table(tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.Dat
     out.insert(1, "item", [measure_label(m, "children_survey", codebook) for m in out["measure"]])
     out["effect_label"] = out["effect_name"].map(_EFFECT_NAMES).fillna(out["effect_name"])
     keep = ["measure", "item", "test", "statistic", "p_value", "p_holm", "effect_size", "effect_ci_low",
-            "effect_ci_high", "effect_name", "effect_label", "n_mini_police", "n_non_mini_police", "n_required_80"]
+            "effect_ci_high", "effect_name", "effect_label", "n_mini_police", "n_non_mini_police", "min_expected"]
     return out[[c for c in keep if c in out]]
 
 
@@ -615,7 +673,7 @@ def describe_test(tests: pd.DataFrame, measure: str, *, default: str = "no test 
     p_holm = float(row["p_holm"])
     p_text = "p < 0.001" if p_holm < 0.001 else f"p = {p_holm:.3f}"
     effect = _EFFECT_NAMES.get(row["effect_name"], str(row["effect_name"]))
-    return f"Holm-adjusted {p_text}, {effect} = {float(row['effect_size']):.2f}"
+    return f"Holm-adjusted {p_text}, {effect} = {format_number(row['effect_size'])}"
 
 
 def tests_summary(tests: pd.DataFrame, codebook: Codebook | None = None) -> dict[str, str]:

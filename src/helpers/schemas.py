@@ -1,8 +1,9 @@
 """Schemas of the processed tables (CONTRACT sections 3 and 4), with pandera.
 
 One job: state, as executable checks, what ``results.csv``, ``tests.csv``,
-``validation_log.csv``, ``power.csv`` and ``sensitivity.csv`` must look like. The pipeline validates every table
-against its schema before writing it, so a programming error can never
+``validation_log.csv``, ``power.csv``, ``sensitivity.csv`` and ``evidence.csv``
+must look like. The pipeline validates every table against its schema before
+writing it, so a programming error can never
 publish a malformed table; other tools can import the same schemas.
 
 Examples
@@ -17,7 +18,8 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.pandas import Check, Column
 
-__all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "check_outputs"]
+__all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "EVIDENCE_SCHEMA",
+           "check_outputs"]
 
 _UNITS = ["percent", "mean", "count"]
 _ACTIONS = ["set_missing", "quarantined", "ignored_column", "missing_column"]
@@ -105,7 +107,7 @@ RESULTS_SCHEMA = pa.DataFrameSchema(
 TESTS_SCHEMA = pa.DataFrameSchema(
     {
         "measure": Column(str, unique=True),
-        "test": Column(str, Check.isin(["mann_whitney_u", "chi_square"])),
+        "test": Column(str, Check.isin(["mann_whitney_u", "chi_square", "fisher_exact", "chi_square_permutation"])),
         "statistic": Column(float, nullable=True),
         "dof": Column(float, nullable=True),
         "p_value": Column(float, Check.in_range(0, 1), nullable=True),
@@ -120,6 +122,8 @@ TESTS_SCHEMA = pa.DataFrameSchema(
         "effect_ci_low": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
         "effect_ci_high": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
         "n_required_80": Column("Int64", Check.ge(2), nullable=True, required=False),
+        # smallest expected count of a chi-square table (empty for Mann-Whitney rows)
+        "min_expected": Column(float, Check.ge(0), nullable=True, required=False),
         # "c" where disclosure control emptied the comparison (a group below --min-cell).
         "flag": Column(str, Check.isin(["", "c"]), nullable=True, required=False),
     },
@@ -169,6 +173,12 @@ SENSITIVITY_SCHEMA = pa.DataFrameSchema(
         "effective_n": Column(float, Check.ge(0), nullable=True),
         "excluded": Column("Int64", Check.ge(0), nullable=True),
         "flag": Column(str, Check.isin(["", "c"])),
+        # Appended columns (helpers.weighting: trimming and design-based intervals); optional so that a
+        # sensitivity.csv written before them still validates.
+        "effective_n_untrimmed": Column(float, Check.ge(0), nullable=True, required=False),
+        "weighted_ci_low": Column(float, nullable=True, required=False),
+        "weighted_ci_high": Column(float, nullable=True, required=False),
+        "weighted_p": Column(float, Check.in_range(0, 1), nullable=True, required=False),
     },
     checks=[
         Check(_weighted_percent_in_range, error="a weighted percent outside 0-100"),
@@ -182,6 +192,33 @@ SENSITIVITY_SCHEMA = pa.DataFrameSchema(
     strict=True,
     ordered=True,
     name="sensitivity.csv",
+)
+
+EVIDENCE_SCHEMA = pa.DataFrameSchema(
+    {
+        "scale": Column(str, Check.isin(["maryland_sms"])),
+        "level": Column(int, Check.in_range(0, 5)),
+        "label": Column(str),
+        "design": Column(str),
+        "allows": Column(str),
+        "does_not_allow": Column(str),
+        "reason": Column(str),
+        "groups": Column(int, Check.in_range(0, 2)),
+        "n_treated": Column(int, Check.ge(0)),
+        "n_comparison": Column(int, Check.ge(0)),
+        "waves": Column(int, Check.in_range(0, 2)),
+        "both_waves": Column(bool),
+        "adjusted": Column(str, nullable=True),
+        "clustered": Column(bool),
+        "clusters": Column(int, Check.ge(0)),
+    },
+    checks=[Check(lambda df: ((df["level"] < 3) | df["both_waves"]).all(),
+                  error="level 3 needs both groups at baseline and follow-up"),
+            Check(lambda df: ((df["level"] == 0) | (df["groups"] == 2) | df["both_waves"]).all(),
+                  error="a rated design needs a comparison group or two waves")],
+    strict=True,
+    ordered=True,
+    name="evidence.csv",
 )
 
 LOG_SCHEMA = pa.DataFrameSchema(
@@ -202,7 +239,7 @@ LOG_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def check_outputs(results, tests, log, power=None, sensitivity=None) -> None:
+def check_outputs(results, tests, log, power=None, sensitivity=None, evidence=None) -> None:
     """Validate the processed tables; raise ``pandera.errors.SchemaError`` on a breach.
 
     ``power`` and ``sensitivity`` are checked when given. ``tests`` must
@@ -216,3 +253,5 @@ def check_outputs(results, tests, log, power=None, sensitivity=None) -> None:
         POWER_SCHEMA.validate(power)
     if sensitivity is not None:
         SENSITIVITY_SCHEMA.validate(sensitivity)
+    if evidence is not None:
+        EVIDENCE_SCHEMA.validate(evidence)

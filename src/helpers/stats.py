@@ -30,6 +30,19 @@ Effect-size intervals
     (upper bound), as in effectsize; the interval is for the population V,
     so for a statistic near zero its upper bound can be below the sample V.
 
+Small tables
+    Pingouin warns when an expected count is below 5; the chi-square
+    p-value is then unreliable. Where the smallest expected count
+    (``min_expected``, appended to ``tests.csv``) is below
+    :data:`MIN_EXPECTED`, the p-value is replaced and ``test`` says how:
+    ``fisher_exact`` for a 2 x 2 table (``scipy.stats.fisher_exact``,
+    two-sided), ``chi_square_permutation`` for a larger table (the Pearson
+    statistic's permutation p-value given the margins,
+    ``scipy.stats.chi2_contingency(table, correction=False,
+    method=PermutationMethod(n_resamples=9999, rng=default_rng(2019)))``,
+    deterministic for its seed). ``statistic``, Cramér's V and its interval
+    stay those of the chi-square, so they agree with each other.
+
 Power
     Chi-square: ``pingouin.power_chi2`` with Cohen's ``w = V sqrt(min(r, c) - 1)``.
     Power depends on n and w only through the noncentrality ``n w**2``, so
@@ -61,14 +74,14 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 from scipy.optimize import brentq, elementwise
+from scipy.stats import PermutationMethod, chi2_contingency, fisher_exact, mannwhitneyu, ncx2, norm
 from scipy.stats import chi2 as chi2_dist
-from scipy.stats import mannwhitneyu, ncx2, norm
 from statsmodels.stats.proportion import proportion_confint
 
 from .codebook import Codebook
 
-__all__ = ["TESTS_COLUMNS", "POWER_COLUMNS", "MWU_ARE", "wilson_interval", "comparable_items", "compare_groups",
-           "design_power"]
+__all__ = ["TESTS_COLUMNS", "POWER_COLUMNS", "MWU_ARE", "MIN_EXPECTED", "wilson_interval", "comparable_items",
+           "compare_groups", "design_power"]
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +101,15 @@ TESTS_COLUMNS = [
     "effect_ci_low",
     "effect_ci_high",
     "n_required_80",
+    "min_expected",
 ]
+
+#: Below this smallest expected count a chi-square p-value is replaced (module docstring, "Small tables").
+MIN_EXPECTED = 5
+#: Resamples of the permutation p-value for tables larger than 2 x 2 with a small expected count.
+PERMUTATIONS = 9999
+#: Seed of those resamples (the p-value is the same on every run).
+PERMUTATION_SEED = 2019
 
 #: Columns of ``power.csv`` (see :func:`design_power`).
 POWER_COLUMNS = ["test", "dof", "effect_name", "effect_size", "n_mini_police", "n_non_mini_police", "power",
@@ -288,17 +309,30 @@ def _mwu(x: pd.Series, y: pd.Series) -> dict:
 def _chi2(frame: pd.DataFrame, item: str) -> dict:
     data = frame.assign(**{item: frame[item].astype("object")})
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pingouin warns on low expected counts; reported in the book
+        # pingouin warns on low expected counts: such tables get an exact or permutation p-value below
+        warnings.simplefilter("ignore")
         expected, _, stats = pg.chi2_independence(data, x="group", y=item, correction=True)
     row = stats.set_index("test").loc["pearson"]
     statistic, dof, v = float(row["chi2"]), float(row["dof"]), float(row["cramer"])
     k = min(expected.shape)
     low, high = _cramers_v_ci(statistic, dof, len(data), k)
+    smallest = float(np.asarray(expected, dtype=float).min())
+    test, p_value = "chi_square", float(row["pval"])
+    if smallest < MIN_EXPECTED:
+        table = pd.crosstab(data["group"], data[item]).to_numpy()  # pingouin's "observed" is Yates-adjusted
+        if table.shape == (2, 2):
+            test, p_value = "fisher_exact", float(fisher_exact(table, alternative="two-sided").pvalue)
+        else:
+            method = PermutationMethod(n_resamples=PERMUTATIONS, rng=np.random.default_rng(PERMUTATION_SEED))
+            test = "chi_square_permutation"
+            p_value = float(chi2_contingency(table, correction=False, method=method).pvalue)
+        log.info("tests: %s: smallest expected count %.1f < %d: %s p-value", item, smallest, MIN_EXPECTED, test)
     return {
-        "test": "chi_square",
+        "test": test,
         "statistic": statistic,
         "dof": dof,
-        "p_value": float(row["pval"]),
+        "p_value": p_value,
+        "min_expected": smallest,
         "effect_size": v,
         "effect_name": "cramers_v",
         "effect_ci_low": low,

@@ -29,6 +29,34 @@ Weights
     :func:`weight_cells` returns the per (group, force) cells, which document
     all of this; :func:`poststratification_weights` the weight per respondent.
 
+Trimming
+    A few forces with many census children and few respondents give their
+    respondents large weights, and a handful of children then carry most of
+    a group's weighted answers. :func:`trim_weights` caps the weights
+    **within each group at the group's 95th percentile** (``TRIM_QUANTILE``,
+    NumPy's default linear interpolation, over the respondents with a
+    weight), then rescales them to average 1 over the group again (one pass:
+    after rescaling a weight may sit slightly above the cap). The
+    ``sensitivity.csv`` estimates use the trimmed weights; ``effective_n``
+    is the Kish effective sample size after trimming and
+    ``effective_n_untrimmed`` before it, so the gain in precision that
+    trimming buys (and the distortion it accepts) can be read off.
+
+Design-based intervals
+    For every ``difference`` row the weighted difference and its 95%
+    interval come from a weighted least-squares regression of the answer
+    (1/0 for a category, the score for a mean) on an intercept and the
+    mini-police indicator, with the trimmed weights and a covariance robust
+    to clustering by school (statsmodels
+    ``WLS(y, X, weights=w).fit(cov_type="cluster", cov_kwds={"groups": school_id})``,
+    its defaults: the small-sample correction and t reference distribution of
+    ``use_t`` left to statsmodels, i.e. normal intervals). The coefficient
+    equals the difference of the two weighted means; the sandwich covariance
+    is the design-based (linearisation) variance of survey software for
+    probability weights with schools as primary sampling units. Without a
+    ``school_id`` column, a heteroskedasticity-robust covariance (``HC1``)
+    is used instead and the log says so.
+
 ``sensitivity.csv``
     :func:`sensitivity` builds it: for every item of ``tests.csv`` and the
     headline items asked of mini-police only (:data:`HEADLINE_ITEMS`), one
@@ -46,7 +74,8 @@ Weights
     value           unweighted percent or mean, identical to ``results.csv``
     value_weighted  the same, post-stratified by force
     effective_n     Kish effective sample size of the weighted answers,
-                    ``(sum w)**2 / sum w**2`` (empty for ``difference``)
+                    ``(sum w)**2 / sum w**2``, trimmed weights (empty for
+                    ``difference``)
     excluded        valid answers left out of the weighted estimate (force
                     without a usable census figure)
     flag            ``c`` where ``results.csv`` suppresses the cell (value and
@@ -54,10 +83,21 @@ Weights
                     side is suppressed), else empty
     ==============  ==========================================================
 
+    Appended columns (added after the ones above; a compatible superset):
+
+    ======================  ==================================================
+    effective_n_untrimmed   Kish effective n with the weights before trimming
+    weighted_ci_low,        ``difference`` rows: 95% design-based interval of
+    weighted_ci_high        ``value_weighted`` (see above); else empty
+    weighted_p              ``difference`` rows: its two-sided p-value
+                            (unadjusted for multiplicity); else empty
+    ======================  ==================================================
+
     In a local report (``--force``) all children are in one force, so
     weighting by force cannot change anything: the file is still written,
     with ``value_weighted`` equal to ``value`` (unit weights,
-    ``effective_n`` = base, ``excluded`` = 0), and the log says so.
+    ``effective_n`` = base, ``excluded`` = 0; the intervals are those of the
+    unweighted difference, still clustered by school), and the log says so.
 
 Missing data: as in ``results.csv``, missing answers are dropped item by item;
 one weight per respondent is used for every item (item non-response is not
@@ -75,21 +115,27 @@ Examples
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 
 from .codebook import Codebook
 from .stats import comparable_items
 
-__all__ = ["SENSITIVITY_COLUMNS", "HEADLINE_ITEMS", "weight_cells", "poststratification_weights", "kish_n",
-           "sensitivity"]
+__all__ = ["SENSITIVITY_COLUMNS", "HEADLINE_ITEMS", "TRIM_QUANTILE", "weight_cells", "poststratification_weights",
+           "trim_weights", "kish_n", "weighted_difference", "sensitivity"]
 
 log = logging.getLogger(__name__)
 
 #: Columns of ``sensitivity.csv`` (module docstring).
 SENSITIVITY_COLUMNS = ["measure", "group", "category", "unit", "base", "value", "value_weighted", "effective_n",
-                       "excluded", "flag"]
+                       "excluded", "flag", "effective_n_untrimmed", "weighted_ci_low", "weighted_ci_high",
+                       "weighted_p"]
+
+#: Weights are capped at this quantile of their group's weights (module docstring, "Trimming").
+TRIM_QUANTILE = 0.95
 
 #: Items asked of mini-police children only that the report quotes as headlines.
 HEADLINE_ITEMS = ("enjoyed", "safety_impact")
@@ -191,6 +237,89 @@ def _poststratify(children: pd.DataFrame, census: pd.DataFrame, *, by: str, forc
     return pd.Series(weights, index=children.index, name="weight"), out
 
 
+def trim_weights(weights: pd.Series, groups: pd.Series, *, quantile: float = TRIM_QUANTILE) -> pd.Series:
+    """Weights capped at ``quantile`` of their group's weights, then rescaled to average 1 in the group.
+
+    Parameters
+    ----------
+    weights : pandas.Series
+        One weight per respondent (missing: excluded, stays missing).
+    groups : pandas.Series
+        The group of each respondent (same index); each group is trimmed on
+        its own; respondents without a group keep a missing weight.
+    quantile : float
+        The cap, as a quantile of the group's non-missing weights (NumPy's
+        linear interpolation); 1 leaves the weights as they are.
+
+    Returns
+    -------
+    pandas.Series
+        Trimmed weights named ``weight``; the input is not changed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> w = pd.Series([1.0] * 19 + [20.0])
+    >>> trimmed = trim_weights(w, pd.Series(["a"] * 20))
+    >>> round(float(trimmed.max() / trimmed.min()), 2), round(float(trimmed.mean()), 6)
+    (1.95, 1.0)
+    """
+    w = pd.to_numeric(weights, errors="coerce").astype(float)
+    out = pd.Series(np.nan, index=w.index, name="weight")
+    for group, idx in w.groupby(groups.astype("object"), sort=True).groups.items():
+        block = w.loc[idx].dropna()
+        if block.empty:
+            continue
+        cap = float(np.quantile(block.to_numpy(), quantile))
+        capped = block.clip(upper=cap)
+        out.loc[capped.index] = capped / capped.mean()
+        log.info("weighting: %s: weights capped at %.2f (the %g quantile): %d of %d trimmed; Kish n %.1f -> %.1f",
+                 group, cap, quantile, int((block > cap).sum()), len(block), kish_n(block), kish_n(capped))
+    return out
+
+
+def weighted_difference(y, treated, weights, clusters=None) -> dict[str, float]:
+    """Weighted difference of means (treated minus others) with a design-based 95% interval.
+
+    The coefficient of the treated indicator in ``WLS(y ~ 1 + treated)``,
+    with a cluster-robust covariance when ``clusters`` is given, else HC1
+    (module docstring). Observations with a missing ``y`` or weight are
+    dropped.
+
+    Returns
+    -------
+    dict
+        ``difference``, ``ci_low``, ``ci_high``, ``p_value`` (NaN when a group
+        is empty or the difference has no variance to estimate; the interval
+        is NaN when all answers come from one cluster).
+    """
+    y = np.asarray(y, dtype=float)
+    d = np.asarray(treated, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    keep = ~np.isnan(y) & ~np.isnan(w) & (w > 0) & ~np.isnan(d)
+    empty = {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+    if keep.sum() < 3 or d[keep].min() == d[keep].max():
+        return empty
+    X = sm.add_constant(d[keep], has_constant="add")
+    model = sm.WLS(y[keep], X, weights=w[keep])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a constant answer gives a zero variance: reported as NaN below
+        groups = None if clusters is None else pd.factorize(pd.Series(np.asarray(clusters, dtype=object)[keep]))[0]
+        if groups is not None and groups.max() < 1:  # one cluster: no between-cluster variance to estimate
+            fit = model.fit()
+            return {"difference": float(fit.params[1]), "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+        if groups is not None:
+            fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+        else:
+            fit = model.fit(cov_type="HC1")
+        low, high = fit.conf_int(alpha=0.05)[1]
+    p, se = float(fit.pvalues[1]), float(fit.bse[1])
+    if not np.isfinite(se) or se <= 1e-12:  # every answer the same: nothing to test
+        return {"difference": float(fit.params[1]), "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+    return {"difference": float(fit.params[1]), "ci_low": float(low), "ci_high": float(high),
+            "p_value": p if np.isfinite(p) else np.nan}
+
+
 def kish_n(weights) -> float:
     """Kish effective sample size ``(sum w)**2 / sum w**2`` of the non-missing weights (0 if none)."""
     w = np.asarray(weights, dtype=float)
@@ -199,20 +328,21 @@ def kish_n(weights) -> float:
 
 
 def _item_rows(values: pd.Series, weights: np.ndarray, categories, scores, measure: str,
-               group: str) -> list[dict]:
+               group: str, untrimmed: np.ndarray | None = None) -> list[dict]:
     """Unweighted (computed as results.csv computes them) and weighted rows of one item in one group.
 
     ``categories`` are the scale codes (percent rows) or None; ``scores`` maps
     codes to numbers for a mean row, is ``"numeric"`` for an integer item, or
     None for no mean row.
     """
+    untrimmed = weights if untrimmed is None else untrimmed
     valid = values.notna().to_numpy()
     has_w = ~np.isnan(weights)
     base = int(valid.sum())
     used = valid & has_w
     total = weights[used].sum()
     common = {"measure": measure, "group": group, "base": base, "effective_n": kish_n(weights[used]),
-              "excluded": int((valid & ~has_w).sum())}
+              "effective_n_untrimmed": kish_n(untrimmed[used]), "excluded": int((valid & ~has_w).sum())}
     rows = []
     codes = None
     if categories is not None:
@@ -236,8 +366,26 @@ def _item_rows(values: pd.Series, weights: np.ndarray, categories, scores, measu
                      # pandas' mean of the same values in the same order, as in results.csv
                      "value": float(pd.Series(numbers[keep]).mean()) if keep.any() else np.nan,
                      "value_weighted": float((wx * x).sum() / wx.sum()) if wx.sum() > 0 else np.nan,
-                     "effective_n": kish_n(wx), "excluded": int((keep & ~has_w).sum())})
+                     "effective_n": kish_n(wx), "effective_n_untrimmed": kish_n(untrimmed[keep & has_w]),
+                     "excluded": int((keep & ~has_w).sum())})
     return rows
+
+
+def _item_numbers(values: pd.Series, categories, scores) -> dict[str, np.ndarray]:
+    """Per category a 1/0 indicator (NaN when missing), and the score for a ``mean`` row."""
+    out = {}
+    codes = None
+    if categories is not None:
+        codes = pd.Categorical(values, categories=categories).codes
+        for i, cat in enumerate(categories):
+            out[str(cat)] = np.where(codes >= 0, (codes == i).astype(float), np.nan)
+    if scores is not None:
+        if isinstance(scores, dict):
+            by_code = np.array([scores.get(c, np.nan) for c in categories] + [np.nan], dtype=float)
+            out["mean"] = by_code[codes]
+        else:
+            out["mean"] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return out
 
 
 def _difference_rows(rows: pd.DataFrame, yes: str, no: str) -> pd.DataFrame:
@@ -289,12 +437,19 @@ def sensitivity(children: pd.DataFrame, census: pd.DataFrame, codebook: Codebook
         weights = pd.Series(np.nan, index=children.index)
     else:
         weights = poststratification_weights(children, census, by=by)
+    untrimmed = weights.to_numpy(dtype=float)
+    weights = weights if local else trim_weights(weights, children[by])
+    clusters = children["school_id"].astype("object").to_numpy() if "school_id" in children else None
+    if clusters is None:
+        log.warning("sensitivity: no school_id column; weighted differences get HC1 intervals, not clustered ones")
     both = [item for item, _ in comparable_items(codebook)]
     items = [(item, (yes, no)) for item in both] + [(item, (yes,)) for item in HEADLINE_ITEMS]
     group_of = children[by].astype("object")
     masks = {yes: group_of.eq("yes").to_numpy(), no: group_of.eq("no").to_numpy()}
     weights = weights.to_numpy(dtype=float)
+    either = masks[yes] | masks[no]
     rows: list[dict] = []
+    intervals: list[dict] = []
     for item, groups in items:
         if item not in children or item in not_collected:
             continue
@@ -309,9 +464,23 @@ def sensitivity(children: pd.DataFrame, census: pd.DataFrame, codebook: Codebook
             scores = "numeric"
         for group in groups:
             mask = masks[group]
-            rows += _item_rows(children[item][mask], weights[mask], categories, scores, col.measure, group)
+            rows += _item_rows(children[item][mask], weights[mask], categories, scores, col.measure, group,
+                               untrimmed[mask])
+        if len(groups) == 2:
+            for category, y in _item_numbers(children[item][either], categories, scores).items():
+                res = weighted_difference(y, masks[yes][either], weights[either],
+                                          None if clusters is None else clusters[either])
+                scale = 100.0 if category != "mean" else 1.0
+                intervals.append({"measure": col.measure, "group": "difference", "category": category,
+                                  "weighted_ci_low": scale * res["ci_low"], "weighted_ci_high": scale * res["ci_high"],
+                                  "weighted_p": res["p_value"]})
     out = pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
     out = pd.concat([out, _difference_rows(out, yes, no)], ignore_index=True).reindex(columns=SENSITIVITY_COLUMNS)
+    if intervals:
+        found = pd.DataFrame(intervals).set_index(["measure", "group", "category"])
+        key = pd.MultiIndex.from_frame(out[["measure", "group", "category"]])
+        for column in ("weighted_ci_low", "weighted_ci_high", "weighted_p"):
+            out[column] = found[column].reindex(key).to_numpy()
     order = {measure: i for i, measure in enumerate(out["measure"].unique())}
     out = out.sort_values("measure", key=lambda m: m.map(order), kind="stable").reset_index(drop=True)
     if local:  # exactly equal, not merely equal up to rounding
@@ -325,13 +494,14 @@ def sensitivity(children: pd.DataFrame, census: pd.DataFrame, codebook: Codebook
         diff_key = pd.MultiIndex.from_frame(flagged[["measure", "category"]])
         pair = pd.MultiIndex.from_frame(out[["measure", "category"]]).isin(diff_key)
         suppressed |= out["group"].eq("difference").to_numpy() & pair
-        out.loc[suppressed, ["value", "value_weighted"]] = np.nan
+        out.loc[suppressed, ["value", "value_weighted", "weighted_ci_low", "weighted_ci_high", "weighted_p"]] = np.nan
         out.loc[suppressed, "flag"] = "c"
     # Text columns typed explicitly: with no rows (a children's file with no answers) pandas
     # would leave them as object, which the output schema rejects.
     out = out.astype({"measure": str, "group": str, "category": str, "unit": str, "flag": str,
                       "base": "Int64", "excluded": "Int64", "value": float, "value_weighted": float,
-                      "effective_n": float})
+                      "effective_n": float, "effective_n_untrimmed": float, "weighted_ci_low": float,
+                      "weighted_ci_high": float, "weighted_p": float})
     log.info("sensitivity: %d rows, %d measures%s", len(out), out["measure"].nunique(),
              ", local report: unweighted" if local else "")
     return out
