@@ -779,8 +779,11 @@ def draft_profile(path: Path, instrument: str, codebook: Codebook, *, preset: st
             lines.append(f"  # TODO {col.name}: <the export's header for {col.label or col.name}>{hint}")
     for name, members in inst.rank_sets.items():
         if not any(m in match.columns for m in members):
+            separator = settings.get("separator", ";")
             lines.append(f"# TODO if the export has the ranking question as one cell:\n# rankings:\n"
-                         f"#   {name}: {{header: \"<its header>\", separator: \";\"}}")
+                         f"#   {name}: {{header: \"<its header>\", separator: \"{separator}\"}}")
+    if match.dropped:
+        lines.append("# Dropped (personal data, never read): " + ", ".join(headers[i] for i in match.dropped))
     lines.append("# Headers not matched (kept as extra columns; list personal data under drop:):")
     for i in match.unmatched:
         lines.append(f"#   {headers[i]}")
