@@ -715,7 +715,7 @@ def read_source(source: Source, codebook: Codebook | None) -> RawTable:
             frame[in_frame[col.name]] = mapped if grid.is_text else mapped.astype(str)
         missing = [c for c in inst.required if c not in in_frame]
         if missing:
-            shown = [headers[j] for j in positions if headers[j] not in inst.column_names]
+            shown = [headers[j] for j in match.unmatched if headers[j].strip()]  # not matched, not dropped
             details = []
             for name in missing:
                 col = inst.column(name)
