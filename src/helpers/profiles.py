@@ -727,7 +727,8 @@ def read_source(source: Source, codebook: Codebook | None) -> RawTable:
                     f"with columns: {missing[0]}: <the header>)")
             raise StructuralError(f"{source.path}: required column{plural} {', '.join(missing)} missing: "
                                   f"{'; '.join(details)}; {hint}")
-        log.info("%s: %d column(s) matched to %s (%s), %d dropped, %d other", source.path.name, len(match.columns)
+        log.log(logging.INFO if profile.path else logging.DEBUG,
+                "%s: %d column(s) matched to %s (%s), %d dropped, %d other", source.path.name, len(match.columns)
                  + sum(len(inst.rank_sets[r]) for r in match.rankings), source.instrument,
                  profile.path.name if profile.path else "no profile", len(match.dropped), len(match.unmatched))
     return RawTable(source.instrument, source.path, frame, grid.encoding, grid.sha256, data_lines, profile.path)
