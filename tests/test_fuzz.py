@@ -95,6 +95,13 @@ def raw_file(draw, name: str) -> tuple[list[str], list[list[str]]]:
     header = [draw(_spaced(c.name).filter(lambda h: h.strip())) if isinstance(c, Column) else c for c in columns]
     n = draw(st.integers(0, 8))
     rows = [[draw(_cell(c)) if isinstance(c, Column) else draw(_TEXT) for c in columns] for _ in range(n)]
+    if rows and draw(st.integers(0, 9)):
+        # Usually one row with a usable identity: an instrument with rows but none kept is refused (exit 2,
+        # CONTRACT section 7), and folders that are refused test less of the accounting.
+        for j, c in enumerate(columns):
+            if isinstance(c, Column) and c.identity:
+                rows[0][j] = {"id": "anchor", "force": "Durham"}.get(c.type) or (
+                    CODEBOOK.scales[c.scale].codes[0] if c.type == "coded" else "x")
     return header, rows
 
 

@@ -282,3 +282,22 @@ def test_aliases_keep_old_wordings_readable(tmp_path):
     profile = load_profile_text("instrument: children_survey\nfile: x.csv\n", tmp_path)
     assert match_headers(["Grid - Do you trust the police"], reworded, profile).columns == {"att_trust": 0}
     assert match_headers(["Grid - Do you trust the police"], inst, profile).columns == {}
+
+
+@pytest.mark.parametrize("encoding", ["auto", "utf-8", "utf-8-sig"])
+def test_explicit_encoding_with_bom(tmp_path, encoding):
+    (tmp_path / "export.csv").write_bytes(b"\xef\xbb\xbfID;force;school_id;mini_police\nc1;Durham;S1;yes\n")
+    (tmp_path / "c.profile.yml").write_text(f"instrument: children_survey\nfile: export.csv\nencoding: {encoding}\n"
+                                            "columns: {respondent_id: ID}\n", encoding="utf-8")
+    table = read_source(find_sources(tmp_path, CB)["children_survey"], CB)
+    assert list(table.frame.columns) == ["respondent_id", "force", "school_id", "mini_police"]
+    assert table.encoding == "utf-8-sig"
+
+
+def test_cp1252_export_with_explicit_encoding(tmp_path):
+    (tmp_path / "export.csv").write_bytes("respondent_id,force,school_id,mini_police,enjoyed_most\n"
+                                          "c1,Durham,S1,yes,café\n".encode("cp1252"))
+    (tmp_path / "c.profile.yml").write_text("instrument: children_survey\nfile: export.csv\nencoding: cp1252\n",
+                                            encoding="utf-8")
+    table = read_source(find_sources(tmp_path, CB)["children_survey"], CB)
+    assert table.frame["enjoyed_most"].astype(str).tolist() == ["café"]

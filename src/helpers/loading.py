@@ -215,6 +215,8 @@ def _encoding(path: Path, data: bytes, wanted: str = "auto") -> tuple[str, str]:
             wanted = "utf-8-sig"
         elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
             wanted = "utf-16"
+    if wanted == "utf-8" and data.startswith(b"\xef\xbb\xbf"):
+        wanted = "utf-8-sig"  # the BOM is not part of the first header
     candidates = ["utf-8", "cp1252"] if wanted == "auto" else [wanted]
     text, encoding, error = None, None, None
     for candidate in candidates:
@@ -231,10 +233,7 @@ def _encoding(path: Path, data: bytes, wanted: str = "auto") -> tuple[str, str]:
         what = "starts with a UTF-8 BOM but is not valid UTF-8" if wanted == "utf-8-sig" else \
             f"cannot be decoded as {wanted}"
         raise StructuralError(f"{path}: {what} (byte {error.start}); save it as CSV UTF-8") from error
-    if encoding == "utf-16":
-        text = text.removeprefix("\ufeff")
-    elif encoding == "utf-8-sig":
-        pass  # decode("utf-8-sig") has removed the BOM
+    text = text.removeprefix("\ufeff")  # decode("utf-8-sig") and decode("utf-16") remove it already
     if not text or text.isspace():
         raise StructuralError(f"{path}: the file is empty")
     return encoding, text[:65536]

@@ -14,12 +14,17 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 ``evidence.csv``           the design's Maryland Scientific Methods Scale level (:mod:`helpers.evidence`)
 ``validation_log.csv``     one row per validation event (CONTRACT section 3)
 ``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
-``row_counts.csv``         per instrument: raw, kept, quarantined, in scope
+``row_counts.csv``         per instrument: raw, kept, quarantined, in scope; physical data lines,
+                           records read and the profile the file was read through
 ``<instrument>.parquet``   clean respondent-level tables (in scope only)
 ``manifest.json``          parameters, input hashes, package versions
 
+Each instrument is read from the file named after it or through a
+``*.profile.yml`` (:mod:`helpers.profiles`, CONTRACT section 7).
+
 Structural faults (a missing file or required column, an undecodable file,
-an unknown ``--force``) raise :class:`~helpers.loading.StructuralError`
+an unknown ``--force``, a wrong profile, a stray quote, an instrument of
+which no row is kept) raise :class:`~helpers.loading.StructuralError`
 before anything is written. Outputs are written to a staging folder inside
 ``out_dir`` first (nothing child-level is written outside it) and swapped in
 at the end, ``manifest.json`` last (see :func:`_write_outputs`), so a failed

@@ -715,7 +715,7 @@ def read_source(source: Source, codebook: Codebook | None) -> RawTable:
             frame[in_frame[col.name]] = mapped if grid.is_text else mapped.astype(str)
         missing = [c for c in inst.required if c not in in_frame]
         if missing:
-            shown = [headers[j] for j in positions if headers[j] not in inst.column_names]
+            shown = [headers[j] for j in match.unmatched if headers[j].strip()]  # not matched, not dropped
             details = []
             for name in missing:
                 col = inst.column(name)
@@ -727,7 +727,8 @@ def read_source(source: Source, codebook: Codebook | None) -> RawTable:
                     f"with columns: {missing[0]}: <the header>)")
             raise StructuralError(f"{source.path}: required column{plural} {', '.join(missing)} missing: "
                                   f"{'; '.join(details)}; {hint}")
-        log.info("%s: %d column(s) matched to %s (%s), %d dropped, %d other", source.path.name, len(match.columns)
+        log.log(logging.INFO if profile.path else logging.DEBUG,
+                "%s: %d column(s) matched to %s (%s), %d dropped, %d other", source.path.name, len(match.columns)
                  + sum(len(inst.rank_sets[r]) for r in match.rankings), source.instrument,
                  profile.path.name if profile.path else "no profile", len(match.dropped), len(match.unmatched))
     return RawTable(source.instrument, source.path, frame, grid.encoding, grid.sha256, data_lines, profile.path)
@@ -779,8 +780,11 @@ def draft_profile(path: Path, instrument: str, codebook: Codebook, *, preset: st
             lines.append(f"  # TODO {col.name}: <the export's header for {col.label or col.name}>{hint}")
     for name, members in inst.rank_sets.items():
         if not any(m in match.columns for m in members):
+            separator = settings.get("separator", ";")
             lines.append(f"# TODO if the export has the ranking question as one cell:\n# rankings:\n"
-                         f"#   {name}: {{header: \"<its header>\", separator: \";\"}}")
+                         f"#   {name}: {{header: \"<its header>\", separator: \"{separator}\"}}")
+    if match.dropped:
+        lines.append("# Dropped (personal data, never read): " + ", ".join(headers[i] for i in match.dropped))
     lines.append("# Headers not matched (kept as extra columns; list personal data under drop:):")
     for i in match.unmatched:
         lines.append(f"#   {headers[i]}")
