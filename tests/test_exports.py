@@ -100,3 +100,19 @@ def test_personal_columns_are_not_in_quarantine_or_log(tmp_path):
     assert {"respondent_id", "force", "Start time"} <= set(quarantine.columns)  # codebook and other columns kept
     log = pd.read_csv(out / "validation_log.csv", dtype=str)
     assert not log["column"].isin(["Email", "Name"]).any()
+
+
+def test_personal_columns_of_a_file_without_profile_are_never_read(tmp_path):
+    """A tool's export renamed after its instrument (no profile) still loses its personal-data columns."""
+    raw = data_folder(tmp_path / "raw", EXPORTS / "canonical")
+    children = pd.read_csv(raw / "children_survey.csv", dtype=str, keep_default_na=False)
+    children["Email Address"] = [f"pupil{i}@example.org" for i in range(len(children))]
+    children["IP Address"] = [f"203.0.113.{i % 250}" for i in range(len(children))]
+    children.to_csv(raw / "children_survey.csv", index=False)
+    out = tmp_path / "out"
+    assert main(["-q", "process", "--data-dir", str(raw), "--out", str(out)]) == 0
+    assert (out / "quarantine" / "children_survey.csv").exists()  # quarantined rows are copied: without them
+    for path in (p for p in out.rglob("*") if p.is_file() and p.suffix != ".parquet"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert "@example.org" not in text and "203.0.113." not in text, path.name
+        assert "Email Address" not in text, path.name

@@ -56,6 +56,7 @@ from .loading import (
 __all__ = [
     "PROFILE_KEYS",
     "PRESETS",
+    "PERSONAL_DATA",
     "Profile",
     "Ranking",
     "Source",
@@ -330,9 +331,19 @@ def load_profile(path: Path, codebook: Codebook) -> Profile:
                    columns=columns, rankings=rankings, values=values)
 
 
+#: Personal-data headers that survey tools export (every preset's ``drop`` list). A file read
+#: without a profile never reads them either: a tool's export renamed after its instrument must
+#: not carry e-mail addresses or names into the quarantine file.
+PERSONAL_DATA: tuple[str, ...] = tuple(dict.fromkeys(h for preset in PRESETS.values() for h in preset["drop"]))
+
+
 def default_source(path: Path, instrument: str) -> Source:
-    """A file named after its instrument, read without a profile (header in row 1)."""
-    return Source(instrument, Path(path), Profile(instrument=instrument, file=Path(path).name))
+    """A file named after its instrument, read without a profile (header in row 1).
+
+    The presets' personal-data headers (:data:`PERSONAL_DATA`) are dropped as a
+    profile's ``drop`` would drop them.
+    """
+    return Source(instrument, Path(path), Profile(instrument=instrument, file=Path(path).name, drop=PERSONAL_DATA))
 
 
 def _profile_paths(data_dir: Path) -> list[Path]:
