@@ -60,7 +60,7 @@ def test_interval_agreement_counts_the_disagreements():
                       "p_holm": [0.01, 0.2, 0.07, 0.9]})
     out = narrative.interval_agreement(t)
     assert (out["clear"], out["supported"], out["clear_not_supported"]) == ("3", "1", "2")
-    assert out["holm_range"] == "0.07 to 0.20"
+    assert out["holm_range"] == "between 0.07 and 0.20"
     assert out["items"].count("“") == 2
 
 
