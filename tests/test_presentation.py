@@ -161,3 +161,20 @@ def test_weighting_prose_prints_only_numbers_of_its_table():
     derived = {m.group(1), m.group(2), str(len(compared)), shift.group(1)} | ({turned.group(1)} if turned else set())
     stray = [n for n in numbers if n not in allowed | derived]
     assert not stray, f"numbers in the weighting prose that its table does not give: {stray}\n{prose}"
+
+
+def test_no_notebook_draws_signed_and_unsigned_effect_sizes_on_one_axis():
+    """Every chart of effect sizes coloured by their kind splits the kinds into panels (Chart 5.2, methods)."""
+    import nbformat
+
+    from helpers.config import NOTEBOOKS_DIR
+    calls = 0
+    for path in sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            for call in re.findall(r"plots\.\w+\((?:[^()]|\([^()]*\))*\)", cell.source, flags=re.S):
+                if 'x="effect_size"' in call and 'hue="effect_label"' in call:
+                    calls += 1
+                    assert 'panels="effect_label"' in call, f"{path.name}: {call}"
+    assert calls >= 2  # the methods appendix and the recommendations chapter
