@@ -36,8 +36,8 @@ def processed(messy_dir, tmp_path):
     return out
 
 
-@pytest.mark.parametrize("name", ["results.csv", "tests.csv", "power.csv", "sensitivity.csv", "validation_log.csv",
-                                  "row_counts.csv"])
+@pytest.mark.parametrize("name", ["results.csv", "tests.csv", "power.csv", "sensitivity.csv", "evidence.csv",
+                                  "validation_log.csv", "row_counts.csv"])
 def test_back_test_against_ground_truth(processed, name):
     got = pd.read_csv(processed / name, keep_default_na=False, na_values=[""])
     want = pd.read_csv(EXPECTED / name, keep_default_na=False, na_values=[""])
@@ -46,7 +46,7 @@ def test_back_test_against_ground_truth(processed, name):
 
 def test_outputs_and_accounting_identity(processed, messy_dir):
     assert set(OUTPUT_FILES) <= {p.name for p in processed.iterdir()}
-    assert {"power.csv", "sensitivity.csv"} <= set(OUTPUT_FILES)
+    assert {"power.csv", "sensitivity.csv", "evidence.csv"} <= set(OUTPUT_FILES)
     assert (processed / "quarantine").is_dir()
     counts = pd.read_csv(processed / "row_counts.csv").set_index("instrument")
     log = pd.read_csv(processed / "validation_log.csv")

@@ -60,7 +60,7 @@ def test_interval_agreement_counts_the_disagreements():
                       "p_holm": [0.01, 0.2, 0.07, 0.9]})
     out = narrative.interval_agreement(t)
     assert (out["clear"], out["supported"], out["clear_not_supported"]) == ("3", "1", "2")
-    assert out["holm_range"] == "0.07 to 0.20"
+    assert out["holm_range"] == "between 0.07 and 0.20"
     assert out["items"].count("“") == 2
 
 
@@ -133,19 +133,22 @@ def test_weighting_prose_prints_only_numbers_of_its_table():
     prose = " ".join(" ".join(p.get_text(" ") for p in soup.find_all("p")).split())
     numbers = _numbers(prose)
     # group sizes without weighting (results.csv) and the confidence level are not the table's
-    sizes = re.search(r"against (\d[\d,]*) and (\d[\d,]*) answers without weighting", prose)
+    sizes = re.search(r"against (\d[\d,]*) and (\d[\d,]*) (?:answers )?without weighting", prose)
     assert sizes, prose
     allowed = table_numbers | {g.replace(",", "") for g in sizes.groups()} | {"95"}
     # counts of the table's rows
     diff_col = col["Difference"]
-    interval_col = next(i for name, i in col.items() if name.startswith("95% interval"))
+    interval_col = next((i for name, i in col.items() if name.startswith("95% interval")), None)
     compared = [r for r in rows if r[diff_col] not in ("–", "")]
-    with_interval = [r for r in compared if r[interval_col] not in ("–", "")]
-    clear = [r for r in with_interval
-             if len({np.sign(float(v)) for v in _numbers(r[interval_col])} - {0.0}) == 1
-             and 0.0 not in {float(v) for v in _numbers(r[interval_col])}]
-    m = re.search(r"Of the (\d+) reweighted differences, (\d+) have an interval that excludes zero", prose)
-    assert m and (int(m.group(1)), int(m.group(2))) == (len(with_interval), len(clear)), prose
+    derived = set()
+    if interval_col is not None:
+        with_interval = [r for r in compared if r[interval_col] not in ("–", "")]
+        clear = [r for r in with_interval
+                 if len({np.sign(float(v)) for v in _numbers(r[interval_col])} - {0.0}) == 1
+                 and 0.0 not in {float(v) for v in _numbers(r[interval_col])}]
+        m = re.search(r"Of the (\d+) reweighted differences, (\d+) have an interval that excludes zero", prose)
+        assert m and (int(m.group(1)), int(m.group(2))) == (len(with_interval), len(clear)), prose
+        derived |= {m.group(1), m.group(2)}
     m_all = re.search(r"all (\d+) differences|of the (\d+) differences", prose)
     assert m_all and int(next(g for g in m_all.groups() if g)) == len(compared), prose
     turned = re.search(r"changes the direction of (\d+) of", prose)
@@ -158,6 +161,23 @@ def test_weighting_prose_prints_only_numbers_of_its_table():
              for r in compared if "%" in r[1]}
     top = max(moves, key=moves.get)
     assert abs(int(shift.group(1)) - moves[top]) <= 1 and shift.group(2) == top, (shift.groups(), moves)
-    derived = {m.group(1), m.group(2), str(len(compared)), shift.group(1)} | ({turned.group(1)} if turned else set())
+    derived |= {str(len(compared)), shift.group(1)} | ({turned.group(1)} if turned else set())
     stray = [n for n in numbers if n not in allowed | derived]
     assert not stray, f"numbers in the weighting prose that its table does not give: {stray}\n{prose}"
+
+
+def test_no_notebook_draws_signed_and_unsigned_effect_sizes_on_one_axis():
+    """Every chart of effect sizes coloured by their kind splits the kinds into panels (Chart 5.2, methods)."""
+    import nbformat
+
+    from helpers.config import NOTEBOOKS_DIR
+    calls = 0
+    for path in sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            for call in re.findall(r"plots\.\w+\((?:[^()]|\([^()]*\))*\)", cell.source, flags=re.S):
+                if 'x="effect_size"' in call and 'hue="effect_label"' in call:
+                    calls += 1
+                    assert 'panels="effect_label"' in call, f"{path.name}: {call}"
+    assert calls >= 2  # the methods appendix and the recommendations chapter

@@ -1753,7 +1753,7 @@ def interval_agreement(tests: pd.DataFrame, *, alpha: float = SIGNIFICANCE) -> d
         ``clear`` (intervals clear of zero), ``supported`` (Holm p below
         ``alpha``), ``clear_not_supported`` (clear of zero, not supported),
         ``items`` (their question texts, quoted, or "none") and
-        ``holm_range`` (their Holm p-values, "0.07 to 0.44", or "n/a").
+        ``holm_range`` (their Holm p-values, "between 0.07 and 0.44", or "n/a").
 
     Examples
     --------
@@ -1778,7 +1778,7 @@ def interval_agreement(tests: pd.DataFrame, *, alpha: float = SIGNIFICANCE) -> d
             ", ".join(items[:-1]) + " and " + items[-1],
             "holm_range": "n/a" if holm.empty else
             f"{holm.min():.2f}" if round(holm.min(), 2) == round(holm.max(), 2) else
-            f"{holm.min():.2f} to {holm.max():.2f}"}
+            f"between {holm.min():.2f} and {holm.max():.2f}"}
 
 
 from .stats import MIN_EXPECTED  # noqa: E402

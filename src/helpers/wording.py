@@ -18,8 +18,9 @@ What is not scanned
       :data:`CUE_WINDOW` words before it is the respondents' view, reported
       as theirs ("children say it made them keener"), and is not a hit. The
       same phrase without the cue ("it made them keener") is.
-    * Code, scripts and styles (``pre``, ``code``, ``script``, ``style``), the
-      site navigation and the hidden input of code cells.
+    * Code blocks, scripts and styles (``pre``, ``script``, ``style``), the
+      site navigation and the hidden input of code cells. Inline code in a
+      sentence is kept: readers see it.
 
 Examples
 --------
@@ -143,7 +144,7 @@ def visible_text(html: str) -> str:
 
     soup = BeautifulSoup(html, "html.parser")
     root = soup.find("article") or soup.find("main") or soup.body or soup
-    for tag in root.find_all(["script", "style", "pre", "code", "nav", "noscript"]):
+    for tag in root.find_all(["script", "style", "pre", "nav", "noscript"]):  # inline code in prose stays
         tag.decompose()
     for tag in root.select(".cell_input, .headerlink, .toggle-details"):
         tag.decompose()
