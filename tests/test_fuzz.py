@@ -34,6 +34,8 @@ from hypothesis import strategies as st
 
 from helpers.cli import main
 from helpers.codebook import INSTRUMENTS, QUALITATIVE, Column, load_codebook
+from helpers.loading import StructuralError
+from helpers.pipeline import run_process
 
 CODEBOOK = load_codebook()
 FAULTS = ("missing_column", "missing_file", "undecodable", "empty")
@@ -165,7 +167,7 @@ _BLANK_CENSUS_ROW = ({"children_survey": (["mini_police", "force", "respondent_i
                       "practitioner_survey": (["respondent_id", "force"], []),
                       "teacher_survey": (["respondent_id", "force", "school_id"], []),
                       "parent_survey": (["respondent_id", "school_id"], []),
-                      "scheme_census": (["force"], [[" "]])},
+                      "scheme_census": (["force"], [[" "], ["Durham"]])},  # (a census needs a usable row)
                      dict.fromkeys(INSTRUMENTS, "utf-8"), "\n", None, None)
 
 
@@ -180,6 +182,14 @@ def test_process_never_crashes_and_accounts_for_every_row(tmp_path_factory, spec
     status = main(["-q", "process", "--data-dir", str(data), "--out", str(out)])
     if fault is not None:
         assert status == 2, f"a {fault} in {spec[4]} must stop the run with status 2, not {status}"
+        assert not out.exists(), "a structural fault must write nothing"
+        return
+    if status == 2 and not (out / "results.csv").exists():
+        # The one fault the generator cannot plant on purpose: no usable row in the children's survey or the
+        # census (every row quarantined, or none written), which the report cannot do without (issue 12).
+        with pytest.raises(StructuralError, match=r"(children_survey|scheme_census)\.\w+: "
+                                                  r"(the file has a header and no rows|none of its)"):
+            run_process(data, out)
         assert not out.exists(), "a structural fault must write nothing"
         return
     assert status == 0, "a run without a structural fault must succeed (quarantine and log, not fail)"

@@ -292,6 +292,25 @@ def test_a_run_killed_mid_swap_never_leaves_new_tables_beside_an_old_manifest(me
     assert json.loads((out / "manifest.json").read_text())["contract_version"] == 1
 
 
+@pytest.mark.parametrize("delay", [0.5, 1.5, 3.0])
+def test_sigterm_at_any_moment_leaves_no_staging_no_lock_and_no_mixed_set(tmp_path, delay):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "helpers.cli", "-q", "process", "--data-dir", str(RAW_DIR), "--out", str(out)]
+    run = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode in (0, 1, -signal.SIGTERM), err  # (killed before Python set its handler: -15)
+    if run.returncode == 1:
+        assert "interrupted" in err
+    assert not list(tmp_path.rglob(".staging-*")) and not list(tmp_path.rglob(outputs.LOCK))
+    if (out / "manifest.json").exists():  # a manifest vouches for a complete set
+        assert run.returncode == 0 and all((out / name).exists() for name in pipeline.OUTPUT_FILES)
+
+
 # --- 5. the hostile book in a browser ---------------------------------------------------------
 
 def _unavailable(reason: str):
