@@ -303,8 +303,10 @@ def test_sigterm_at_any_moment_leaves_no_staging_no_lock_and_no_mixed_set(tmp_pa
     time.sleep(delay)
     run.send_signal(signal.SIGTERM)
     _, err = run.communicate(timeout=120)
-    assert run.returncode in (0, 1, -signal.SIGTERM), err  # (killed before Python set its handler: -15)
-    if run.returncode == 1:
+    # 1: stopped and cleaned up; -15: killed before Python set its handler; -2: cleaned up, then ended by
+    # an interrupt signal a library re-raised at exit (pyarrow does so).
+    assert run.returncode in (0, 1, -signal.SIGTERM, -signal.SIGINT), err
+    if run.returncode in (1, -signal.SIGINT):
         assert "interrupted" in err
     assert not list(tmp_path.rglob(".staging-*")) and not list(tmp_path.rglob(outputs.LOCK))
     if (out / "manifest.json").exists():  # a manifest vouches for a complete set
