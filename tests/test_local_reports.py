@@ -69,23 +69,34 @@ def test_local_report_for_a_force_with_three_children(tmp_path):
 
     html = _build(raw, tmp_path, force=LOCAL_FORCE)
     results = pd.read_csv(tmp_path / "processed" / "results.csv", keep_default_na=False, na_values=[""])
-    assert results.query("measure == 'sample_size' and group == 'all_children'")["value"].iloc[0] == 3
+    # Who answered is hidden like what they answered: the group sizes are suppressed too.
+    sizes = results.query("measure == 'sample_size' and group in ['mini_police', 'non_mini_police', 'all_children']")
+    assert len(sizes) == 3 and sizes["flag"].eq("c").all() and sizes[["n", "base", "value"]].isna().all().all()
 
-    # Every cell about the three children is suppressed (their count, the base, stays published).
+    # Every cell about the three children is suppressed, and so is each base (how many answered).
     child_rows = results[results["measure"].isin(_children_measures())
                          & results["group"].isin(["mini_police", "non_mini_police", "all_children"])]
     assert len(child_rows) > 100
     assert child_rows["flag"].eq("c").all(), child_rows[child_rows["flag"].ne("c")].head()
     assert child_rows["n"].isna().all() and child_rows["value"].isna().all()
+    assert child_rows["base"].isna().all(), child_rows[child_rows["base"].notna()].head()
     # No suppressed cell is a published total minus published cells, in any table of results.csv.
     assert recoverable(results) == []
     tests = pd.read_csv(tmp_path / "processed" / "tests.csv", keep_default_na=False, na_values=[""])
     assert tests["flag"].eq("c").all() and tests["p_value"].isna().all()
+    sizes = ["n_mini_police", "n_non_mini_police"]
+    assert tests[sizes].fillna(0).eq(0).all().all()  # hidden, or 0 (items asked of mini-police children only)
+    power = pd.read_csv(tmp_path / "processed" / "power.csv")
+    assert power[sizes].isna().all().all()
+    sensitivity = pd.read_csv(tmp_path / "processed" / "sensitivity.csv")
+    assert sensitivity["base"].isna().all() and sensitivity["effective_n"].isna().all()
 
     # The book names the force and shows [c] where numbers were suppressed.
     index = (html / "index.html").read_text(encoding="utf-8")
     assert f"local report for {LOCAL_FORCE}" in index
-    assert "[c]" in (html / "03_children.html").read_text(encoding="utf-8")
+    children_page = (html / "03_children.html").read_text(encoding="utf-8")
+    assert "[c]" in children_page
+    assert "In all, 3 children" not in children_page  # the count of written answers is hidden too
 
 
 @pytest.mark.book

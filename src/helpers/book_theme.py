@@ -19,7 +19,8 @@ clean for readers and assistive technology. ``_config.yml`` loads it
   the book itself or when they are one of the inline scripts the theme and
   Sphinx wrote *outside* the page's content, each allowed by its SHA-256
   hash (and so are the theme's two ``onclick`` attributes, by hash with
-  ``'unsafe-hashes'``). An inline script inside the content (where notebook outputs and so
+  ``'unsafe-hashes'``, and the one fixed statement myst-nb writes inside
+  the content, ``kernelName = 'python3'``). An inline script inside the content (where notebook outputs and so
   any respondent text land) is not hashed and does not run; neither do
   inline event handlers (``onerror=``), ``javascript:`` links, plugins,
   frames and ``<base>`` changes. Styles are not restricted (the theme and
@@ -58,6 +59,9 @@ CSP_DIRECTIVES = {
 
 _INLINE_SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _HANDLER = re.compile(r"""<[^>]*?\son[a-z]+\s*=\s*(?:"(?P<q1>[^"]*)"|'(?P<q2>[^']*)')""", re.IGNORECASE)
+#: The one inline script Jupyter Book writes inside a page's content (myst-nb's kernel name for
+#: thebe): a fixed statement, allowed by its hash like the theme's scripts.
+_OWN_CONTENT_SCRIPT = re.compile(r"kernelName = '[\w.-]+'")
 _SRC = re.compile(r"\bsrc\s*=", re.IGNORECASE)
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 
@@ -121,7 +125,8 @@ def content_security_policy(page: str, *, content: tuple[int, int] | None = None
     for match in _INLINE_SCRIPT.finditer(page):
         if _SRC.search(match.group("attrs")):
             continue
-        if content is not None and content[0] <= match.start() < content[1]:
+        if (content is not None and content[0] <= match.start() < content[1]
+                and not _OWN_CONTENT_SCRIPT.fullmatch(match.group("body").strip())):
             continue
         digest = base64.b64encode(hashlib.sha256(match.group("body").encode("utf-8")).digest()).decode("ascii")
         token = f"'sha256-{digest}'"

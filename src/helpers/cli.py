@@ -239,13 +239,21 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_on_sigterm() -> None:
+@contextlib.contextmanager
+def _stop_on_sigterm():
     """SIGTERM (``kill``, a CI timeout) stops the run like Ctrl-C: staging folders and locks are cleaned up."""
     def handler(signum, frame):
         raise KeyboardInterrupt
 
-    with contextlib.suppress(ValueError):  # not the main thread (e.g. called from a test's worker)
-        signal.signal(signal.SIGTERM, handler)
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. called from a test's worker): nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _profile(args: argparse.Namespace) -> int:
@@ -290,9 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(args.quiet, args.verbose)
     started = time.perf_counter()
-    _stop_on_sigterm()
     try:
-        status = _COMMANDS[args.command](args)
+        with _stop_on_sigterm():
+            status = _COMMANDS[args.command](args)
     except StructuralError as exc:
         log.error("error: %s", exc)
         return 2

@@ -72,8 +72,8 @@ import pandas as pd
 
 from .codebook import Codebook, load_codebook
 
-__all__ = ["EXEMPT_MEASURES", "group_relations", "hide_sizes", "hide_suppressed_bases", "recoverable", "relations",
-           "suppress", "suppress_tests"]
+__all__ = ["EXEMPT_MEASURES", "count_for_prose", "group_relations", "hide_sizes", "hide_suppressed_bases",
+           "recoverable", "relations", "suppress", "suppress_tests"]
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +294,23 @@ def hide_sizes(frame: pd.DataFrame, columns: list[str], *, min_cell: int) -> pd.
             small = values.gt(0) & values.lt(min_cell)
             out[col] = values.round().astype("Int64").mask(small.fillna(False))
     return out
+
+
+def count_for_prose(count, *, min_cell: int, local: bool) -> str:
+    """A respondent count for a sentence: ``[c]`` in a local report when it is between 1 and ``min_cell - 1``.
+
+    For the few counts a chapter takes from a clean table rather than from
+    ``results.csv`` (how many children wrote an answer in their own words).
+
+    Examples
+    --------
+    >>> count_for_prose(3, min_cell=5, local=True), count_for_prose(3, min_cell=5, local=False)
+    ('[c]', '3')
+    """
+    from .report import format_count
+
+    count = int(count)
+    return "[c]" if local and min_cell > 1 and 0 < count < min_cell else format_count(count)
 
 
 def hide_suppressed_bases(sensitivity: pd.DataFrame) -> pd.DataFrame:

@@ -356,7 +356,7 @@ def interval_table(results: pd.DataFrame, items: list[dict], *, question: str = 
             "group": group_label(item["group"]),
             "answer": item["answer"],
             "n": row["n"],
-            "base": int(row["base"]),
+            "base": None if pd.isna(row["base"]) else int(row["base"]),  # hidden in a local report's small group
             "percent": value, "ci_low": low, "ci_high": high, "width": high - low,
             "estimate": "[c]" if hidden else (f"{format_percent(value)} ({format_percent(low)} "
                                                f"to {format_percent(high)})"),
@@ -451,7 +451,10 @@ def answer_total(results: pd.DataFrame, measures: list[str], groups: list[str],
                    & results["unit"].eq("percent")]
     if rows.empty:
         return {"n": "not collected", "base": "not collected", "percent": "not collected"}
-    base = int(rows.groupby(["measure", "group"])["base"].max().sum())
+    bases = rows.groupby(["measure", "group"])["base"].max()
+    if bases.isna().any():  # a local report hid a small group's base: the total would give it away
+        return {"n": "[c]", "base": "[c]", "percent": "[c]"}
+    base = int(bases.sum())
     chosen = rows[rows["category"].isin(categories)]
     if chosen["flag"].eq("c").any() or chosen["n"].isna().any():
         return {"n": "[c]", "base": format_count(base), "percent": "[c]"}
@@ -1260,15 +1263,21 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
     >>> p["mde_r"], p["mde_pairs"], p["tests"]
     ('0.19', '59%', '2')
     """
+    def size(value) -> int | None:  # a group size; None where a local report suppressed it (too small)
+        return None if pd.isna(value) else int(value)
+
     if tests.empty:
         n_mini = n_other = 0
     else:
-        n_mini, n_other = int(tests["n_mini_police"].max()), int(tests["n_non_mini_police"].max())
+        n_mini, n_other = size(tests["n_mini_police"].max()), size(tests["n_non_mini_police"].max())
     alpha = float(power["alpha"].iloc[0]) if not power.empty and "alpha" in power else SIGNIFICANCE
     if power.empty:
-        power = design_power(n_mini, n_other, power=power_level, alpha=alpha)
+        power = design_power(n_mini or 0, n_other or 0, power=power_level, alpha=alpha)
     else:
-        n_mini, n_other = int(power["n_mini_police"].iloc[0]), int(power["n_non_mini_police"].iloc[0])
+        n_mini, n_other = size(power["n_mini_police"].iloc[0]), size(power["n_non_mini_police"].iloc[0])
+    shown = {"n_mini": "[c]" if n_mini is None else format_count(n_mini),
+             "n_other": "[c]" if n_other is None else format_count(n_other)}
+    n_mini, n_other = n_mini or 0, n_other or 0
     m = int(tests["p_holm"].notna().sum()) if "p_holm" in tests else 0
     strict = design_power(n_mini, n_other, power=power_level, alpha=alpha / max(m, 1))
 
@@ -1285,7 +1294,7 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
         return "n/a" if pd.isna(x) else format_number(x) if pattern == "{:.2f}" else pattern.format(x)
 
     out = {
-        "n_mini": format_count(n_mini), "n_other": format_count(n_other),
+        **shown,
         "power": format_percent(100 * power_level), "alpha": f"{alpha:g}",
         "mde_r": fmt(r), "mde_pairs": fmt(100 * (1 + r) / 2, "{:.0f}%"),
         "mde_v": fmt(v), "mde_gap": fmt(_detectable_gap(v, share_mini), "{:.0f}"),
@@ -1632,7 +1641,7 @@ def workshop_quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, themes: p
     <BLANKLINE>
     > We had a parade.
     >
-    > — Mini-police child, creative workshop (synthetic demo quote)
+    > — Mini&#45;police child, creative workshop (synthetic demo quote)
     """
     if themes is None:
         themes = quotes[["theme", "theme_label"]].drop_duplicates()

@@ -513,7 +513,7 @@ def data_dictionary(instrument: str, codebook: Codebook | None = None) -> pd.Dat
 def completeness(table: pd.DataFrame, instrument: str, codebook: Codebook | None = None,
                  *, missing: pd.DataFrame | None = None,
                  roles: tuple[str, ...] = ("demographic", "outcome", "rank", "safety", "aims",
-                                           "census")) -> pd.DataFrame:
+                                           "census"), local: bool = False, min_cell: int = 0) -> pd.DataFrame:
     """Share of rows with an answer, per codebook column present in a clean table.
 
     Only the counts of answered cells are returned, never their values.
@@ -521,10 +521,16 @@ def completeness(table: pd.DataFrame, instrument: str, codebook: Codebook | None
     listed in ``missing`` (the output of :func:`not_collected`) are left out:
     they were not collected, which is different from unanswered.
 
+    In a local report (``local=True``) how many answered is disclosure-
+    controlled like the results (CONTRACT section 5): a column whose base,
+    answered or unanswered count is between 1 and ``min_cell - 1`` gets
+    ``flag`` ``c`` and loses ``answered`` and ``value`` (and ``base`` too
+    when the base itself is small), so the chart does not draw it.
+
     Returns
     -------
     pandas.DataFrame
-        ``instrument, column, label, answered, base, value`` (percent).
+        ``instrument, column, label, answered, base, value`` (percent), ``flag``.
     """
     codebook = codebook or load_codebook()
     inst = codebook.instruments[instrument]
@@ -542,8 +548,18 @@ def completeness(table: pd.DataFrame, instrument: str, codebook: Codebook | None
         answered = int(table.loc[mask, col.name].notna().sum())
         rows.append({"instrument": instrument, "column": col.name, "label": col.label,
                      "answered": answered, "base": base,
-                     "value": 100 * answered / base if base else np.nan})
-    return pd.DataFrame(rows, columns=["instrument", "column", "label", "answered", "base", "value"])
+                     "value": 100 * answered / base if base else np.nan, "flag": ""})
+    out = pd.DataFrame(rows, columns=["instrument", "column", "label", "answered", "base", "value", "flag"])
+    if local and min_cell > 1 and len(out):
+        def small(counts: pd.Series) -> pd.Series:
+            return counts.gt(0) & counts.lt(min_cell)
+
+        hidden = small(out["base"]) | small(out["answered"]) | small(out["base"] - out["answered"])
+        out["answered"] = out["answered"].astype("Int64").mask(hidden)
+        out["value"] = out["value"].mask(hidden)
+        out["base"] = out["base"].astype("Int64").mask(small(out["base"].astype("Int64")))
+        out["flag"] = np.where(hidden, "c", "")
+    return out
 
 
 def log_summary(log: pd.DataFrame, by: tuple[str, ...] = ("instrument", "action")) -> pd.DataFrame:
