@@ -10,6 +10,10 @@ rows read, kept and quarantined, and writes under ``out_dir``:
                            intervals and the n for 80% power)
 ``power.csv``              smallest effects the children's sample detects with 80% power
 ``sensitivity.csv``        children's results unweighted and post-stratified by force
+``design.csv``             the comparisons with schools as clusters (ICC, cluster-robust and
+                           within-school tests, Holm within outcome families, equivalence)
+``balance.csv``            the groups compared on gender, year group, age and force
+``adjusted.csv``           primary outcomes unadjusted and adjusted for those covariates
 ``validation_log.csv``     one row per validation event (CONTRACT section 3)
 ``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
 ``row_counts.csv``         per instrument: raw, kept, quarantined, in scope
@@ -39,11 +43,13 @@ import pandas as pd
 
 from .codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from .config import DEFAULT_MIN_CELL, DEMO_MARKER
+from .design import adjusted_table, balance_table, design_table
 from .disclosure import suppress, suppress_tests
 from .loading import StructuralError, find_raw_file, has_raw_file, read_raw_file
+from .outcomes import OUTCOMES_PATH, file_sha256, item_plan, load_outcomes
 from .processing import summarise
-from .schemas import check_outputs
-from .stats import compare_groups, design_power
+from .schemas import check_design_outputs, check_outputs
+from .stats import comparable_items, compare_groups, design_power
 from .validation import LOG_COLUMNS, ValidationResult, validate_table
 from .weighting import sensitivity
 
@@ -53,7 +59,7 @@ log = logging.getLogger(__name__)
 
 #: Files every successful run writes (besides one Parquet file per instrument).
 OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "validation_log.csv", "row_counts.csv",
-                "manifest.json")
+                "manifest.json", "design.csv", "balance.csv", "adjusted.csv")
 
 _VERSIONED = ("minipolice", "pandas", "numpy", "scipy", "statsmodels", "pingouin")
 
@@ -199,7 +205,10 @@ def run_process(
         national = suppress(summarise({name: res.clean for name, res in results.items()}, codebook, not_collected),
                             min_cell=min_cell, local=False)
     children = tables["children_survey"]
-    tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"])
+    outcomes = load_outcomes(items=[item for item, _ in comparable_items(codebook)])
+    plan = item_plan(outcomes)  # families (Holm within each), directions and SESOIs
+    tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"],
+                           families=dict(zip(plan["measure"], plan["family"], strict=True)))
     tests = suppress_tests(tests, min_cell=min_cell)
     group_sizes = children["mini_police"].astype("object").value_counts()
     power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)))
@@ -213,6 +222,12 @@ def run_process(
         {"instrument": "str", "problem": "str", "action": "str", "row": "Int64"})  # typed even when empty
     synthetic = (data_dir / DEMO_MARKER).exists()
     check_outputs(summary, tests, events, power, sensitivity_table)
+    design = design_table(children, codebook, plan=plan, not_collected=not_collected["children_survey"],
+                          min_cell=min_cell)
+    balance = balance_table(children, summary, min_cell=min_cell, local=force is not None)
+    adjusted = adjusted_table(children, codebook, plan=plan, design=design,
+                              not_collected=not_collected["children_survey"], min_cell=min_cell)
+    check_design_outputs(design, balance, adjusted)
 
     # 4. Export atomically.
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -224,6 +239,8 @@ def run_process(
         tests.to_csv(staging / "tests.csv", index=False)
         power.to_csv(staging / "power.csv", index=False)
         sensitivity_table.to_csv(staging / "sensitivity.csv", index=False)
+        for name, table in (("design", design), ("balance", balance), ("adjusted", adjusted)):
+            table.to_csv(staging / f"{name}.csv", index=False)
         events.to_csv(staging / "validation_log.csv", index=False)
         row_counts.to_csv(staging / "row_counts.csv", index=False)
         (staging / "quarantine").mkdir()
@@ -240,6 +257,8 @@ def run_process(
             "synthetic": synthetic,
             "inputs": {name: {"file": raw.path.name, "sha256": raw.sha256} for name, raw in raws.items()},
             "versions": _versions(),
+            "outcomes": {"file": OUTCOMES_PATH.name, "sha256": file_sha256(),
+                         "changed": outcomes.get("changed", {}).get("date")},
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         _write_outputs(staging, out_dir)
