@@ -1637,8 +1637,8 @@ DESIGN_LABELS = {
 #: Display headers of :func:`primary_display`.
 PRIMARY_LABELS = {
     "item": "Primary outcome",
-    "expected": "Expected if the aims are met",
-    "sesoi": "Smallest difference of interest",
+    "expected": "Expected sign",
+    "sesoi": "SESOI",
     "difference": "Difference (95% CI)",
     "adjusted": "Adjusted difference (95% CI)",
     "p_cluster_holm": "Holm-adjusted p",
@@ -1672,7 +1672,12 @@ def _number(value, digits: int = 2) -> str:
 
 
 def _p_text(p) -> str:
-    return "n/a" if p is None or pd.isna(p) else "< 0.001" if p < 0.001 else f"{p:.3f}"
+    """p for a table: three decimals, four where three would print a p just below 0.05 as ``0.050``."""
+    if p is None or pd.isna(p):
+        return "n/a"
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.4f}" if round(p, 3) == SIGNIFICANCE and p != SIGNIFICANCE else f"{p:.3f}"
 
 
 def _interval(row: pd.Series, estimate: str = "difference", low: str = "ci_low", high: str = "ci_high") -> str:
@@ -1790,14 +1795,12 @@ def design_display(design: pd.DataFrame, *, codebook: Codebook | None = None) ->
     for _, row in design.iterrows():
         verdict = "[c]" if row.get("flag") == "c" else "no test" if pd.isna(row["p_cluster_holm"]) else \
             "yes" if row["p_cluster_holm"] < SIGNIFICANCE else "not clearly"
-        within = _p_text(row["p_within"])
-        method = {"cmh": "CMH", "fixed_effects": "fixed effects"}.get(row["within_method"], row["within_method"])
         rows.append({
             "item": measure_label(row["measure"], _CHILDREN, codebook),
             "family": row["family"],
             "difference": _interval(row),
             "p_cluster_holm": _p_text(row["p_cluster_holm"]),
-            "p_within": within if within in ("n/a",) else f"{within} ({method})",
+            "p_within": _p_text(row["p_within"]),
             "icc": _number(row["icc"]),
             "design_effect": _number(row["design_effect"]),
             "verdict": verdict,
@@ -1833,7 +1836,7 @@ def primary_display(design: pd.DataFrame, adjusted: pd.DataFrame, *, plan: pd.Da
     for _, row in design[design["family"].eq("primary")].iterrows():
         measure = row["measure"]
         direction = plan["direction"].get(measure, "")
-        expected = {"lower": "a lower score (more agreement)", "higher": "a higher score"}.get(direction, "n/a")
+        expected = {"lower": "negative", "higher": "positive"}.get(direction, "n/a")
         rows.append({
             "item": measure_label(measure, _CHILDREN, codebook),
             "expected": expected,
@@ -1875,7 +1878,7 @@ def balance_display(balance: pd.DataFrame) -> pd.DataFrame:
     """``balance.csv`` as display text, headed by :data:`BALANCE_LABELS`."""
     rows = []
     for _, row in balance.iterrows():
-        category = "mean" if row["unit"] == "mean" else str(row["category"]).replace("_", " ").capitalize() \
+        category = "Mean" if row["unit"] == "mean" else str(row["category"]).replace("_", " ").capitalize() \
             if row["covariate"] == "gender" else str(row["category"])
         rows.append({
             "covariate": _COVARIATE_NAMES.get(row["covariate"], row["covariate"]),
