@@ -406,3 +406,23 @@ def test_a_group_below_min_cell_empties_the_rows(tmp_path, codebook):
     kids.loc[kids.index[kids["mini_police"].eq("no")][3:], "mini_police"] = "yes"  # three other children left
     out = design_table(kids, codebook, min_cell=5)
     assert out["flag"].eq("c").all() and out["difference"].isna().all() and out["p_cluster_holm"].isna().all()
+
+
+def test_schemas_catch_a_broken_design_table(demo_tables):
+    import pandera.errors
+
+    design, balance, adjusted = (pd.read_csv(demo_tables / f"{name}.csv", keep_default_na=False, na_values=[""])
+                                 .fillna({"flag": "", "equivalence": ""})
+                                 for name in ("design", "balance", "adjusted"))
+    balance = balance.astype({c: "Int64" for c in balance.columns if c.startswith(("n_", "base_"))})
+    check_design_outputs(design, balance, adjusted)
+    broken = design.copy()
+    broken.loc[0, "p_cluster_holm"] = broken.loc[0, "p_cluster"] / 2
+    with pytest.raises(pandera.errors.SchemaError, match="Holm"):
+        check_design_outputs(broken, balance, adjusted)
+    broken = design.copy()
+    broken.loc[broken["family"].ne("primary").idxmax(), "sesoi"] = 0.3
+    with pytest.raises(pandera.errors.SchemaError, match="smallest effect"):
+        check_design_outputs(broken, balance, adjusted)
+    with pytest.raises((pandera.errors.SchemaError, pandera.errors.SchemaErrors)):
+        check_design_outputs(design[list(reversed(design.columns))], balance, adjusted)

@@ -432,8 +432,7 @@ def test_design_tables_for_display(design_rows):
                              "flag": ["", ""]})
     primary = narrative.primary_display(design_rows, adjusted)
     assert primary.iloc[0].tolist()[1:] == ["negative", "0.25", "0.00 (-0.14 to 0.13)",
-                                            "-0.05 (-0.20 to 0.10)", "0.990", "0.001",
-                                            "equivalent (no difference larger than 0.25)"]
+                                            "-0.05 (-0.20 to 0.10)", "0.990", "0.001", "equivalent"]
     assert narrative.primary_verdicts(design_rows) == \
         "“I trust the police”: equivalent (no difference larger than 0.25)"
     for empty in (narrative.design_chart_rows(pd.DataFrame()), narrative.primary_display(pd.DataFrame(), adjusted)):

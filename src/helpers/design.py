@@ -582,8 +582,9 @@ def adjusted_table(children: pd.DataFrame, codebook: Codebook | None = None, *, 
                if m in children and m not in not_collected]
     base = _base_frame(children)
     covs = pd.DataFrame({"gender": children["gender"].astype("object") if "gender" in children else np.nan,
-                         "year_group": pd.to_numeric(children.get("year_group"), errors="coerce"),
-                         "age": pd.to_numeric(children.get("age"), errors="coerce"),
+                         "year_group": pd.to_numeric(children["year_group"], errors="coerce")
+                         if "year_group" in children else np.nan,
+                         "age": pd.to_numeric(children["age"], errors="coerce") if "age" in children else np.nan,
                          "force": children["force"].astype("object")}, index=children.index)
     flags = design.set_index("measure")["flag"] if design is not None and "flag" in design else pd.Series(dtype=str)
     rows = []

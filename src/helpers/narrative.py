@@ -1640,7 +1640,7 @@ PRIMARY_LABELS = {
     "expected": "Expected sign",
     "sesoi": "SESOI",
     "difference": "Difference (95% CI)",
-    "adjusted": "Adjusted difference (95% CI)",
+    "adjusted": "Adjusted (95% CI)",
     "p_cluster_holm": "Holm-adjusted p",
     "p_equivalence": "Equivalence p",
     "equivalence": "Verdict",
@@ -1845,8 +1845,9 @@ def primary_display(design: pd.DataFrame, adjusted: pd.DataFrame, *, plan: pd.Da
             "adjusted": _interval(adj.loc[measure]) if measure in adj.index else "n/a",
             "p_cluster_holm": _p_text(row["p_cluster_holm"]),
             "p_equivalence": _p_text(row["p_equivalence"]),
-            "equivalence": row["equivalence"] if isinstance(row["equivalence"], str) and row["equivalence"]
-            else "[c]" if row.get("flag") == "c" else "n/a",
+            # "equivalent", "difference", "inconclusive": the bound is the SESOI column
+            "equivalence": row["equivalence"].split(" (")[0] if isinstance(row["equivalence"], str)
+            and row["equivalence"] else "[c]" if row.get("flag") == "c" else "n/a",
         })
     return pd.DataFrame(rows, columns=list(PRIMARY_LABELS)).rename(columns=PRIMARY_LABELS)
 

@@ -222,7 +222,7 @@ def check_outputs(results, tests, log, power=None, sensitivity=None) -> None:
 
 
 def _interval_contains(df, estimate="difference", low="ci_low", high="ci_high"):
-    rows = df[df[estimate].notna()]
+    rows = df[df[estimate].notna() & df[low].notna() & df[high].notna()]
     return bool(((rows[low] <= rows[estimate] + 1e-9) & (rows[estimate] <= rows[high] + 1e-9)).all())
 
 
