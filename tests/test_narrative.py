@@ -417,6 +417,9 @@ def test_design_verdicts_replace_the_naive_verdicts(design_rows):
     assert (summary["survive"], summary["tested"], summary["naive"]) == ("2", "3", "2")
     assert summary["lost"] == "“I trust the police”"
     assert summary["within"] == "1" and summary["icc_high"] == "0.04" and summary["primary_survive"] == "0"
+    assert summary["brief"].startswith("2 of the 3 differences tested hold up: “I think that the police listen")
+    assert narrative.design_summary(pd.DataFrame(), tests)["brief"].startswith("no comparison could be made")
+    assert summary["icc"].startswith("Over the questions compared, the ICC ran from 0.00 to 0.04 (median 0.01)")
     assert narrative.design_verdicts(tests, pd.DataFrame()) is tests
 
 

@@ -1609,6 +1609,8 @@ def workshop_quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, themes: p
 # tests.csv stays as the sensitivity analysis.
 
 __all__ += [
+    "DESIGN_BRIEF",
+    "DESIGN_ICC",
     "DESIGN_LABELS",
     "PRIMARY_LABELS",
     "BALANCE_LABELS",
@@ -1653,6 +1655,20 @@ BALANCE_LABELS = {
     "mini_police": "Mini-police children",
     "non_mini_police": "Other children",
     "std_difference": "Standardised difference",
+}
+
+#: The sentence part of the children's "In brief" on the design-based comparisons.
+DESIGN_BRIEF = {
+    "some": "{survive} of the {tested} differences tested hold up: {items}",
+    "none": "no comparison could be made (too few schools, or a group too small to show)",
+}
+
+#: The children's chapter's sentences on the ICC (``icc`` key of :func:`design_summary`).
+DESIGN_ICC = {
+    "some": "Over the questions compared, the ICC ran from {icc_low} to {icc_high} (median {icc_median}), highest "
+            "for {icc_top}. The design effect, how many times larger the variance of an average is than in a "
+            "simple random sample of the same size, reached {deff_high}.",
+    "none": "Too few schools took part for the ICC to be estimated.",
 }
 
 #: Absolute standardised difference from which a covariate is called imbalanced (a common rule of thumb).
@@ -1740,7 +1756,9 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
         differ within schools), ``schools_within`` (most schools with both
         groups), ``icc_low``/``icc_high``/``icc_median``, ``icc_top`` (the
         question with the highest ICC), ``deff_high``, and the family sizes
-        ``primary``, ``secondary``, ``exploratory``, ``primary_survive``.
+        ``primary``, ``secondary``, ``exploratory``, ``primary_survive``, and
+        ``brief`` (:data:`DESIGN_BRIEF`: the count and the questions, or why
+        no comparison was possible), ``icc`` (:data:`DESIGN_ICC`).
 
     Examples
     --------
@@ -1756,9 +1774,9 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
     """
     codebook = codebook or load_codebook()
     if design is None or design.empty:
-        return {key: "n/a" for key in ("tested", "survive", "items", "naive", "lost", "within", "schools_within",
-                                       "icc_low", "icc_high", "icc_median", "icc_top", "deff_high", "primary",
-                                       "secondary", "exploratory", "primary_survive")}
+        keys = ("tested", "survive", "items", "naive", "lost", "within", "schools_within", "icc_low", "icc_high",
+                "icc_median", "icc_top", "deff_high", "primary", "secondary", "exploratory", "primary_survive")
+        return {"brief": DESIGN_BRIEF["none"], "icc": DESIGN_ICC["none"], **{key: "n/a" for key in keys}}
     as_tests = design.rename(columns={"p_cluster_holm": "p_holm"})
     ours = support_summary(as_tests, list(design["measure"]), codebook=codebook)
     naive = support_summary(tests, list(tests["measure"]), codebook=codebook)
@@ -1769,16 +1787,21 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
     icc = design["icc"].dropna()
     top = design.loc[design["icc"].idxmax()] if icc.size else None
     sizes = design["family"].value_counts()
+    brief = DESIGN_BRIEF["none"] if ours["tested"] == "0" else \
+        DESIGN_BRIEF["some"].format(survive=ours["supported"], tested=ours["tested"], items=ours["items"])
+    values = {"icc_low": _number(icc.min()) if icc.size else "n/a",
+              "icc_high": _number(icc.max()) if icc.size else "n/a",
+              "icc_median": _number(icc.median()) if icc.size else "n/a",
+              "icc_top": f"“{measure_label(top['measure'], _CHILDREN, codebook)}”" if top is not None else "n/a",
+              "deff_high": _number(design["design_effect"].max()) if icc.size else "n/a"}
     return {
+        "brief": brief,
+        "icc": DESIGN_ICC["some"].format(**values) if icc.size else DESIGN_ICC["none"],
         "tested": ours["tested"], "survive": ours["supported"], "items": ours["items"], "naive": naive["supported"],
         "lost": lost_text,
         "within": format_count(int((holds & (design["p_within"] < SIGNIFICANCE)).sum())),
         "schools_within": format_count(int(design["schools_within"].max())),
-        "icc_low": _number(icc.min()) if icc.size else "n/a",
-        "icc_high": _number(icc.max()) if icc.size else "n/a",
-        "icc_median": _number(icc.median()) if icc.size else "n/a",
-        "icc_top": f"“{measure_label(top['measure'], _CHILDREN, codebook)}”" if top is not None else "n/a",
-        "deff_high": _number(design["design_effect"].max()) if icc.size else "n/a",
+        **values,
         **{family: format_count(int(sizes.get(family, 0))) for family in ("primary", "secondary", "exploratory")},
         "primary_survive": format_count(int((holds & design["family"].eq("primary")).sum())),
     }
