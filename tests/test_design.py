@@ -411,7 +411,8 @@ def test_a_group_below_min_cell_empties_the_rows(tmp_path, codebook):
 def test_schemas_catch_a_broken_design_table(demo_tables):
     import pandera.errors
 
-    design, balance, adjusted = (pd.read_csv(demo_tables / f"{name}.csv", keep_default_na=False, na_values=[""])
+    design, balance, adjusted = (pd.read_csv(demo_tables / f"{name}.csv", keep_default_na=False, na_values=[""],
+                                             dtype={"flag": str, "equivalence": str})
                                  .fillna({"flag": "", "equivalence": ""})
                                  for name in ("design", "balance", "adjusted"))
     balance = balance.astype({c: "Int64" for c in balance.columns if c.startswith(("n_", "base_"))})
