@@ -298,6 +298,10 @@ def test_bad_plans_are_refused(tmp_path, codebook):
                                 "item: att_trust, family: primary"))
     with pytest.raises(ValueError, match="needs direction"):
         outcomes.load_outcomes(bad)
+    bad.write_text(text.replace('label: "Visits, events and after-school activities"',
+                                "label: Visits, events and after-school activities"))
+    with pytest.raises(ValueError, match="quote labels"):
+        outcomes.load_outcomes(bad)
     bad.write_text(text.replace("item: safe_home,", "item: safe_moon,"))
     with pytest.raises(ValueError, match="not a children's item"):
         outcomes.load_outcomes(bad, items=items)

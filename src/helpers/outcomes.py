@@ -46,6 +46,9 @@ OUTCOMES_PATH = Path(__file__).with_name("outcomes.yml")
 #: Outcome families, in order; Holm's correction runs within each.
 FAMILIES = ("primary", "secondary", "exploratory")
 
+#: The keys of each aim and activity entry.
+_KEYS = {"aims": {"id", "flag", "label"}, "activities": {"id", "census", "label"}}
+
 _CHANGED = re.compile(r"^changed:.*(?:\r?\n|$)", flags=re.MULTILINE)
 
 
@@ -84,6 +87,12 @@ def load_outcomes(path: str | Path | None = None, *, items: list[str] | None = N
     """
     path = Path(path) if path is not None else OUTCOMES_PATH
     plan = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for section, keys in _KEYS.items():
+        for entry in plan.get(section, []):
+            # A flow mapping with an unquoted comma in a label splits it into a stray key: refuse it.
+            if set(entry) != keys:
+                raise ValueError(f"{path.name}: {section} entry {entry.get('id')!r} has keys {sorted(entry)}; "
+                                 f"expected {sorted(keys)} (quote labels that contain a comma)")
     aims = {a["id"] for a in plan.get("aims", [])}
     activities = {a["id"] for a in plan.get("activities", [])}
     seen: set[str] = set()
