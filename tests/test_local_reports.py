@@ -90,6 +90,13 @@ def test_local_report_for_a_force_with_three_children(tmp_path):
     assert power[sizes].isna().all().all()
     sensitivity = pd.read_csv(tmp_path / "processed" / "sensitivity.csv")
     assert sensitivity["base"].isna().all() and sensitivity["effective_n"].isna().all()
+    # The design-based tables are written and emptied the same way (one school per child at most: no clusters).
+    design = pd.read_csv(tmp_path / "processed" / "design.csv", keep_default_na=False, na_values=[""])
+    assert design["flag"].eq("c").all() and design["difference"].isna().all() and design["icc"].isna().all()
+    adjusted = pd.read_csv(tmp_path / "processed" / "adjusted.csv", keep_default_na=False, na_values=[""])
+    assert adjusted["difference"].isna().all()
+    balance = pd.read_csv(tmp_path / "processed" / "balance.csv", keep_default_na=False, na_values=[""])
+    assert "force" not in set(balance["covariate"]) and balance["std_difference"].isna().all()
 
     # The book names the force and shows [c] where numbers were suppressed.
     index = (html / "index.html").read_text(encoding="utf-8")

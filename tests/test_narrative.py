@@ -404,3 +404,74 @@ def test_effect_intervals_never_print_a_negative_zero():
     shown = format_comparisons(comparison_table(t)).to_string()
     assert "-0.00" not in shown and "\u22120.00" not in shown
     assert "0.00 (-0.12 to 0.00)" in shown
+# --- design-based comparisons (design.csv, balance.csv, adjusted.csv) --------------
+
+
+@pytest.fixture
+def design_rows() -> pd.DataFrame:
+    return pd.DataFrame({
+        "measure": ["att_trust", "att_listen", "aware_cadets"],
+        "difference": [-0.0004, -0.29, 0.21], "ci_low": [-0.14, -0.48, 0.09], "ci_high": [0.13, -0.10, 0.33],
+        "p_cluster": [0.99, 0.002, 0.001], "p_cluster_holm": [0.99, 0.02, 0.009], "p_within": [0.9, 0.2, 0.01],
+        "within_method": ["fixed_effects", "fixed_effects", "cmh"], "icc": [0.0, 0.04, 0.01],
+        "design_effect": [1.0, 1.5, 1.1], "schools_within": [23, 23, 22],
+        "family": ["primary", "secondary", "exploratory"], "score": ["scored", "scored", "yes"],
+        "sesoi": [0.25, None, None], "p_equivalence": [0.001, None, None],
+        "equivalence": ["equivalent (no difference larger than 0.25)", "", ""], "flag": ["", "", ""]})
+
+
+def test_design_verdicts_replace_the_naive_verdicts(design_rows):
+    tests = pd.DataFrame({"measure": ["att_trust", "att_listen", "aware_cadets"],
+                          "test": ["mann_whitney_u", "mann_whitney_u", "chi_square"],
+                          "p_value": [0.001, 0.3, 0.001], "p_holm": [0.003, 0.3, 0.002],
+                          "effect_size": [-0.2, -0.05, 0.2], "effect_name": ["rank_biserial_r"] * 2 + ["cramers_v"],
+                          "n_required_80": [100, 2000, 90]})
+    verdicts = narrative.design_verdicts(tests, design_rows)
+    assert narrative.supported(verdicts, "att_trust") is False  # naive: supported; design-based: not
+    assert narrative.supported(verdicts, "att_listen") is True
+    assert "difference in mean score = " in narrative.support(verdicts, "att_trust")
+    assert "difference in the share answering yes" in narrative.support(verdicts, "aware_cadets")
+    assert narrative.direction_phrase(verdicts, pd.DataFrame(), "att_listen") == \
+        "agreed more strongly than other children"
+    summary = narrative.design_summary(design_rows, tests)
+    assert (summary["survive"], summary["tested"], summary["naive"]) == ("2", "3", "2")
+    assert summary["lost"] == "“I trust the police”"
+    assert summary["within"] == "1" and summary["icc_high"] == "0.04" and summary["primary_survive"] == "0"
+    assert summary["brief"].startswith("2 of the 3 differences tested hold up: “I think that the police listen")
+    assert narrative.design_summary(pd.DataFrame(), tests)["brief"].startswith("no comparison could be made")
+    assert summary["icc"].startswith("Over the questions compared, the ICC ran from 0.00 to 0.04 (median 0.01)")
+    assert narrative.design_verdicts(tests, pd.DataFrame()) is tests
+
+
+def test_design_tables_for_display(design_rows):
+    shown = narrative.design_display(design_rows)
+    assert list(shown.columns) == list(narrative.DESIGN_LABELS.values())
+    assert shown.iloc[0, 2] == "0.00 (-0.14 to 0.13)" and shown.iloc[2, 4] == "0.010"
+    assert shown.iloc[:, -1].tolist() == ["not clearly", "yes", "yes"]
+    chart = narrative.design_chart_rows(design_rows)
+    assert chart["measure"].tolist() == ["att_trust", "att_listen"]  # one scale on the chart's axis
+    adjusted = pd.DataFrame({"measure": ["att_trust"] * 2, "model": ["unadjusted", "adjusted"],
+                             "difference": [-0.0004, -0.05], "ci_low": [-0.14, -0.2], "ci_high": [0.13, 0.1],
+                             "flag": ["", ""]})
+    primary = narrative.primary_display(design_rows, adjusted)
+    assert primary.iloc[0].tolist()[1:] == ["negative", "0.25", "0.00 (-0.14 to 0.13)",
+                                            "-0.05 (-0.20 to 0.10)", "0.990", "0.001", "equivalent"]
+    assert narrative.primary_verdicts(design_rows) == \
+        "“I trust the police”: equivalent (no difference larger than 0.25)"
+    for empty in (narrative.design_chart_rows(pd.DataFrame()), narrative.primary_display(pd.DataFrame(), adjusted)):
+        assert empty.empty
+
+
+def test_balance_display_and_summary():
+    balance = pd.DataFrame({
+        "covariate": ["gender", "force", "age"], "category": ["girl", "Durham", "mean"],
+        "unit": ["percent", "percent", "mean"], "value_mini_police": [50.4, None, 9.99],
+        "sd_mini_police": [None, None, 0.59], "value_non_mini_police": [49.0, None, 10.1],
+        "sd_non_mini_police": [None, None, 0.64], "std_difference": [0.028, None, -0.172], "flag": ["", "c", ""]})
+    shown = narrative.balance_display(balance)
+    assert shown.iloc[0].tolist() == ["Gender", "Girl", "50%", "49%", "0.03"]
+    assert shown.iloc[1].tolist() == ["Force area", "Durham", "[c]", "[c]", "[c]"]
+    assert shown.iloc[2, 2] == "9.99 (SD 0.59)" and shown.iloc[2, 1] == "Mean"
+    assert narrative._p_text(0.0497) == "0.0497" and narrative._p_text(0.052) == "0.052"
+    summary = narrative.balance_summary(balance)
+    assert summary == {"threshold": "0.1", "rows": "2", "imbalanced": "1", "largest": "Age (-0.17)"}

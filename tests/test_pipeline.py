@@ -7,7 +7,8 @@ every output table with committed ground truth. A deliberate change of
 behaviour regenerates the ground truth with::
 
     minipolice process --data-dir tests/fixtures/messy --out /tmp/x
-    cp /tmp/x/{results,tests,power,sensitivity,validation_log,row_counts}.csv tests/fixtures/messy_expected/
+    cp /tmp/x/{results,tests,power,sensitivity,validation_log,row_counts,design,balance,adjusted}.csv \
+        tests/fixtures/messy_expected/
 
 and the diff is reviewed in the commit.
 """
@@ -37,7 +38,7 @@ def processed(messy_dir, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["results.csv", "tests.csv", "power.csv", "sensitivity.csv", "evidence.csv",
-                                  "validation_log.csv", "row_counts.csv"])
+                                  "validation_log.csv", "row_counts.csv", "design.csv", "balance.csv", "adjusted.csv"])
 def test_back_test_against_ground_truth(processed, name):
     got = pd.read_csv(processed / name, keep_default_na=False, na_values=[""])
     want = pd.read_csv(EXPECTED / name, keep_default_na=False, na_values=[""])

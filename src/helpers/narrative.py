@@ -1807,3 +1807,349 @@ def trim_percentile(quantile: float = TRIM_QUANTILE) -> str:
     pct = round(100 * quantile)
     suffix = "th" if 10 <= pct % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(pct % 10, "th")
     return f"{pct}{suffix}"
+
+
+# --- design-based comparisons (design.csv, balance.csv, adjusted.csv) --------
+#
+# Phrases and display tables for the children's chapter's comparisons that
+# take the schools into account (helpers.design). The verdict of every
+# per-item phrase comes from design.csv's Holm-adjusted cluster-robust p-value;
+# tests.csv stays as the sensitivity analysis.
+
+__all__ += [
+    "DESIGN_BRIEF",
+    "DESIGN_ICC",
+    "DESIGN_LABELS",
+    "PRIMARY_LABELS",
+    "BALANCE_LABELS",
+    "design_verdicts",
+    "design_summary",
+    "design_display",
+    "design_chart_rows",
+    "primary_display",
+    "primary_verdicts",
+    "balance_display",
+    "balance_summary",
+]
+
+#: Display headers of :func:`design_display`.
+DESIGN_LABELS = {
+    "item": "Question",
+    "family": "Outcome family",
+    "difference": "Difference, mini-police minus other (95% CI)",
+    "p_cluster_holm": "Holm-adjusted p, schools as clusters",
+    "p_within": "p within schools",
+    "icc": "ICC",
+    "design_effect": "Design effect",
+    "verdict": "Holds up?",
+}
+
+#: Display headers of :func:`primary_display`.
+PRIMARY_LABELS = {
+    "item": "Primary outcome",
+    "expected": "Expected sign",
+    "sesoi": "SESOI",
+    "difference": "Difference (95% CI)",
+    "adjusted": "Adjusted (95% CI)",
+    "p_cluster_holm": "Holm-adjusted p",
+    "p_equivalence": "Equivalence p",
+    "equivalence": "Verdict",
+}
+
+#: Display headers of :func:`balance_display`.
+BALANCE_LABELS = {
+    "covariate": "Characteristic",
+    "category": "Category",
+    "mini_police": "Mini-police children",
+    "non_mini_police": "Other children",
+    "std_difference": "Standardised difference",
+}
+
+#: The sentence part of the children's "In brief" on the design-based comparisons.
+DESIGN_BRIEF = {
+    "some": "{survive} of the {tested} differences tested hold up: {items}",
+    "none": "no comparison could be made (too few schools, or a group too small to show)",
+}
+
+#: The children's chapter's sentences on the ICC (``icc`` key of :func:`design_summary`).
+DESIGN_ICC = {
+    "some": "Over the questions compared, the ICC ran from {icc_low} to {icc_high} (median {icc_median}), highest "
+            "for {icc_top}. The design effect, how many times larger the variance of an average is than in a "
+            "simple random sample of the same size, reached {deff_high}.",
+    "none": "Too few schools took part for the ICC to be estimated.",
+}
+
+#: Absolute standardised difference from which a covariate is called imbalanced (a common rule of thumb).
+IMBALANCE = 0.1
+
+_SCORE_NAMES = {"scored": "difference in mean score", "rank": "difference in mean rank",
+                "yes": "difference in the share answering yes"}
+_COVARIATE_NAMES = {"gender": "Gender", "force": "Force area", "year_group": "Year group", "age": "Age"}
+
+
+def _number(value, digits: int = 2) -> str:
+    """A signed decimal for prose that never prints a negative zero (``-0.001`` -> ``0.00``)."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    text = f"{float(value):.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def _p_text(p) -> str:
+    """p for a table: three decimals, four where three would print a p just below 0.05 as ``0.050``."""
+    if p is None or pd.isna(p):
+        return "n/a"
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.4f}" if round(p, 3) == SIGNIFICANCE and p != SIGNIFICANCE else f"{p:.3f}"
+
+
+def _interval(row: pd.Series, estimate: str = "difference", low: str = "ci_low", high: str = "ci_high") -> str:
+    if pd.isna(row.get(estimate)):
+        return "[c]" if row.get("flag") == "c" else "n/a"
+    text = _number(row[estimate])
+    if pd.notna(row.get(low)) and pd.notna(row.get(high)):
+        text += f" ({_number(row[low])} to {_number(row[high])})"
+    return text
+
+
+def design_verdicts(tests: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
+    """``tests.csv`` with the design-based verdicts of ``design.csv``, for the per-item phrases.
+
+    The rows and ``test`` of ``tests`` stay (so :func:`direction_phrase` reads
+    chi-square items from the shares); ``p_value`` and ``p_holm`` become
+    ``p_cluster`` and ``p_cluster_holm``, the effect size becomes the
+    difference in mean score with its 95% interval (``effect_name`` says
+    which score), and ``n_required_80`` is dropped. :func:`support`,
+    :func:`supported` and :func:`support_summary` then speak of the
+    design-based comparison. Without ``design`` rows, ``tests`` is returned
+    unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"measure": ["att_listen"], "test": ["mann_whitney_u"], "p_holm": [0.01],
+    ...                   "effect_size": [-0.2], "effect_name": ["rank_biserial_r"]})
+    >>> d = pd.DataFrame({"measure": ["att_listen"], "difference": [-0.29], "ci_low": [-0.48],
+    ...                   "ci_high": [-0.10], "p_cluster": [0.002], "p_cluster_holm": [0.02], "score": ["scored"]})
+    >>> support(design_verdicts(t, d), "att_listen")
+    'a difference the data support (Holm-adjusted p = 0.020; difference in mean score = -0.29, 95% CI -0.48 to -0.10)'
+    """
+    if design is None or design.empty:
+        return tests
+    d = design.set_index("measure")
+    out = tests.drop(columns=["n_required_80"], errors="ignore").copy()
+    pick = lambda column: out["measure"].map(d[column]) if column in d else np.nan  # noqa: E731
+    out["p_value"] = pick("p_cluster")
+    out["p_holm"] = pick("p_cluster_holm")
+    out["effect_size"] = pick("difference")
+    out["effect_ci_low"] = pick("ci_low")
+    out["effect_ci_high"] = pick("ci_high")
+    out["effect_name"] = out["measure"].map(d["score"].map(_SCORE_NAMES)) if "score" in d else "difference"
+    return out
+
+
+def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codebook | None = None
+                   ) -> dict[str, str]:
+    """What the design-based comparisons say, in phrases for glue.
+
+    Returns
+    -------
+    dict
+        ``tested`` (comparisons with a cluster-robust p), ``survive``
+        (Holm-adjusted within families below the significance level),
+        ``items`` (their questions), ``naive`` (differences ``tests.csv``
+        supports), ``lost`` (questions supported there that do not hold up
+        here, or ``"none"``), ``within`` (of the survivors, how many also
+        differ within schools), ``schools_within`` (most schools with both
+        groups), ``icc_low``/``icc_high``/``icc_median``, ``icc_top`` (the
+        question with the highest ICC), ``deff_high``, and the family sizes
+        ``primary``, ``secondary``, ``exploratory``, ``primary_survive``, and
+        ``brief`` (:data:`DESIGN_BRIEF`: the count and the questions, or why
+        no comparison was possible), ``icc`` (:data:`DESIGN_ICC`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"measure": ["att_listen", "att_trust"], "p_cluster": [0.01, 0.4],
+    ...                   "p_cluster_holm": [0.02, 0.4], "p_within": [0.03, 0.5], "icc": [0.04, 0.0],
+    ...                   "design_effect": [1.5, 1.0], "schools_within": [23, 23],
+    ...                   "family": ["secondary", "primary"]})
+    >>> t = pd.DataFrame({"measure": ["att_listen", "att_trust"], "p_holm": [0.01, 0.03]})
+    >>> s = design_summary(d, t)
+    >>> s["survive"], s["naive"], s["lost"]
+    ('1', '2', '“I trust the police”')
+    """
+    codebook = codebook or load_codebook()
+    if design is None or design.empty:
+        keys = ("tested", "survive", "items", "naive", "lost", "within", "schools_within", "icc_low", "icc_high",
+                "icc_median", "icc_top", "deff_high", "primary", "secondary", "exploratory", "primary_survive")
+        return {"brief": DESIGN_BRIEF["none"], "icc": DESIGN_ICC["none"], **{key: "n/a" for key in keys}}
+    as_tests = design.rename(columns={"p_cluster_holm": "p_holm"})
+    ours = support_summary(as_tests, list(design["measure"]), codebook=codebook)
+    naive = support_summary(tests, list(tests["measure"]), codebook=codebook)
+    holds = design["p_cluster_holm"] < SIGNIFICANCE
+    naive_yes = set(tests.loc[tests["p_holm"] < SIGNIFICANCE, "measure"])
+    lost = [m for m in tests["measure"] if m in naive_yes and m not in set(design.loc[holds, "measure"])]
+    lost_text = support_summary(pd.DataFrame({"measure": lost, "p_holm": 0.0}), lost, codebook=codebook)["items"]
+    icc = design["icc"].dropna()
+    top = design.loc[design["icc"].idxmax()] if icc.size else None
+    sizes = design["family"].value_counts()
+    brief = DESIGN_BRIEF["none"] if ours["tested"] == "0" else \
+        DESIGN_BRIEF["some"].format(survive=ours["supported"], tested=ours["tested"], items=ours["items"])
+    values = {"icc_low": _number(icc.min()) if icc.size else "n/a",
+              "icc_high": _number(icc.max()) if icc.size else "n/a",
+              "icc_median": _number(icc.median()) if icc.size else "n/a",
+              "icc_top": f"“{measure_label(top['measure'], _CHILDREN, codebook)}”" if top is not None else "n/a",
+              "deff_high": _number(design["design_effect"].max()) if icc.size else "n/a"}
+    return {
+        "brief": brief,
+        "icc": DESIGN_ICC["some"].format(**values) if icc.size else DESIGN_ICC["none"],
+        "tested": ours["tested"], "survive": ours["supported"], "items": ours["items"], "naive": naive["supported"],
+        "lost": lost_text,
+        "within": format_count(int((holds & (design["p_within"] < SIGNIFICANCE)).sum())),
+        "schools_within": format_count(int(design["schools_within"].max())),
+        **values,
+        **{family: format_count(int(sizes.get(family, 0))) for family in ("primary", "secondary", "exploratory")},
+        "primary_survive": format_count(int((holds & design["family"].eq("primary")).sum())),
+    }
+
+
+def design_display(design: pd.DataFrame, *, codebook: Codebook | None = None) -> pd.DataFrame:
+    """``design.csv`` as display text, one row per question, headed by :data:`DESIGN_LABELS`.
+
+    Differences are on each item's score scale (agreement and safety 1-5,
+    ranks 1-6, yes/no items the share answering yes as a proportion).
+    """
+    codebook = codebook or load_codebook()
+    rows = []
+    for _, row in design.iterrows():
+        verdict = "[c]" if row.get("flag") == "c" else "no test" if pd.isna(row["p_cluster_holm"]) else \
+            "yes" if row["p_cluster_holm"] < SIGNIFICANCE else "not clearly"
+        rows.append({
+            "item": measure_label(row["measure"], _CHILDREN, codebook),
+            "family": row["family"],
+            "difference": _interval(row),
+            "p_cluster_holm": _p_text(row["p_cluster_holm"]),
+            "p_within": _p_text(row["p_within"]),
+            "icc": _number(row["icc"]),
+            "design_effect": _number(row["design_effect"]),
+            "verdict": verdict,
+        })
+    return pd.DataFrame(rows, columns=list(DESIGN_LABELS)).rename(columns=DESIGN_LABELS)
+
+
+def design_chart_rows(design: pd.DataFrame, *, codebook: Codebook | None = None) -> pd.DataFrame:
+    """The scored items of ``design.csv`` (one 1-5 scale), labelled, for a forest plot and its table."""
+    codebook = codebook or load_codebook()
+    if design is None or design.empty:
+        return pd.DataFrame(columns=["measure", "item", "family", "difference", "ci_low", "ci_high", "flag"])
+    rows = design[design["score"].eq("scored")].copy()
+    rows["item"] = [measure_label(m, _CHILDREN, codebook) for m in rows["measure"]]
+    rows["family"] = rows["family"].str.capitalize()
+    return rows.reset_index(drop=True)
+
+
+def primary_display(design: pd.DataFrame, adjusted: pd.DataFrame, *, plan: pd.DataFrame | None = None,
+                    codebook: Codebook | None = None) -> pd.DataFrame:
+    """The primary outcomes: expectation, SESOI, unadjusted and adjusted differences, verdict.
+
+    Headed by :data:`PRIMARY_LABELS`; one row per primary item of ``design.csv``.
+    """
+    from .outcomes import item_plan
+
+    codebook = codebook or load_codebook()
+    if design is None or design.empty:
+        return pd.DataFrame(columns=list(PRIMARY_LABELS.values()))
+    plan = (plan if plan is not None else item_plan()).set_index("measure")
+    adj = adjusted[adjusted["model"].eq("adjusted")].set_index("measure") if not adjusted.empty else pd.DataFrame()
+    rows = []
+    for _, row in design[design["family"].eq("primary")].iterrows():
+        measure = row["measure"]
+        direction = plan["direction"].get(measure, "")
+        expected = {"lower": "negative", "higher": "positive"}.get(direction, "n/a")
+        rows.append({
+            "item": measure_label(measure, _CHILDREN, codebook),
+            "expected": expected,
+            "sesoi": _number(row["sesoi"]),
+            "difference": _interval(row),
+            "adjusted": _interval(adj.loc[measure]) if measure in adj.index else "n/a",
+            "p_cluster_holm": _p_text(row["p_cluster_holm"]),
+            "p_equivalence": _p_text(row["p_equivalence"]),
+            # "equivalent", "difference", "inconclusive": the bound is the SESOI column
+            "equivalence": row["equivalence"].split(" (")[0] if isinstance(row["equivalence"], str)
+            and row["equivalence"] else "[c]" if row.get("flag") == "c" else "n/a",
+        })
+    return pd.DataFrame(rows, columns=list(PRIMARY_LABELS)).rename(columns=PRIMARY_LABELS)
+
+
+def primary_verdicts(design: pd.DataFrame, *, codebook: Codebook | None = None) -> str:
+    """``"“I trust the police”: equivalent (no difference larger than 0.25); …"`` for the primary outcomes."""
+    codebook = codebook or load_codebook()
+    if design is None or design.empty:
+        return "none"
+    parts = []
+    for _, row in design[design["family"].eq("primary")].iterrows():
+        verdict = row["equivalence"] if isinstance(row["equivalence"], str) and row["equivalence"] else \
+            "not tested"
+        parts.append(f"“{measure_label(row['measure'], _CHILDREN, codebook)}”: {verdict}")
+    return "; ".join(parts) if parts else "none"
+
+
+def _balance_cell(row: pd.Series, group: str) -> str:
+    value, flag = row[f"value_{group}"], row["flag"]
+    if row["unit"] == "percent":
+        return format_percent(value, "c" if pd.isna(value) and flag == "c" else "")
+    if pd.isna(value):
+        return "[c]" if flag == "c" else "n/a"
+    sd = row[f"sd_{group}"]
+    return f"{value:.2f}" + (f" (SD {sd:.2f})" if pd.notna(sd) else "")
+
+
+def balance_display(balance: pd.DataFrame) -> pd.DataFrame:
+    """``balance.csv`` as display text, headed by :data:`BALANCE_LABELS`."""
+    rows = []
+    for _, row in balance.iterrows():
+        category = "Mean" if row["unit"] == "mean" else str(row["category"]).replace("_", " ").capitalize() \
+            if row["covariate"] == "gender" else str(row["category"])
+        rows.append({
+            "covariate": _COVARIATE_NAMES.get(row["covariate"], row["covariate"]),
+            "category": category,
+            "mini_police": _balance_cell(row, "mini_police"),
+            "non_mini_police": _balance_cell(row, "non_mini_police"),
+            "std_difference": "[c]" if row["flag"] == "c" else _number(row["std_difference"]),
+        })
+    return pd.DataFrame(rows, columns=list(BALANCE_LABELS)).rename(columns=BALANCE_LABELS)
+
+
+def balance_summary(balance: pd.DataFrame) -> dict[str, str]:
+    """The largest imbalance and how many rows pass :data:`IMBALANCE`, in phrases for glue.
+
+    Returns
+    -------
+    dict
+        ``largest`` ("Force area: Durham (0.66)"), ``imbalanced`` (rows with
+        an absolute standardised difference of at least :data:`IMBALANCE`),
+        ``rows`` (rows with a standardised difference), ``threshold``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> b = pd.DataFrame({"covariate": ["gender", "age"], "category": ["girl", "mean"],
+    ...                   "std_difference": [0.03, -0.17], "flag": ["", ""]})
+    >>> balance_summary(b)["largest"], balance_summary(b)["imbalanced"]
+    ('Age (-0.17)', '1')
+    """
+    if balance is None or balance.empty:
+        return {"threshold": f"{IMBALANCE:g}", "rows": "0", "imbalanced": "0", "largest": "n/a"}
+    shown = balance[balance["std_difference"].notna() & balance["flag"].ne("c")]
+    out = {"threshold": f"{IMBALANCE:g}", "rows": format_count(len(shown)),
+           "imbalanced": format_count(int((shown["std_difference"].abs() >= IMBALANCE).sum()))}
+    if shown.empty:
+        out["largest"] = "n/a"
+        return out
+    top = shown.loc[shown["std_difference"].abs().idxmax()]
+    name = _COVARIATE_NAMES.get(top["covariate"], top["covariate"])
+    what = name if top["category"] == "mean" else f"{name}: {str(top['category']).replace('_', ' ')}"
+    out["largest"] = f"{what} ({_number(top['std_difference'])})"
+    return out

@@ -12,6 +12,10 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 ``power.csv``              smallest effects the children's sample detects with 80% power
 ``sensitivity.csv``        children's results unweighted and post-stratified by force
 ``evidence.csv``           the design's Maryland Scientific Methods Scale level (:mod:`helpers.evidence`)
+``design.csv``             the comparisons with schools as clusters (ICC, cluster-robust and
+                           within-school tests, Holm within outcome families, equivalence)
+``balance.csv``            the groups compared on gender, year group, age and force
+``adjusted.csv``           primary outcomes unadjusted and adjusted for those covariates
 ``validation_log.csv``     one row per validation event (CONTRACT section 3)
 ``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
 ``row_counts.csv``         per instrument: raw, kept, quarantined, in scope; physical data lines,
@@ -53,14 +57,16 @@ import pandas as pd
 from . import outputs
 from .codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from .config import DEFAULT_MIN_CELL, DEMO_MARKER
+from .design import adjusted_table, balance_table, design_table
 from .disclosure import hide_sizes, hide_suppressed_bases, suppress, suppress_tests
 from .evidence import rate_design
 from .loading import RawTable, StructuralError, find_raw_file
+from .outcomes import OUTCOMES_PATH, file_sha256, item_plan, load_outcomes
 from .processing import summarise
 from .profiles import find_sources, read_source
 from .safe_text import neutralise_csv
-from .schemas import check_outputs
-from .stats import compare_groups, design_power
+from .schemas import check_design_outputs, check_outputs
+from .stats import comparable_items, compare_groups, design_power
 from .validation import LOG_COLUMNS, ValidationResult, validate_table
 from .weighting import sensitivity
 
@@ -70,7 +76,7 @@ log = logging.getLogger(__name__)
 
 #: Files every successful run writes (besides one Parquet file per instrument).
 OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "evidence.csv", "validation_log.csv",
-                "row_counts.csv", "manifest.json")
+                "row_counts.csv", "manifest.json", "design.csv", "balance.csv", "adjusted.csv")
 
 _VERSIONED = ("minipolice", "pandas", "numpy", "scipy", "statsmodels", "pingouin")
 
@@ -327,7 +333,10 @@ def run_process(
         national = suppress(summarise({name: res.clean for name, res in results.items()}, codebook, not_collected),
                             min_cell=min_cell, local=False)
     children = tables["children_survey"]
-    tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"])
+    outcomes = load_outcomes(items=[item for item, _ in comparable_items(codebook)])
+    plan = item_plan(outcomes)  # families (Holm within each), directions and SESOIs
+    tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"],
+                           families=dict(zip(plan["measure"], plan["family"], strict=True)))
     tests = suppress_tests(tests, min_cell=min_cell, local=force is not None)
     group_sizes = children["mini_police"].astype("object").value_counts()
     power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)))
@@ -348,6 +357,15 @@ def run_process(
     synthetic = (data_dir / DEMO_MARKER).exists()
     evidence = rate_design(children)  # headline comparisons unadjusted: see helpers.evidence
     check_outputs(summary, tests, events, power, sensitivity_table, evidence)
+    design = design_table(children, codebook, plan=plan, not_collected=not_collected["children_survey"],
+                          min_cell=min_cell)
+    balance = balance_table(children, summary, min_cell=min_cell, local=force is not None)
+    adjusted = adjusted_table(children, codebook, plan=plan, design=design,
+                              not_collected=not_collected["children_survey"], min_cell=min_cell)
+    if force is not None:  # who answered, in one force: small group sizes hidden as in tests.csv
+        design = hide_sizes(design, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
+        adjusted = hide_sizes(adjusted, ["n"], min_cell=min_cell)
+    check_design_outputs(design, balance, adjusted)
 
     # 4. Export: the whole set into a staging folder inside out_dir, then swapped in (_write_outputs).
     #    The staging folder is removed on any exit; one left by a killed run goes at the next run.
@@ -362,6 +380,8 @@ def run_process(
             _to_csv(evidence, staging / "evidence.csv")
             _to_csv(power, staging / "power.csv")
             _to_csv(sensitivity_table, staging / "sensitivity.csv")
+            for name, table in (("design", design), ("balance", balance), ("adjusted", adjusted)):
+                _to_csv(table, staging / f"{name}.csv")
             _to_csv(events, staging / "validation_log.csv")
             _to_csv(row_counts, staging / "row_counts.csv")
             (staging / "quarantine").mkdir()
@@ -378,6 +398,8 @@ def run_process(
                 "synthetic": synthetic,
                 "inputs": {name: {"file": raw.path.name, "sha256": raw.sha256} for name, raw in raws.items()},
                 "versions": _versions(),
+                "outcomes": {"file": OUTCOMES_PATH.name, "sha256": file_sha256(),
+                             "changed": outcomes.get("changed", {}).get("date")},
             }
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
             _write_outputs(staging, out_dir)

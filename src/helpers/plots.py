@@ -903,3 +903,71 @@ def chart_data(data: pd.DataFrame, columns: dict[str, str], *, flag: str | None 
     return HTML(f'<details class="mp-chart-data"><summary>{escape(summary)}</summary>'
                 f'<table class="mp-chart-table"><thead><tr>{head}</tr></thead>'
                 f'<tbody>{"".join(body)}</tbody></table></details>')
+
+
+__all__ += ["logic_model"]
+
+_LOGIC_COLUMNS = {"aim": "Aims", "activity": "Activities", "outcome": "Outcomes", "item": "Survey items"}
+
+
+def logic_model(data: pd.DataFrame, *, family: str = "family", palette: str = PALETTE,
+                empty: str = EMPTY_MESSAGE) -> Figure:
+    """A logic model: aims -> activities -> outcomes -> survey items, as four columns of linked boxes.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per link, with columns ``aim``, ``activity``, ``outcome``
+        and ``item`` (labels) and ``family`` (the item's outcome family), as
+        :func:`helpers.outcomes.logic_model` returns.
+    family : str
+        Column colouring the survey items (primary items are also bold).
+    palette : str
+        Seaborn palette name.
+    empty : str
+        Message shown when nothing can be drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Nodes in the order they first appear; a line joins every pair of
+        nodes in neighbouring columns that share a row of ``data``.
+    """
+    if data.empty:
+        return _empty(empty)
+    columns = list(_LOGIC_COLUMNS)
+    nodes = {c: list(dict.fromkeys(data[c].astype(str))) for c in columns}
+    tallest = max(len(v) for v in nodes.values())
+    fig = Figure(figsize=(_WIDTH + 2.5, max(4.0, 0.34 * tallest + 1.2)), layout="constrained")
+    ax = fig.subplots()
+    ax.set_axis_off()
+    xs = {c: i for i, c in enumerate(columns)}
+    position = {}
+    for c in columns:
+        n = len(nodes[c])
+        for i, label in enumerate(nodes[c]):
+            position[(c, label)] = (xs[c], 1 - (i + 0.5) / n)
+    for left, right in zip(columns, columns[1:], strict=False):
+        for a, b in data[[left, right]].astype(str).drop_duplicates().itertuples(index=False):
+            (x0, y0), (x1, y1) = position[(left, a)], position[(right, b)]
+            ax.plot([x0 + 0.28, x1 - 0.28], [y0, y1], color="0.75", linewidth=0.6, zorder=1)
+    families = list(dict.fromkeys(data[family].astype(str)))
+    colours = dict(zip(families, sns.color_palette(palette, len(families)), strict=True))
+    item_family = data.drop_duplicates("item").set_index("item")[family].astype(str)
+    for c in columns:
+        for label in nodes[c]:
+            x, y = position[(c, label)]
+            fam = item_family.get(label) if c == "item" else None
+            face = colours[fam] if fam else "white"
+            ax.text(x, y, textwrap.fill(label, 30 if c == "item" else 24), ha="center", va="center",
+                    fontsize=6.5 if c == "item" else 7.5, color=_text_colour(to_rgb(face)) if fam else "black",
+                    fontweight="bold" if fam == "primary" else "normal", zorder=2,
+                    bbox={"boxstyle": "round,pad=0.3", "facecolor": face, "edgecolor": "0.4", "linewidth": 0.6})
+    for c in columns:
+        ax.text(xs[c], 1.02, _LOGIC_COLUMNS[c], ha="center", va="bottom", fontsize=9, fontweight="bold")
+    ax.set_xlim(-0.45, len(columns) - 0.55)
+    ax.set_ylim(-0.01, 1.05)
+    if family:
+        handles = [Patch(facecolor=colours[f], edgecolor="0.4", label=f"{f.capitalize()} item") for f in families]
+        fig.legend(handles=handles, loc="outside lower center", frameon=False, ncols=len(families))
+    return fig

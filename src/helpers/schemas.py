@@ -2,8 +2,9 @@
 
 One job: state, as executable checks, what ``results.csv``, ``tests.csv``,
 ``validation_log.csv``, ``power.csv``, ``sensitivity.csv`` and ``evidence.csv``
-must look like. The pipeline validates every table against its schema before
-writing it, so a programming error can never
+must look like (and ``design.csv``, ``balance.csv``, ``adjusted.csv``:
+:func:`check_design_outputs`). The pipeline validates every table
+against its schema before writing it, so a programming error can never
 publish a malformed table; other tools can import the same schemas.
 
 Examples
@@ -19,7 +20,7 @@ import pandera.pandas as pa
 from pandera.pandas import Check, Column
 
 __all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "EVIDENCE_SCHEMA",
-           "check_outputs"]
+           "DESIGN_SCHEMA", "BALANCE_SCHEMA", "ADJUSTED_SCHEMA", "check_outputs", "check_design_outputs"]
 
 _UNITS = ["percent", "mean", "count"]
 _ACTIONS = ["set_missing", "quarantined", "ignored_column", "missing_column"]
@@ -255,3 +256,113 @@ def check_outputs(results, tests, log, power=None, sensitivity=None, evidence=No
         SENSITIVITY_SCHEMA.validate(sensitivity)
     if evidence is not None:
         EVIDENCE_SCHEMA.validate(evidence)
+
+
+# --------------------------------------------------------------------------- design-based tables
+
+
+def _interval_contains(df, estimate="difference", low="ci_low", high="ci_high"):
+    rows = df[df[estimate].notna() & df[low].notna() & df[high].notna()]
+    return bool(((rows[low] <= rows[estimate] + 1e-9) & (rows[estimate] <= rows[high] + 1e-9)).all())
+
+
+def _stats_empty_when_flagged(columns):
+    def check(df):
+        rows = df[df["flag"] == "c"]
+        return bool(rows[[c for c in columns if c in rows]].isna().all().all())
+    return check
+
+
+DESIGN_SCHEMA = pa.DataFrameSchema(
+    {
+        "measure": Column(str, unique=True),
+        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),  # empty: hidden in a local report
+        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        "schools": Column(int, Check.ge(0)),
+        "icc": Column(float, Check.in_range(0, 1), nullable=True),
+        "design_effect": Column(float, Check.ge(1), nullable=True),
+        "difference": Column(float, nullable=True),
+        "ci_low": Column(float, nullable=True),
+        "ci_high": Column(float, nullable=True),
+        "p_cluster": Column(float, Check.in_range(0, 1), nullable=True),
+        "p_cluster_holm": Column(float, Check.in_range(0, 1), nullable=True),
+        "p_within": Column(float, Check.in_range(0, 1), nullable=True),
+        "within_method": Column(str, Check.isin(["cmh", "fixed_effects"])),
+        # appended after the issue's columns
+        "family": Column(str, Check.isin(["primary", "secondary", "exploratory"])),
+        "score": Column(str, Check.isin(["scored", "rank", "yes"])),
+        "se": Column(float, Check.ge(0), nullable=True),
+        "schools_within": Column(int, Check.ge(0)),
+        "sesoi": Column(float, Check.gt(0), nullable=True),
+        "p_equivalence": Column(float, Check.in_range(0, 1), nullable=True),
+        "equivalence": Column(str, nullable=True),
+        "flag": Column(str, Check.isin(["", "c"])),
+    },
+    checks=[
+        Check(_interval_contains, error="a cluster-robust interval does not contain its difference"),
+        Check(lambda df: (df["p_cluster_holm"].isna() | (df["p_cluster_holm"] >= df["p_cluster"] - 1e-12)).all(),
+              error="a Holm-adjusted p-value is below its raw p-value"),
+        Check(lambda df: (df["sesoi"].isna() | df["family"].eq("primary")).all(),
+              error="a smallest effect of interest outside the primary family"),
+        Check(_stats_empty_when_flagged(["difference", "p_cluster", "p_within", "icc"]),
+              error="a suppressed comparison still shows a statistic"),
+    ],
+    strict=True,
+    ordered=True,
+    coerce=True,
+    name="design.csv",
+)
+
+BALANCE_SCHEMA = pa.DataFrameSchema(
+    {
+        "covariate": Column(str, Check.isin(["gender", "force", "year_group", "age"])),
+        "category": Column(str),
+        "unit": Column(str, Check.isin(["percent", "mean"])),
+        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        "base_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        "value_mini_police": Column(float, nullable=True),
+        "sd_mini_police": Column(float, Check.ge(0), nullable=True),
+        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        "base_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        "value_non_mini_police": Column(float, nullable=True),
+        "sd_non_mini_police": Column(float, Check.ge(0), nullable=True),
+        "std_difference": Column(float, nullable=True),
+        "flag": Column(str, Check.isin(["", "c"])),
+    },
+    checks=[Check(lambda df: df.loc[df["flag"].eq("c"), "std_difference"].isna().all(),
+                  error="a suppressed balance row still shows its standardised difference")],
+    unique=["covariate", "category"],
+    strict=True,
+    ordered=True,
+    name="balance.csv",
+)
+
+ADJUSTED_SCHEMA = pa.DataFrameSchema(
+    {
+        "measure": Column(str),
+        "model": Column(str, Check.isin(["unadjusted", "adjusted"])),
+        "covariates": Column(str),
+        "n": Column("Int64", Check.ge(0), nullable=True),  # empty: hidden in a local report
+        "schools": Column(int, Check.ge(0)),
+        "difference": Column(float, nullable=True),
+        "se": Column(float, Check.ge(0), nullable=True),
+        "ci_low": Column(float, nullable=True),
+        "ci_high": Column(float, nullable=True),
+        "p_value": Column(float, Check.in_range(0, 1), nullable=True),
+        "flag": Column(str, Check.isin(["", "c"])),
+    },
+    checks=[Check(_interval_contains, error="an adjusted interval does not contain its difference"),
+            Check(_stats_empty_when_flagged(["difference", "se", "p_value"]),
+                  error="a suppressed model still shows a statistic")],
+    unique=["measure", "model"],
+    strict=True,
+    ordered=True,
+    name="adjusted.csv",
+)
+
+
+def check_design_outputs(design, balance, adjusted) -> None:
+    """Validate ``design.csv``, ``balance.csv`` and ``adjusted.csv``; raise ``SchemaError`` on a breach."""
+    DESIGN_SCHEMA.validate(design)
+    BALANCE_SCHEMA.validate(balance)
+    ADJUSTED_SCHEMA.validate(adjusted)

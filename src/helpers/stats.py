@@ -9,7 +9,8 @@ One job: the inferential numbers of the report, from well-kept libraries.
   rank-biserial r; SciPy, as inside ``pingouin.mwu``, whose extra effect
   size needs an n1 x n2 matrix) or pingouin's chi-square test of
   independence (nominal items, effect size Cramér's V), and applies Holm's
-  correction (pingouin) across the whole family. The result is the
+  correction (pingouin) within each outcome family of ``outcomes.yml``
+  (:func:`holm_within`; one family when none is given). The result is the
   ``tests.csv`` table of CONTRACT section 4, with a 95% confidence interval
   of each effect size and the sample size that would detect it with 80%
   power (columns appended to the contract's, never renamed).
@@ -68,6 +69,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Mapping
 from functools import lru_cache
 
 import numpy as np
@@ -81,7 +83,7 @@ from statsmodels.stats.proportion import proportion_confint
 from .codebook import Codebook
 
 __all__ = ["TESTS_COLUMNS", "POWER_COLUMNS", "MWU_ARE", "MIN_EXPECTED", "wilson_interval", "comparable_items",
-           "compare_groups", "design_power"]
+           "compare_groups", "design_power", "holm_within"]
 
 log = logging.getLogger(__name__)
 
@@ -342,7 +344,7 @@ def _chi2(frame: pd.DataFrame, item: str) -> dict:
 
 
 def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
-                   not_collected: tuple[str, ...] = ()) -> pd.DataFrame:
+                   not_collected: tuple[str, ...] = (), families: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Compare mini-police and other children on every item asked of both.
 
     Parameters
@@ -353,6 +355,10 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
     codebook : Codebook
     not_collected : tuple of str
         Items absent from the raw file; they get no row.
+    families : mapping, optional
+        Outcome family of each item (``outcomes.yml``: primary, secondary,
+        exploratory); Holm's correction runs within each family. Without
+        it, all rows form one family (the meaning of CONTRACT version 1).
 
     Returns
     -------
@@ -362,7 +368,8 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
         (pingouin's sign: positive when mini-police answers have *higher*
         scale positions, i.e. towards the later codes such as
         "strongly disagree" or a lower-priority rank) or Cramér's V;
-        ``p_holm`` is Holm-adjusted across all rows with a p-value;
+        ``p_holm`` is Holm-adjusted within the item's family (``families``;
+        across all rows with a p-value when none are given);
         ``effect_ci_low``/``effect_ci_high`` the 95% interval of the effect
         size (module docstring); ``n_required_80`` the total number of
         answers, split between the groups in the observed ratio, that a
@@ -399,10 +406,9 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
         rows.append(row)
     out = pd.DataFrame(rows).reindex(columns=TESTS_COLUMNS)
     out["n_required_80"] = out["n_required_80"].astype("Int64")
-    has_p = out["p_value"].notna()
-    if has_p.any():
-        _, adjusted = pg.multicomp(out.loc[has_p, "p_value"].to_numpy(), method="holm")
-        out.loc[has_p, "p_holm"] = adjusted
+    family = out["measure"].map(dict(families)).fillna("exploratory") if families is not None \
+        else pd.Series("all", index=out.index)
+    out["p_holm"] = holm_within(out["p_value"], family)
     return out
 
 
@@ -464,4 +470,26 @@ def design_power(n_mini: int, n_other: int, *, power: float = _POWER, alpha: flo
     log.info("power: %d vs %d children detect d = %.2f (r = %.2f), V = %.2f (dof 1) with %.0f%% power",
              n_mini, n_other, out["effect_size"].iloc[0], out["effect_size"].iloc[1],
              out["effect_size"].iloc[3], 100 * power)
+    return out
+
+
+def holm_within(p_values: pd.Series, families: pd.Series) -> pd.Series:
+    """Holm-adjusted p-values within each family (pingouin ``multicomp(method="holm")``).
+
+    Missing p-values stay missing and do not count towards their family's size.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.Series([0.01, 0.04, 0.03]); f = pd.Series(["a", "a", "b"])
+    >>> holm_within(p, f).round(2).tolist()
+    [0.02, 0.04, 0.03]
+    """
+    out = pd.Series(np.nan, index=p_values.index, dtype=float)
+    for _, index in p_values.groupby(families.to_numpy(), sort=False).groups.items():
+        p = p_values.loc[index]
+        ok = p.notna()
+        if ok.any():
+            _, adjusted = pg.multicomp(p[ok].to_numpy(dtype=float), method="holm")
+            out.loc[p[ok].index] = adjusted
     return out
