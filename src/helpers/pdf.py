@@ -330,6 +330,19 @@ _FOOTER = ('<div style="font-size:8pt;width:100%;margin:0 15mm;display:flex;just
            '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>')
 
 
+def _browser(chromium: str | None):
+    """Playwright's ``sync_playwright`` and the Chromium to drive, or :class:`PdfError` saying what is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise PdfError("Playwright for Python is not installed (it is in requirements.lock: `make venv`)") from None
+    chromium = chromium or find_chromium()
+    if not chromium:
+        raise PdfError("Chromium not found: install Debian's chromium (apt-get install chromium) "
+                       "or set MINIPOLICE_CHROMIUM to its path")
+    return sync_playwright, chromium
+
+
 def print_page(page, path: Path) -> None:
     """Print an open Playwright page to ``path``: A4, backgrounds, bookmarks, tags, numbered footer.
 
@@ -358,14 +371,7 @@ def print_html_files(pairs, *, chromium: str | None = None) -> list[Path]:
     PdfError
         Playwright or Chromium missing.
     """
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise PdfError("Playwright for Python is not installed (it is in requirements.lock: `make venv`)") from None
-    chromium = chromium or find_chromium()
-    if not chromium:
-        raise PdfError("Chromium not found: install Debian's chromium (apt-get install chromium) "
-                       "or set MINIPOLICE_CHROMIUM to its path")
+    sync_playwright, chromium = _browser(chromium)
     written = []
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright, chromium)
@@ -415,14 +421,7 @@ def write_pdf(book_dir: Path = BOOK_DIR, out: Path | None = None, *, chromium: s
     PdfError
         No built book, no Chromium, or the single-page build failed.
     """
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise PdfError("Playwright for Python is not installed (it is in requirements.lock: `make venv`)") from None
-    chromium = chromium or find_chromium()
-    if not chromium:
-        raise PdfError("Chromium not found: install Debian's chromium (apt-get install chromium) "
-                       "or set MINIPOLICE_CHROMIUM to its path")
+    sync_playwright, chromium = _browser(chromium)
     started = time.perf_counter()
     book_dir = Path(book_dir)
     out = Path(out) if out else book_dir / "_build" / "pdf" / PDF_NAME
