@@ -226,8 +226,10 @@ def _build_all(args: argparse.Namespace) -> int:
     from .site import build_all
 
     _check_options(args)
-    books = build_all(args.data_dir, args.out, jobs=max(1, args.jobs), min_cell=args.min_cell,
-                      compare=args.compare_2019)
+    outputs.check_separate(args.data_dir, args.out)
+    with outputs.locked(args.out):  # one build-all per site folder
+        books = build_all(args.data_dir, args.out, jobs=max(1, args.jobs), min_cell=args.min_cell,
+                          compare=args.compare_2019)
     return 1 if any(book.error for book in books) else 0
 
 
