@@ -281,3 +281,23 @@ def test_sensitivity_reports_trimming_and_design_based_intervals(codebook):
         cut["aware_cadets"].notna()), cut["mini_police"].eq("yes"), w, clusters=cut["school_id"])
     assert one["weighted_ci_low"] == pytest.approx(100 * ref["ci_low"]) and one["value_weighted"] == \
         pytest.approx(100 * ref["difference"])
+
+
+def test_weighted_difference_matches_statsmodels_wls():
+    """The closed form gives statsmodels' WLS numbers, clustered and HC1."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(5)
+    n = 300
+    school = rng.integers(0, 15, n)
+    d = (rng.random(n) < 0.5).astype(float)
+    y = rng.integers(1, 6, n).astype(float) + 0.3 * d
+    w = rng.uniform(0.2, 4, n)
+    X = sm.add_constant(d)
+    for clusters, kwargs in ((school, {"cov_type": "cluster", "cov_kwds": {"groups": school}}),
+                             (None, {"cov_type": "HC1"})):
+        fit = sm.WLS(y, X, weights=w).fit(**kwargs)  # sm.WLS(y, X, weights=w).fit(cov_type=...)
+        res = weighted_difference(y, d, w, clusters=clusters)
+        assert res["difference"] == pytest.approx(fit.params[1], rel=1e-12)
+        assert [res["ci_low"], res["ci_high"]] == pytest.approx(list(fit.conf_int()[1]), rel=1e-9)
+        assert res["p_value"] == pytest.approx(fit.pvalues[1], rel=1e-9)

@@ -35,17 +35,14 @@ statistics.
 from __future__ import annotations
 
 import logging
-import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
-from scipy.stats import norm
+from scipy.stats import norm, ttest_ind
 from statsmodels.stats.contingency_tables import StratifiedTable
 
 from .codebook import Codebook, load_codebook
-from .stats import comparable_items, holm_within
+from .stats import cluster_robust_coefficient, comparable_items, holm_within
 
 __all__ = ["DESIGN_COLUMNS", "BALANCE_COLUMNS", "ADJUSTED_COLUMNS", "ALPHA", "MIN_CLUSTERS", "item_score", "icc1",
            "cluster_difference", "within_school", "tost", "equivalence_verdict", "design_table",
@@ -121,12 +118,12 @@ def item_score(children: pd.DataFrame, item: str, codebook: Codebook | None = No
     if col.type == "integer":
         return pd.to_numeric(values, errors="coerce").astype(float).rename(item), "rank"
     scale = codebook.scales[col.scale]
-    text = values.astype("object")
+    # Categoricals map their few categories, not a million cells (no conversion to object first).
     if scale.scores is not None:
         mapping = dict(zip(scale.codes, scale.scores, strict=True))
-        return text.map(mapping).astype(float).rename(item), "scored"
-    valid = text.isin(scale.codes)
-    return text.eq("yes").astype(float).where(valid).rename(item), "yes"
+        return pd.to_numeric(values.map(mapping), errors="coerce").astype(float).rename(item), "scored"
+    valid = values.isin(scale.codes)
+    return values.eq("yes").astype(float).where(valid).rename(item), "yes"
 
 
 # --------------------------------------------------------------------------- ICC
@@ -172,7 +169,7 @@ def icc1(data: pd.DataFrame, *, score: str, cluster: str) -> pd.DataFrame:
         means = groups.mean().to_numpy(dtype=float)
         grand = float(y.mean())
         ssb = float((sizes * (means - grand) ** 2).sum())
-        ssw = float(((y - frame[cluster].map(groups.mean())) ** 2).sum())
+        ssw = float(((y - groups.transform("mean")) ** 2).sum())
         msb, msw = ssb / (j - 1), ssw / (n - j)
         mean_size = float((sizes**2).sum() / n)
         k0 = (n - mean_size) / (j - 1)
@@ -187,15 +184,29 @@ def icc1(data: pd.DataFrame, *, score: str, cluster: str) -> pd.DataFrame:
 
 def _cluster_fit(y: np.ndarray, x: np.ndarray, groups: np.ndarray, *, column: int,
                  confidence: float = 0.95) -> dict[str, float]:
-    """One coefficient of a statsmodels OLS with CR1 cluster covariance (same numbers as the formula API)."""
-    with warnings.catch_warnings():
-        # More parameters than clusters (fixed effects): the covariance matrix is rank deficient,
-        # but the variance of the one coefficient used is well defined; a degenerate fit gives NaN.
-        warnings.simplefilter("ignore")
-        fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
-        low, high = fit.conf_int(alpha=1 - confidence)[column]
-        return {"estimate": float(fit.params[column]), "se": float(fit.bse[column]), "ci_low": float(low),
-                "ci_high": float(high), "p_value": float(fit.pvalues[column])}
+    """One coefficient of OLS with CR1 cluster covariance and a normal reference.
+
+    statsmodels' ``OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups":
+    groups})`` in closed form (:func:`helpers.stats.cluster_robust_coefficient`;
+    tests/test_design.py checks the numbers against statsmodels itself).
+    """
+    return cluster_robust_coefficient(y, x, groups, column=column, confidence=confidence)
+
+
+def _fixed_effects_fit(y: np.ndarray, g: np.ndarray, codes: np.ndarray, *, confidence: float = 0.95
+                       ) -> dict[str, float]:
+    """The ``g`` coefficient of ``y ~ g + C(school)`` with school-clustered CR1 errors, by the within transform.
+
+    By the Frisch-Waugh-Lovell theorem the coefficient, the residuals and
+    (schools being the clusters) the sandwich for ``g`` equal those of the
+    regression with one dummy per school; the small-sample factor counts
+    those dummies (``K`` = schools + 1), as statsmodels does.
+    """
+    counts = np.bincount(codes).astype(float)
+    yt = y - (np.bincount(codes, weights=y) / counts)[codes]
+    gt = g - (np.bincount(codes, weights=g) / counts)[codes]
+    return cluster_robust_coefficient(yt, gt[:, None], codes, column=0, k_params=len(counts) + 1,
+                                      confidence=confidence)
 
 
 def cluster_difference(data: pd.DataFrame, *, score: str, group: str, cluster: str,
@@ -248,9 +259,8 @@ def cluster_difference(data: pd.DataFrame, *, score: str, group: str, cluster: s
         x = np.column_stack([np.ones_like(g), g])
         codes = pd.factorize(frame[cluster])[0]
         fit = _cluster_fit(y, x, codes, column=1, confidence=confidence)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            naive = sm.OLS(y, x).fit()
-            p_naive = float(naive.pvalues[1])
+        # The naive p: the same OLS with the ordinary standard error (the pooled two-sample t-test).
+        p_naive = float(ttest_ind(y[g == 1], y[g == 0]).pvalue)
         out.update(difference=fit["estimate"], se=fit["se"], ci_low=fit["ci_low"], ci_high=fit["ci_high"],
                    p_value=fit["p_value"], p_naive=p_naive)
     return pd.DataFrame([out])
@@ -301,10 +311,11 @@ def within_school(data: pd.DataFrame, *, score: str, group: str, cluster: str, m
     if schools < max(min_clusters, 2):
         return pd.DataFrame([out])
     if method == "cmh":
-        y, g = frame[score].astype(int), frame[group].astype(int)
-        tables = np.stack([pd.crosstab(g[idx], y[idx]).reindex(index=[1, 0], columns=[1, 0], fill_value=0)
-                           .to_numpy() for _, idx in frame.groupby(cluster, observed=True).groups.items()],
-                          axis=2).astype(float)
+        y, g = frame[score].to_numpy(dtype=int), frame[group].to_numpy(dtype=int)
+        codes, uniques = pd.factorize(frame[cluster])
+        # One 2 x 2 table (rows: group 1, 0; columns: score 1, 0) per school, counted in one pass.
+        cells = np.bincount(codes * 4 + (1 - g) * 2 + (1 - y), minlength=4 * len(uniques))
+        tables = cells.reshape(len(uniques), 2, 2).transpose(1, 2, 0).astype(float)
         # CMH variance: zero when no school has both answers; the test is then undefined.
         rows, cols, total = tables.sum(axis=1), tables.sum(axis=0), tables.sum(axis=(0, 1))
         variance = (rows[0] * rows[1] * cols[0] * cols[1] / (total**2 * (total - 1))).sum()
@@ -313,9 +324,7 @@ def within_school(data: pd.DataFrame, *, score: str, group: str, cluster: str, m
             out.update(statistic=float(res.statistic), p_value=float(res.pvalue))
     else:
         codes = pd.factorize(frame[cluster])[0]
-        dummies = np.eye(schools)[codes]
-        x = np.column_stack([frame[group].to_numpy(dtype=float), dummies])
-        fit = _cluster_fit(frame[score].to_numpy(dtype=float), x, codes, column=0)
+        fit = _fixed_effects_fit(frame[score].to_numpy(dtype=float), frame[group].to_numpy(dtype=float), codes)
         out.update(statistic=fit["estimate"], p_value=fit["p_value"])
     return pd.DataFrame([out])
 
@@ -610,13 +619,18 @@ def adjusted_table(children: pd.DataFrame, codebook: Codebook | None = None, *, 
             if small or row["schools"] < MIN_CLUSTERS or len(used) <= 2 * len(terms) + 10:
                 row["flag"] = "c" if small and min_cell > 1 else ""
             else:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    fit = smf.ols("score ~ " + " + ".join(terms), data=used).fit(
-                        cov_type="cluster", cov_kwds={"groups": pd.factorize(used["school"])[0]})
-                    low, high = fit.conf_int().loc["mp"]
-                    row.update(difference=float(fit.params["mp"]), se=float(fit.bse["mp"]), ci_low=float(low),
-                               ci_high=float(high), p_value=float(fit.pvalues["mp"]))
+                # The columns of smf.ols("score ~ " + " + ".join(terms)): an intercept, mp, one dummy per
+                # level but the first of each C() term, the numeric terms (tests/test_design.py compares).
+                parts = [np.ones(len(used)), used["mp"].to_numpy(dtype=float)]
+                for term in terms[1:]:
+                    name = term[2:-1] if term.startswith("C(") else term
+                    parts += ([d.to_numpy() for _, d in pd.get_dummies(used[name].astype(str), drop_first=True,
+                                                                     dtype=float).items()]
+                              if term.startswith("C(") else [used[name].to_numpy(dtype=float)])
+                fit = _cluster_fit(used["score"].to_numpy(dtype=float), np.column_stack(parts),
+                                   pd.factorize(used["school"])[0], column=1)
+                row.update(difference=fit["estimate"], se=fit["se"], ci_low=fit["ci_low"], ci_high=fit["ci_high"],
+                           p_value=fit["p_value"])
             rows.append(row)
     out = pd.DataFrame(rows).reindex(columns=ADJUSTED_COLUMNS)
     for column in ("difference", "se", "ci_low", "ci_high", "p_value"):

@@ -115,14 +115,12 @@ Examples
 from __future__ import annotations
 
 import logging
-import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from .codebook import Codebook
-from .stats import comparable_items
+from .stats import cluster_robust_coefficient, comparable_items
 
 __all__ = ["SENSITIVITY_COLUMNS", "HEADLINE_ITEMS", "TRIM_QUANTILE", "weight_cells", "poststratification_weights",
            "trim_weights", "kish_n", "weighted_difference", "sensitivity"]
@@ -300,24 +298,15 @@ def weighted_difference(y, treated, weights, clusters=None) -> dict[str, float]:
     empty = {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
     if keep.sum() < 3 or d[keep].min() == d[keep].max():
         return empty
-    X = sm.add_constant(d[keep], has_constant="add")
-    model = sm.WLS(y[keep], X, weights=w[keep])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a constant answer gives a zero variance: reported as NaN below
-        groups = None if clusters is None else pd.factorize(pd.Series(np.asarray(clusters, dtype=object)[keep]))[0]
-        if groups is not None and groups.max() < 1:  # one cluster: no between-cluster variance to estimate
-            fit = model.fit()
-            return {"difference": float(fit.params[1]), "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
-        if groups is not None:
-            fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-        else:
-            fit = model.fit(cov_type="HC1")
-        low, high = fit.conf_int(alpha=0.05)[1]
-    p, se = float(fit.pvalues[1]), float(fit.bse[1])
-    if not np.isfinite(se) or se <= 1e-12:  # every answer the same: nothing to test
-        return {"difference": float(fit.params[1]), "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
-    return {"difference": float(fit.params[1]), "ci_low": float(low), "ci_high": float(high),
-            "p_value": p if np.isfinite(p) else np.nan}
+    X = np.column_stack([np.ones(int(keep.sum())), d[keep]])
+    groups = None if clusters is None else pd.factorize(pd.Series(np.asarray(clusters, dtype=object)[keep]))[0]
+    # statsmodels' WLS(...).fit(cov_type="cluster" | "HC1") in closed form (tests/test_weighting.py compares).
+    if groups is not None and groups.max() < 1:  # one cluster: no between-cluster variance to estimate
+        fit = cluster_robust_coefficient(y[keep], X, None, column=1, weights=w[keep])
+        return {"difference": fit["estimate"], "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+    fit = cluster_robust_coefficient(y[keep], X, groups, column=1, weights=w[keep])
+    return {"difference": fit["estimate"], "ci_low": fit["ci_low"], "ci_high": fit["ci_high"],
+            "p_value": fit["p_value"]}
 
 
 def kish_n(weights) -> float:
