@@ -57,6 +57,8 @@ __all__ = [
     "load_results",
     "load_power",
     "load_row_counts",
+    "load_pooled",
+    "submissions",
     "load_sensitivity",
     "load_table",
     "load_tests",
@@ -199,8 +201,80 @@ def load_log(processed_dir: str | Path) -> pd.DataFrame:
 
 
 def load_row_counts(processed_dir: str | Path) -> pd.DataFrame:
-    """Read ``row_counts.csv`` (raw, kept, quarantined, in scope per instrument)."""
-    return pd.read_csv(Path(processed_dir) / "row_counts.csv")
+    """Read ``row_counts.csv``: one row per instrument (raw, kept, quarantined, in scope).
+
+    A national intake (one subfolder per force) writes one row per force
+    folder and instrument; they are added up per instrument here (``file``
+    then says how many files), and :func:`submissions` shows them per force.
+    The ``submission`` column is left out.
+    """
+    counts = pd.read_csv(Path(processed_dir) / "row_counts.csv", keep_default_na=False,
+                         na_values={c: [""] for c in ("raw_rows", "kept", "quarantined", "in_scope", "data_lines",
+                                                      "records")})
+    if "submission" not in counts:
+        return counts
+    if not counts["submission"].astype(str).ne("").any():
+        return counts.drop(columns="submission")
+    numbers = [c for c in ("raw_rows", "kept", "quarantined", "in_scope", "data_lines", "records") if c in counts]
+    summed = counts.groupby("instrument", sort=False)[numbers].sum().reset_index()
+    files = counts.groupby("instrument", sort=False).size().rename("files").reset_index()
+    summed = summed.merge(files, on="instrument")
+    summed["file"] = summed["files"].map(lambda n: f"{n} files" if n != 1 else "1 file")
+    return summed.drop(columns="files")
+
+
+def submissions(processed_dir: str | Path, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Every force folder's submission of a national intake (empty for a flat data folder).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per force folder: ``submission`` (the folder), ``files``
+        (files read), ``raw_rows``, ``kept``, ``quarantined``,
+        ``other_force`` (rows quarantined because they name another force
+        than the folder's), ``not_collected`` (the instruments the folder
+        did not send, or sent without rows, by title; empty when none).
+        Counts of rows, not of people: no identifiers and no values.
+    """
+    codebook = codebook or load_codebook()
+    counts = pd.read_csv(Path(processed_dir) / "row_counts.csv", dtype={"submission": str}, keep_default_na=False)
+    columns = ["submission", "files", "raw_rows", "kept", "quarantined", "other_force", "not_collected"]
+    if "submission" not in counts or not counts["submission"].ne("").any():
+        return pd.DataFrame(columns=columns)
+    log = load_log(processed_dir)
+    if "submission" not in log:
+        log = log.assign(submission="")
+    out = counts.groupby("submission", sort=True).agg(files=("instrument", "size"), raw_rows=("raw_rows", "sum"),
+                                                      kept=("kept", "sum"), quarantined=("quarantined", "sum"))
+    from .intake import MISMATCH_PROBLEM
+
+    mismatch = log[log["problem"].str.startswith(MISMATCH_PROBLEM) & log["action"].eq("quarantined")]
+    out["other_force"] = mismatch.groupby("submission").size().reindex(out.index, fill_value=0)
+    absent = log[log["action"].eq("missing_column") & log["column"].eq("") & log["submission"].ne("")]
+
+    def titles(group: pd.Series) -> str:
+        names = sorted(set(group), key=list(codebook.instruments).index)
+        return "; ".join(codebook.instruments[n].title.split(" (")[0] for n in names)
+
+    out["not_collected"] = absent.groupby("submission")["instrument"].agg(titles).reindex(out.index, fill_value="")
+    out = out.reset_index()
+    for column in ("files", "raw_rows", "kept", "quarantined", "other_force"):
+        out[column] = out[column].astype(int)
+    return out[columns]
+
+
+def load_pooled(processed_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``pooled.csv`` and ``pooled_forces.csv`` (empty frames when absent, as in tables of older runs)."""
+    from .pooling import POOLED_COLUMNS, POOLED_FORCES_COLUMNS
+
+    out = []
+    for name, columns in (("pooled.csv", POOLED_COLUMNS), ("pooled_forces.csv", POOLED_FORCES_COLUMNS)):
+        path = Path(processed_dir) / name
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.exists() else pd.DataFrame()
+        out.append(frame.reindex(columns=columns))
+    pooled, forces = out
+    forces["reason"] = forces["reason"].fillna("")
+    return pooled, forces
 
 
 def load_manifest(processed_dir: str | Path) -> dict:
