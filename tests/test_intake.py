@@ -170,3 +170,34 @@ def test_local_report_from_a_national_folder_skips_pooling(national, tmp_path):
     counts = pd.read_csv(out / "row_counts.csv", keep_default_na=False).set_index(["submission", "instrument"])
     assert counts.loc[("Durham", "children_survey"), "in_scope"] == 0
     assert counts.loc[("Gwent Police", "children_survey"), "in_scope"] > 0
+
+
+@pytest.mark.book
+def test_national_book_lists_every_force_s_submission(tmp_path):
+    """Three force folders build one national book; the data-quality appendix lists each submission,
+    the planted force mismatch is quarantined and logged, and the overview draws the pooled forest plot."""
+    import re
+    from html import unescape
+
+    data = split_by_force(tmp_path / "national")
+    path = data / "Durham" / "children_survey.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[0, "force"] = "Gwent"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "book"
+    assert main(["-q", "build", "--data-dir", str(data), "--out", str(out), "--jobs", "1"]) == 0
+    log = pd.read_csv(out / "validation_log.csv", keep_default_na=False)
+    assert (log["problem"].str.startswith(MISMATCH_PROBLEM) & log["submission"].eq("Durham")).sum() == 1
+    html = out / "html"
+    quality = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", (html / "a3_data_quality.html").read_text())))
+    assert "Submissions by force" in quality
+    for folder in FOLDERS.values():
+        assert folder in quality
+    assert "The data came as 3 force folders" in quality
+    assert re.search(r"Rows naming another force than their folder.s: 1 \(quarantined\)", quality)
+    overview = (html / "02_national_overview.html").read_text()
+    assert "fig-pooled-forest" in overview and "All forces pooled (random effects)" in overview
+    children = pd.read_parquet(out / "children_survey.parquet")
+    for page in html.glob("*.html"):  # namespaced identifiers never reach a page
+        text = page.read_text()
+        assert not any(i in text for i in children["respondent_id"].head(20))
