@@ -201,3 +201,15 @@ def test_national_book_lists_every_force_s_submission(tmp_path):
     for page in html.glob("*.html"):  # namespaced identifiers never reach a page
         text = page.read_text()
         assert not any(i in text for i in children["respondent_id"].head(20))
+
+
+def test_a_change_inside_a_force_folder_changes_the_raw_hash(national):
+    """build reuses process only while the raw files are unchanged: force folders count too."""
+    from helpers.cache import files_hash
+
+    before = files_hash(national)
+    path = national / "Gwent Police" / "children_survey.csv"
+    path.write_text(path.read_text().replace(",yes,", ",no,", 1))
+    assert files_hash(national) != before
+    flat = files_hash(RAW)
+    assert flat == files_hash(RAW)  # a flat folder hashes as before (no subfolder to add)
