@@ -897,7 +897,7 @@ def _left_out(forces: pd.DataFrame) -> str:
     if out.empty:
         return "No force was left out."
     counts = out.groupby("reason").size()
-    parts = "; ".join(f"{format_count(n)} for {reason}" for reason, n in counts.items())
+    parts = "; ".join(f"{format_count(n)} with {reason}" for reason, n in counts.items())
     return (f"Force-outcome pairs left out: {format_count(len(out))} ({parts}); they are counted in the "
             "pooled table and not drawn.")
 
