@@ -8,6 +8,7 @@ behaviour regenerates the ground truth with::
 
     minipolice process --data-dir tests/fixtures/messy --out /tmp/x
     cp /tmp/x/{results,tests,power,sensitivity,validation_log,row_counts,design,balance,adjusted}.csv \
+        /tmp/x/{pooled,pooled_forces}.csv \
         tests/fixtures/messy_expected/
 
 and the diff is reviewed in the commit.
@@ -38,7 +39,8 @@ def processed(messy_dir, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["results.csv", "tests.csv", "power.csv", "sensitivity.csv", "evidence.csv",
-                                  "validation_log.csv", "row_counts.csv", "design.csv", "balance.csv", "adjusted.csv"])
+                                  "validation_log.csv", "row_counts.csv", "design.csv", "balance.csv", "adjusted.csv",
+                                  "pooled.csv", "pooled_forces.csv"])
 def test_back_test_against_ground_truth(processed, name):
     got = pd.read_csv(processed / name, keep_default_na=False, na_values=[""])
     want = pd.read_csv(EXPECTED / name, keep_default_na=False, na_values=[""])
@@ -199,6 +201,8 @@ def test_clean_input_gives_an_empty_log(tmp_path):
     out = tmp_path / "o"
     assert main(["-q", "process", "--data-dir", str(raw), "--out", str(out)]) == 0
     log = pd.read_csv(out / "validation_log.csv")
-    assert log.columns.tolist() == ["instrument", "row", "respondent_id", "column", "value", "problem", "action"]
+    assert log.columns.tolist() == ["instrument", "row", "respondent_id", "column", "value", "problem", "action",
+                                    "submission"]  # the force folder of a national intake: empty for a flat one
+    assert log["submission"].isna().all()
     assert log["row"].isna().all() and set(log["action"]) <= {"missing_column"}
     assert json.loads((out / "manifest.json").read_text())["synthetic"] is True

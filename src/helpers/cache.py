@@ -108,14 +108,23 @@ def tree_hash(root: Path, *, skip_hidden: bool = True, skip=None) -> str:
 
 
 def files_hash(folder: Path) -> str:
-    """One hash of the files directly in ``folder`` (names and contents; hidden files and subfolders left out)."""
+    """One hash of the files in ``folder`` (names and contents; hidden files and folders left out).
+
+    Subfolders (the force folders of a national intake, :mod:`helpers.intake`)
+    count with their files, recursively; a folder without subfolders hashes
+    as it always did.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         return "missing"
     digest = hashlib.sha256()
     for path in sorted(folder.iterdir()):
-        if path.is_file() and not path.name.startswith("."):
+        if path.name.startswith("."):
+            continue
+        if path.is_file():
             digest.update(f"{path.name}\0{file_hash(path)}\n".encode())
+        elif path.is_dir():
+            digest.update(f"{path.name}/\0{files_hash(path)}\n".encode())
     return digest.hexdigest()
 
 

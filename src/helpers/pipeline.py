@@ -16,6 +16,8 @@ rows read, kept and quarantined, and writes under ``out_dir``:
                            within-school tests, Holm within outcome families, equivalence)
 ``balance.csv``            the groups compared on gender, year group, age and force
 ``adjusted.csv``           primary outcomes unadjusted and adjusted for those covariates
+``pooled.csv``             primary outcomes: forces' differences pooled by random effects (national)
+``pooled_forces.csv``      each force's difference and standard error behind ``pooled.csv``
 ``validation_log.csv``     one row per validation event (CONTRACT section 3)
 ``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
 ``row_counts.csv``         per instrument: raw, kept, quarantined, in scope; physical data lines,
@@ -24,7 +26,9 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 ``manifest.json``          parameters, input hashes, package versions
 
 Each instrument is read from the file named after it or through a
-``*.profile.yml`` (:mod:`helpers.profiles`, CONTRACT section 7).
+``*.profile.yml`` (:mod:`helpers.profiles`, CONTRACT section 7). A data
+folder may instead hold one subfolder per force (:mod:`helpers.intake`):
+each is read and validated on its own, then combined.
 
 Structural faults (a missing file or required column, an undecodable file,
 an unknown ``--force``, a wrong profile, a stray quote, an instrument of
@@ -60,12 +64,14 @@ from .config import DEFAULT_MIN_CELL, DEMO_MARKER
 from .design import adjusted_table, balance_table, design_table
 from .disclosure import hide_sizes, hide_suppressed_bases, suppress, suppress_tests
 from .evidence import rate_design
+from .intake import force_folders, read_submissions
 from .loading import RawTable, StructuralError, find_raw_file
 from .outcomes import OUTCOMES_PATH, file_sha256, item_plan, load_outcomes
+from .pooling import pooled_tables
 from .processing import summarise
 from .profiles import find_sources, read_source
 from .safe_text import neutralise_csv
-from .schemas import check_design_outputs, check_outputs
+from .schemas import check_design_outputs, check_outputs, check_pooled_outputs
 from .stats import comparable_items, compare_groups, design_power
 from .validation import LOG_COLUMNS, ValidationResult, validate_table
 from .weighting import sensitivity
@@ -76,7 +82,8 @@ log = logging.getLogger(__name__)
 
 #: Files every successful run writes (besides one Parquet file per instrument).
 OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "evidence.csv", "validation_log.csv",
-                "row_counts.csv", "manifest.json", "design.csv", "balance.csv", "adjusted.csv")
+                "row_counts.csv", "manifest.json", "design.csv", "balance.csv", "adjusted.csv", "pooled.csv",
+                "pooled_forces.csv")
 
 _VERSIONED = ("minipolice", "pandas", "numpy", "scipy", "statsmodels", "pingouin")
 
@@ -297,30 +304,42 @@ def run_process(
     # 1. Load and check structure of every file before validating any. The
     #    qualitative instruments are optional: absent means not collected.
     #    Each file is read through its profile (CONTRACT section 7), or as named after its instrument.
-    raws = read_inputs(data_dir, codebook)
-    not_supplied = [name for name in QUALITATIVE if name not in raws]
+    #    A folder of force subfolders is read folder by folder and combined (helpers.intake).
+    submissions = force_folders(data_dir, codebook)
+    intake = None
+    if submissions:
+        intake = read_submissions(submissions, codebook, force=force, check_rows_kept=check_rows_kept)
+        raws, results = intake.raws, intake.results
+        not_supplied = intake.not_supplied
+        _check_rows(results, raws)
+        empty = intake.empty
+    else:
+        raws = read_inputs(data_dir, codebook)
+        not_supplied = [name for name in QUALITATIVE if name not in raws]
+        # 2. Validate (raises StructuralError for a missing required column).
+        results: dict[str, ValidationResult] = {
+            name: validate_table(raw, codebook.instruments[name], codebook) for name, raw in raws.items()
+        }
+        check_rows_kept(raws, results)
+        empty = _check_rows(results, raws)
     for name in not_supplied:
         log.info("%s: no file supplied; reported as not collected", name)
-    # 2. Validate (raises StructuralError for a missing required column).
-    results: dict[str, ValidationResult] = {
-        name: validate_table(raw, codebook.instruments[name], codebook) for name, raw in raws.items()
-    }
-    check_rows_kept(raws, results)
-    empty = _check_rows(results, raws)
     counts = []
     tables = {}
     for name, res in results.items():  # validate_table has checked raw = kept + quarantined
         scoped = _in_scope(res.clean, force)
         tables[name] = scoped
         raw = raws[name]
-        counts.append({"instrument": name, "file": raw.path.name, "encoding": raw.encoding,
-                       "raw_rows": res.raw_rows, "kept": len(res.clean),
-                       "quarantined": len(res.quarantine), "in_scope": len(scoped),
-                       "data_lines": raw.data_lines if raw.data_lines is not None else res.raw_rows,
-                       "records": res.raw_rows, "profile": raw.profile.name if raw.profile else ""})
+        if intake is None:
+            counts.append({"instrument": name, "file": raw.path.name, "encoding": raw.encoding,
+                           "raw_rows": res.raw_rows, "kept": len(res.clean),
+                           "quarantined": len(res.quarantine), "in_scope": len(scoped),
+                           "data_lines": raw.data_lines if raw.data_lines is not None else res.raw_rows,
+                           "records": res.raw_rows, "profile": raw.profile.name if raw.profile else "",
+                           "submission": ""})
         log.info("%-20s %5d rows read, %5d kept, %4d quarantined%s", name, res.raw_rows, len(res.clean),
                  len(res.quarantine), f", {len(scoped)} in {force}" if force else "")
-    row_counts = pd.DataFrame(counts)
+    row_counts = pd.DataFrame(intake.counts if intake is not None else counts)
     not_collected = {name: res.missing_columns for name, res in results.items()}
 
     # 3. Derive.
@@ -351,9 +370,12 @@ def run_process(
                                    "missing_column"] for name in not_supplied]
                                  + [[name, None, None, None, None, "file has a header and no rows; not collected",
                                      "missing_column"] for name in empty], columns=LOG_COLUMNS)
+    if intake is not None:  # per folder: instruments a force did not send, or sent without rows
+        missing_files = pd.concat([missing_files.assign(submission=""), intake.events], ignore_index=True)
     events = pd.concat([r.log for r in results.values()] + [missing_files], ignore_index=True)
-    events = events.reindex(columns=LOG_COLUMNS).astype(
+    events = events.reindex(columns=[*LOG_COLUMNS, "submission"]).astype(
         {"instrument": "str", "problem": "str", "action": "str", "row": "Int64"})  # typed even when empty
+    events["submission"] = events["submission"].fillna("").astype(str)  # the force folder; empty when flat
     synthetic = (data_dir / DEMO_MARKER).exists()
     evidence = rate_design(children)  # headline comparisons unadjusted: see helpers.evidence
     check_outputs(summary, tests, events, power, sensitivity_table, evidence)
@@ -366,6 +388,14 @@ def run_process(
         design = hide_sizes(design, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
         adjusted = hide_sizes(adjusted, ["n"], min_cell=min_cell)
     check_design_outputs(design, balance, adjusted)
+    # Pooled across forces (national reports only): each force's difference, then random effects.
+    if force is None:
+        pooled, pooled_forces = pooled_tables(children, plan, codebook, min_cell=min_cell,
+                                              not_collected=not_collected["children_survey"])
+    else:
+        log.info("pooled: skipped in a local report (one force: nothing to pool)")
+        pooled, pooled_forces = pooled_tables(children.iloc[0:0], plan, codebook, min_cell=min_cell)
+    check_pooled_outputs(pooled, pooled_forces)
 
     # 4. Export: the whole set into a staging folder inside out_dir, then swapped in (_write_outputs).
     #    The staging folder is removed on any exit; one left by a killed run goes at the next run.
@@ -380,7 +410,8 @@ def run_process(
             _to_csv(evidence, staging / "evidence.csv")
             _to_csv(power, staging / "power.csv")
             _to_csv(sensitivity_table, staging / "sensitivity.csv")
-            for name, table in (("design", design), ("balance", balance), ("adjusted", adjusted)):
+            for name, table in (("design", design), ("balance", balance), ("adjusted", adjusted),
+                                ("pooled", pooled), ("pooled_forces", pooled_forces)):
                 _to_csv(table, staging / f"{name}.csv")
             _to_csv(events, staging / "validation_log.csv")
             _to_csv(row_counts, staging / "row_counts.csv")
@@ -396,7 +427,8 @@ def run_process(
                 "force": force,
                 "min_cell": min_cell,
                 "synthetic": synthetic,
-                "inputs": {name: {"file": raw.path.name, "sha256": raw.sha256} for name, raw in raws.items()},
+                "inputs": (intake.inputs if intake is not None else
+                           {name: {"file": raw.path.name, "sha256": raw.sha256} for name, raw in raws.items()}),
                 "versions": _versions(),
                 "outcomes": {"file": OUTCOMES_PATH.name, "sha256": file_sha256(),
                              "changed": outcomes.get("changed", {}).get("date")},

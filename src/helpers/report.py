@@ -57,6 +57,8 @@ __all__ = [
     "load_results",
     "load_power",
     "load_row_counts",
+    "load_pooled",
+    "submissions",
     "load_sensitivity",
     "load_table",
     "load_tests",
@@ -199,8 +201,80 @@ def load_log(processed_dir: str | Path) -> pd.DataFrame:
 
 
 def load_row_counts(processed_dir: str | Path) -> pd.DataFrame:
-    """Read ``row_counts.csv`` (raw, kept, quarantined, in scope per instrument)."""
-    return pd.read_csv(Path(processed_dir) / "row_counts.csv")
+    """Read ``row_counts.csv``: one row per instrument (raw, kept, quarantined, in scope).
+
+    A national intake (one subfolder per force) writes one row per force
+    folder and instrument; they are added up per instrument here (``file``
+    then says how many files), and :func:`submissions` shows them per force.
+    The ``submission`` column is left out.
+    """
+    counts = pd.read_csv(Path(processed_dir) / "row_counts.csv", keep_default_na=False,
+                         na_values={c: [""] for c in ("raw_rows", "kept", "quarantined", "in_scope", "data_lines",
+                                                      "records")})
+    if "submission" not in counts:
+        return counts
+    if not counts["submission"].astype(str).ne("").any():
+        return counts.drop(columns="submission")
+    numbers = [c for c in ("raw_rows", "kept", "quarantined", "in_scope", "data_lines", "records") if c in counts]
+    summed = counts.groupby("instrument", sort=False)[numbers].sum().reset_index()
+    files = counts.groupby("instrument", sort=False).size().rename("files").reset_index()
+    summed = summed.merge(files, on="instrument")
+    summed["file"] = summed["files"].map(lambda n: f"{n} files" if n != 1 else "1 file")
+    return summed.drop(columns="files")
+
+
+def submissions(processed_dir: str | Path, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Every force folder's submission of a national intake (empty for a flat data folder).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per force folder: ``submission`` (the folder), ``files``
+        (files read), ``raw_rows``, ``kept``, ``quarantined``,
+        ``other_force`` (rows quarantined because they name another force
+        than the folder's), ``not_collected`` (the instruments the folder
+        did not send, or sent without rows, by title; empty when none).
+        Counts of rows, not of people: no identifiers and no values.
+    """
+    codebook = codebook or load_codebook()
+    counts = pd.read_csv(Path(processed_dir) / "row_counts.csv", dtype={"submission": str}, keep_default_na=False)
+    columns = ["submission", "files", "raw_rows", "kept", "quarantined", "other_force", "not_collected"]
+    if "submission" not in counts or not counts["submission"].ne("").any():
+        return pd.DataFrame(columns=columns)
+    log = load_log(processed_dir)
+    if "submission" not in log:
+        log = log.assign(submission="")
+    out = counts.groupby("submission", sort=True).agg(files=("instrument", "size"), raw_rows=("raw_rows", "sum"),
+                                                      kept=("kept", "sum"), quarantined=("quarantined", "sum"))
+    from .intake import MISMATCH_PROBLEM
+
+    mismatch = log[log["problem"].str.startswith(MISMATCH_PROBLEM) & log["action"].eq("quarantined")]
+    out["other_force"] = mismatch.groupby("submission").size().reindex(out.index, fill_value=0)
+    absent = log[log["action"].eq("missing_column") & log["column"].eq("") & log["submission"].ne("")]
+
+    def titles(group: pd.Series) -> str:
+        names = sorted(set(group), key=list(codebook.instruments).index)
+        return "; ".join(codebook.instruments[n].title.split(" (")[0] for n in names)
+
+    out["not_collected"] = absent.groupby("submission")["instrument"].agg(titles).reindex(out.index, fill_value="")
+    out = out.reset_index()
+    for column in ("files", "raw_rows", "kept", "quarantined", "other_force"):
+        out[column] = out[column].astype(int)
+    return out[columns]
+
+
+def load_pooled(processed_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``pooled.csv`` and ``pooled_forces.csv`` (empty frames when absent, as in tables of older runs)."""
+    from .pooling import POOLED_COLUMNS, POOLED_FORCES_COLUMNS
+
+    out = []
+    for name, columns in (("pooled.csv", POOLED_COLUMNS), ("pooled_forces.csv", POOLED_FORCES_COLUMNS)):
+        path = Path(processed_dir) / name
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.exists() else pd.DataFrame()
+        out.append(frame.reindex(columns=columns))
+    pooled, forces = out
+    forces["reason"] = forces["reason"].fillna("")
+    return pooled, forces
 
 
 def load_manifest(processed_dir: str | Path) -> dict:
@@ -755,3 +829,87 @@ def illustrative_table(rows: pd.DataFrame) -> pd.DataFrame:
                   for v, f, u in zip(rows["value"], rows["flag"], rows["unit"], strict=True)],
     })
     return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- national intake, pooling
+
+__all__ += ["pooled_view", "pooled_phrases", "submission_phrases"]
+
+#: Row label of the pooled estimate in the forest plot and its table.
+POOLED_LABEL = "All forces pooled (random effects)"
+
+
+def pooled_view(pooled: pd.DataFrame, forces: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Rows of the forest plot of ``pooled.csv``: each included force, then the pooled estimate, per outcome.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``outcome`` (the question text), ``label`` (force, or :data:`POOLED_LABEL`), ``estimate``,
+        ``ci_low``, ``ci_high``, ``weight`` (percent of the random-effects weight; empty on the pooled
+        row), ``method`` (how the force's difference was estimated), ``pi_low``/``pi_high`` (pooled row).
+        Forces left out are not drawn (:func:`pooled_phrases` counts them).
+    """
+    columns = ["outcome", "label", "estimate", "ci_low", "ci_high", "weight", "method", "pi_low", "pi_high"]
+    rows = []
+    for _, pool in pooled.iterrows():
+        if pd.isna(pool["estimate"]):
+            continue
+        outcome = measure_label(pool["measure"], "children_survey", codebook)
+        used = forces[forces["measure"].eq(pool["measure"]) & forces["included"].astype(bool)]
+        for _, f in used.iterrows():
+            rows.append({"outcome": outcome, "label": f["force"], "estimate": f["estimate"], "ci_low": f["ci_low"],
+                         "ci_high": f["ci_high"], "weight": 100 * f["weight"],
+                         "method": {"cluster_ols": "school-clustered OLS",
+                                    "difference_of_means": "difference of means"}.get(f["method"], f["method"])})
+        rows.append({"outcome": outcome, "label": POOLED_LABEL, "estimate": pool["estimate"],
+                     "ci_low": pool["ci_low"], "ci_high": pool["ci_high"], "method": "random effects",
+                     "pi_low": pool["pi_low"], "pi_high": pool["pi_high"]})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def pooled_phrases(pooled: pd.DataFrame, forces: pd.DataFrame, *, force: str = "") -> dict[str, str]:
+    """Words for the pooled section: ``status`` (what was pooled, or why nothing was) and ``left_out``.
+
+    Every number in them comes from ``pooled.csv`` and ``pooled_forces.csv``.
+    """
+    if force:
+        return {"status": f"This is a local report for {force}: with one force there is nothing to pool, so "
+                          "this section is left empty. The national report pools every force.",
+                "left_out": "No force was pooled here."}
+    done = pooled[pooled["estimate"].notna()]
+    if done.empty:
+        return {"status": "No primary outcome could be pooled: fewer than two forces had enough children in both "
+                          "groups to estimate a difference.",
+                "left_out": _left_out(forces)}
+    k = sorted(set(done["k"].astype(int)))
+    ks = " to ".join(str(v) for v in (k[0], k[-1])) if len(k) > 1 else str(k[0])
+    tau = "; ".join(f"“{measure_label(m, 'children_survey')}”, τ² = {format_number(t, 3)} and I² = "
+                    f"{format_percent(100 * i)}" for m, t, i in zip(done["measure"], done["tau2"], done["i2"],
+                                                                    strict=True))
+    return {"status": f"{format_count(len(done))} primary outcomes were pooled over {ks} forces each. "
+                      f"Spread between forces: {tau}.",
+            "left_out": _left_out(forces)}
+
+
+def _left_out(forces: pd.DataFrame) -> str:
+    out = forces[~forces["included"].astype(bool)]
+    if out.empty:
+        return "No force was left out."
+    counts = out.groupby("reason").size()
+    parts = "; ".join(f"{format_count(n)} with {reason}" for reason, n in counts.items())
+    return (f"Force-outcome pairs left out: {format_count(len(out))} ({parts}); they are counted in the "
+            "pooled table and not drawn.")
+
+
+def submission_phrases(table: pd.DataFrame) -> dict[str, str]:
+    """Words for the submissions section of the data-quality appendix, from :func:`submissions`."""
+    if table.empty:
+        return {"status": "The data came as one folder of files rather than one folder per force, so there is "
+                          "no per-force breakdown of the submission."}
+    other = int(table["other_force"].sum())
+    missing = int(table["not_collected"].ne("").sum())
+    return {"status": f"The data came as {format_count(len(table))} force folders, each read and checked on its "
+                      f"own before they were combined. Rows naming another force than their folder's: "
+                      f"{format_count(other)} (quarantined). Folders missing at least one survey: "
+                      f"{format_count(missing)}."}

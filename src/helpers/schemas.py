@@ -20,7 +20,8 @@ import pandera.pandas as pa
 from pandera.pandas import Check, Column
 
 __all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "EVIDENCE_SCHEMA",
-           "DESIGN_SCHEMA", "BALANCE_SCHEMA", "ADJUSTED_SCHEMA", "check_outputs", "check_design_outputs"]
+           "DESIGN_SCHEMA", "BALANCE_SCHEMA", "ADJUSTED_SCHEMA", "POOLED_SCHEMA", "POOLED_FORCES_SCHEMA",
+           "check_outputs", "check_design_outputs", "check_pooled_outputs"]
 
 _UNITS = ["percent", "mean", "count"]
 _ACTIONS = ["set_missing", "quarantined", "ignored_column", "missing_column"]
@@ -231,6 +232,8 @@ LOG_SCHEMA = pa.DataFrameSchema(
         "value": Column(object, nullable=True),
         "problem": Column(str),
         "action": Column(str, Check.isin(_ACTIONS)),
+        # appended (national intake): the force folder the event comes from; empty for a flat folder
+        "submission": Column(str, required=False),
     },
     checks=[Check(lambda df: (df["row"].isna() == df["action"].isin(["ignored_column", "missing_column"])).all(),
                   error="row must be empty exactly for column-level events")],
@@ -366,3 +369,67 @@ def check_design_outputs(design, balance, adjusted) -> None:
     DESIGN_SCHEMA.validate(design)
     BALANCE_SCHEMA.validate(balance)
     ADJUSTED_SCHEMA.validate(adjusted)
+
+
+_RATIO = Check.in_range(0, 1)
+
+POOLED_SCHEMA = pa.DataFrameSchema(
+    {
+        "measure": Column(str, unique=True),
+        "k": Column(int, Check.ge(0)),
+        "estimate": Column(float, nullable=True),
+        "se": Column(float, Check.gt(0), nullable=True),
+        "ci_low": Column(float, nullable=True),
+        "ci_high": Column(float, nullable=True),
+        "tau2": Column(float, Check.ge(0), nullable=True),
+        "i2": Column(float, _RATIO, nullable=True),
+        "q": Column(float, Check.ge(0), nullable=True),
+        "pi_low": Column(float, nullable=True),
+        "pi_high": Column(float, nullable=True),
+        "forces_left_out": Column(int, Check.ge(0)),
+        "method": Column(str, Check.isin(["dl"])),
+    },
+    checks=[Check(lambda df: _interval_contains(df, "estimate"), error="ci must contain the pooled estimate"),
+            Check(lambda df: _interval_contains(df, "estimate", "pi_low", "pi_high"),
+                  error="the prediction interval must contain the pooled estimate"),
+            Check(lambda df: (df["estimate"].notna() == (df["k"] >= 2)).all(),
+                  error="an estimate exactly where at least two forces are pooled"),
+            Check(lambda df: (df["pi_low"].notna() == (df["k"] >= 3)).all(),
+                  error="a prediction interval exactly where at least three forces are pooled")],
+    strict=True,
+    ordered=True,
+    name="pooled.csv",
+)
+
+POOLED_FORCES_SCHEMA = pa.DataFrameSchema(
+    {
+        "measure": Column(str),
+        "force": Column(str),
+        "method": Column(str, Check.isin(["", "cluster_ols", "difference_of_means"])),
+        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        "schools": Column(int, Check.ge(0)),
+        "estimate": Column(float, nullable=True),
+        "se": Column(float, nullable=True),
+        "ci_low": Column(float, nullable=True),
+        "ci_high": Column(float, nullable=True),
+        "weight": Column(float, _RATIO, nullable=True),
+        "included": Column(bool),
+        "reason": Column(str),
+    },
+    checks=[Check(lambda df: (df["included"] == (df["reason"] == "")).all(),
+                  error="a force is left out exactly when a reason is given"),
+            Check(lambda df: (df["weight"].notna() <= df["included"]).all(),
+                  error="only included forces carry a weight"),
+            Check(lambda df: _interval_contains(df, "estimate"), error="ci must contain the force's estimate")],
+    unique=["measure", "force"],
+    strict=True,
+    ordered=True,
+    name="pooled_forces.csv",
+)
+
+
+def check_pooled_outputs(pooled, forces) -> None:
+    """Validate ``pooled.csv`` and ``pooled_forces.csv``; raise ``SchemaError`` on a breach."""
+    POOLED_SCHEMA.validate(pooled)
+    POOLED_FORCES_SCHEMA.validate(forces)
