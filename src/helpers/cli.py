@@ -9,7 +9,7 @@ Subcommands::
 
     minipolice process   --data-dir DIR --out OUT [--force NAME] [--min-cell K]
     minipolice build     --data-dir DIR --out OUT [--force NAME] [--min-cell K] [--jobs N] [--no-cache]
-    minipolice demo-data --out DIR [--seed S]
+    minipolice demo-data --out DIR [--seed S] [--waves]
     minipolice profile check --data-dir DIR
     minipolice profile init FILE --instrument NAME [--preset P]
     minipolice questionnaire --out DIR [--instrument NAME ...] [--no-pdf]
@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "data/raw is exactly this output with the default seed.")
     d.add_argument("--out", type=Path, default=RAW_DIR, help="output folder (default: data/raw)")
     d.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    d.add_argument("--waves", action="store_true",
+                   help="a children's survey asked twice (baseline and follow-up, linked by child_key) with a "
+                   "known true difference in differences (docs/waves-and-years.md)")
 
     from .codebook import INSTRUMENTS
 
@@ -234,8 +237,14 @@ def _build_all(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import generate_demo_data
 
-    written = generate_demo_data(args.out, seed=args.seed)
-    log.info("demo data (seed %d): %d files written to %s", args.seed, len(written), args.out)
+    if args.waves:
+        from .demo_waves import generate_wave_demo
+
+        written = generate_wave_demo(args.out, seed=args.seed)
+    else:
+        written = generate_demo_data(args.out, seed=args.seed)
+    log.info("demo data (seed %d%s): %d files written to %s", args.seed, ", waves" if args.waves else "",
+             len(written), args.out)
     return 0
 
 
