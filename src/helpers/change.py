@@ -162,7 +162,8 @@ def _paired_p(baseline: np.ndarray, follow_up: np.ndarray, kind: str) -> tuple[f
         return float(wilcoxon(follow_up, baseline).pvalue), "wilcoxon"  # scipy defaults
 
 
-def change_table(children: pd.DataFrame, codebook: Codebook | None = None, *, min_cell: int = 0) -> pd.DataFrame:
+def change_table(children: pd.DataFrame, codebook: Codebook | None = None, *, items: list[str] | None = None,
+                 min_cell: int = 0) -> pd.DataFrame:
     """``change.csv``: paired change per (measure, group).
 
     Parameters
@@ -170,6 +171,8 @@ def change_table(children: pd.DataFrame, codebook: Codebook | None = None, *, mi
     children : pandas.DataFrame
         Clean children's table with ``wave``, ``child_key`` (and optionally
         ``year``); all waves.
+    items : list of str, optional
+        Default :func:`change_items`.
     min_cell : int
         A row with fewer pairs is emptied (``n_pairs`` included) and flagged ``c``.
 
@@ -185,7 +188,7 @@ def change_table(children: pd.DataFrame, codebook: Codebook | None = None, *, mi
     codebook = codebook or load_codebook()
     rows = []
     if has_waves(children) and _KEY in children:
-        for item in change_items(codebook):
+        for item in items if items is not None else change_items(codebook):
             if item not in children:
                 continue
             _, kind = item_score(children.head(0), item, codebook)
@@ -216,8 +219,8 @@ def _did_fit(pairs: pd.DataFrame) -> dict[str, float]:
             "ci_high": float(high), "p_value": float(fit.pvalues["mp"])}
 
 
-def did_table(children: pd.DataFrame, codebook: Codebook | None = None, *, min_cell: int = 0,
-              min_clusters: int = MIN_CLUSTERS) -> pd.DataFrame:
+def did_table(children: pd.DataFrame, codebook: Codebook | None = None, *, items: list[str] | None = None,
+              min_cell: int = 0, min_clusters: int = MIN_CLUSTERS) -> pd.DataFrame:
     """``did.csv``: the difference in differences of each measure, schools as clusters.
 
     The estimate is the mini-police children's mean change minus the other
@@ -240,7 +243,7 @@ def did_table(children: pd.DataFrame, codebook: Codebook | None = None, *, min_c
     codebook = codebook or load_codebook()
     rows = []
     if has_waves(children) and _KEY in children:
-        for item in change_items(codebook):
+        for item in items if items is not None else change_items(codebook):
             if item not in children:
                 continue
             pairs = paired_scores(children, item, codebook)
