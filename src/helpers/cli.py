@@ -193,7 +193,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _build_locked(args, started, processed, book_dir, html_dir) -> int:
-    from .build import COMPARISON_PAGE, build_book, process_if_changed, summarize
+    from .build import build_book, pages_left_out, process_if_changed, summarize
 
     result = process_if_changed(args.data_dir, processed, force=args.force, min_cell=args.min_cell,
                                 state_dir=Path(book_dir) / ".cache", use_cache=not args.no_cache)
@@ -217,7 +217,7 @@ def _build_locked(args, started, processed, book_dir, html_dir) -> int:
         or None,
         title=title,
         jobs=max(1, args.jobs),
-        exclude=() if compare else (COMPARISON_PAGE,),
+        exclude=pages_left_out(processed, compare=compare),
         use_cache=not args.no_cache,
     )
     log.info("%s", summarize(index, processed, seconds=time.perf_counter() - started))
