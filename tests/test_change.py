@@ -242,3 +242,58 @@ def test_trend_matches_statsmodels_and_wilson():
 def test_trend_needs_two_years():
     kids = simulate_waves(seed=5)
     assert trend_table(kids[kids["wave"] == "follow_up"], items=["att_trust"]).empty
+
+
+@pytest.mark.book
+def test_book_from_waves_data_shows_change_did_attrition_and_level_3(tmp_path):
+    """One book built from `demo-data --waves`: the change chapter, the DiD, attrition, and level 3 up front."""
+    from helpers.wording import scan_html, visible_text
+
+    raw, out = tmp_path / "raw", tmp_path / "book"
+    assert main(["-q", "demo-data", "--waves", "--out", str(raw)]) == 0
+    assert main(["-q", "build", "--data-dir", str(raw), "--out", str(out), "--jobs", "2"]) == 0
+    html = out / "html"
+    front = visible_text((html / "index.html").read_text(encoding="utf-8"))
+    assert "Maryland Scientific Methods Scale level 3" in front
+    assert "surveyed twice, at baseline and at follow-up" in front
+    page = visible_text((html / "03b_change.html").read_text(encoding="utf-8"))
+    for heading in ("Change in each group", "The difference in differences", "Who answered only once",
+                    "Change over the years"):
+        assert heading in page, heading
+    did = pd.read_csv(out / "did.csv")
+    clear = int(((did["ci_low"] > 0) | (did["ci_high"] < 0)).sum())
+    assert f"For {clear} of the {len(did)} questions, the interval of the difference in differences" in page
+    assert "Wilcoxon signed-rank" in page and "exact McNemar" in page
+    assert "fig-change-did" in (html / "03b_change.html").read_text(encoding="utf-8")
+    children = visible_text((html / "03_children.html").read_text(encoding="utf-8"))
+    assert "describes the follow-up answers only" in children
+    keys = set(pd.read_csv(raw / "children_survey.csv", dtype=str)["child_key"])
+    for path in html.glob("*.html"):  # the linking key is an identifier: never on a page
+        text = path.read_text(encoding="utf-8")
+        assert not any(key in text for key in keys), path.name
+    assert scan_html(html).empty  # no causal wording
+
+
+def test_change_text_notes_and_pages_left_out(tmp_path):
+    from helpers.build import CHANGE_PAGE, COMPARISON_PAGE, pages_left_out
+    from helpers.change import attrition_table
+    from helpers.change_text import change_summary, follow_up_note, front_page_note
+
+    kids = simulate_waves(seed=8)
+    did = did_table(kids, items=["att_trust", "aware_cadets"])
+    attrition = attrition_table(kids, items=["att_trust"])
+    note = front_page_note(did, attrition, pd.DataFrame(), primary=["att_trust"])
+    assert "{doc}`03b_change`" in note and "{{" not in note
+    assert follow_up_note(did).startswith("The children's survey was asked at baseline and at follow-up")
+    assert front_page_note(pd.DataFrame(), attrition, pd.DataFrame(), primary=[]) == ""
+    assert follow_up_note(pd.DataFrame()) == ""
+    summary = change_summary(did, attrition, pd.DataFrame(), primary=["att_trust"])
+    row = did.set_index("measure").loc["att_trust"]
+    assert f"{abs(row['estimate']):.2f}" in summary["primary"]
+    clear = int(((did["ci_low"] > 0) | (did["ci_high"] < 0)).sum())
+    assert summary["did_brief"].startswith(f"For {clear} of the 2 questions")
+    did.to_csv(tmp_path / "did.csv", index=False)
+    assert pages_left_out(tmp_path, compare=True) == ()
+    assert pages_left_out(tmp_path, compare=True, auto=True) == (COMPARISON_PAGE,)
+    did.head(0).to_csv(tmp_path / "did.csv", index=False)
+    assert pages_left_out(tmp_path, compare=False) == (COMPARISON_PAGE, CHANGE_PAGE)

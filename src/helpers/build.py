@@ -68,11 +68,17 @@ COMPARISON_PAGE = "a4_reproduction"
 CHANGE_PAGE = "03b_change"
 
 
-def pages_left_out(processed_dir: Path, *, compare: bool) -> tuple[str, ...]:
+def pages_left_out(processed_dir: Path, *, compare: bool, auto: bool = False) -> tuple[str, ...]:
     """Pages of ``_toc.yml`` a book leaves out: the 2019 comparison unless asked for, the change chapter
-    unless ``did.csv`` has rows (the children answered at baseline and follow-up)."""
+    unless ``did.csv`` has rows (the children answered at baseline and follow-up).
+
+    With ``auto`` (``--compare-2019 auto``) the comparison is also left out of a book with waves: the
+    synthetic answers with waves are drawn by another model (:mod:`helpers.demo_waves`), not
+    calibrated to the 2019 report's figures.
+    """
     did = Path(processed_dir) / "did.csv"
     waves = did.exists() and len(did.read_text(encoding="utf-8").strip().splitlines()) > 1
+    compare = compare and not (auto and waves)
     return tuple(page for page, keep in ((COMPARISON_PAGE, compare), (CHANGE_PAGE, waves)) if not keep)
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ TEMPLATES = {
                  "with those of children who answered twice have an interval clear of zero.",
     "no_waves": "This survey was asked once, so there is no change to show.",
     "trend_none": "The survey has one year so far, so there is no trend to test.",
-    "front_page": "The children were surveyed twice, at baseline and at follow-up, so {doc}`03b_change` compares "
+    "front_page": "The children were surveyed twice, at baseline and at follow-up, so {{doc}}`03b_change` compares "
                   "how much each group's answers moved: {did_brief} {attrition}",
     "follow_up": "The children's survey was asked at baseline and at follow-up. This chapter describes the "
                  "follow-up answers only, so no child is counted twice; {doc}`03b_change` compares the two.",

@@ -217,7 +217,7 @@ def _build_locked(args, started, processed, book_dir, html_dir) -> int:
         or None,
         title=title,
         jobs=max(1, args.jobs),
-        exclude=pages_left_out(processed, compare=compare),
+        exclude=pages_left_out(processed, compare=compare, auto=args.compare_2019 == "auto"),
         use_cache=not args.no_cache,
     )
     log.info("%s", summarize(index, processed, seconds=time.perf_counter() - started))
