@@ -197,7 +197,7 @@ def test_did_interval_covers_the_true_value_in_92_to_98_percent_of_200_data_sets
     cover = {"att_trust": 0, "aware_cadets": 0}
     truth = {"att_trust": TRUE_DID["scored"], "aware_cadets": TRUE_DID["yes"]}
     for seed in range(200):
-        kids = simulate_waves(population, seed=seed)
+        kids = simulate_waves(population, seed=seed, items=list(cover))
         did = did_table(kids, items=list(cover)).set_index("measure")
         for item in cover:
             cover[item] += int(did.loc[item, "ci_low"] <= truth[item] <= did.loc[item, "ci_high"])

@@ -90,7 +90,7 @@ def demo_population(seed: int = DEFAULT_SEED, *, schools: int = 26, per_school: 
 
 
 def simulate_waves(population: pd.DataFrame | None = None, *, seed: int = DEFAULT_SEED,
-                   year: int = SURVEY_YEAR) -> pd.DataFrame:
+                   year: int = SURVEY_YEAR, items: list[str] | None = None) -> pd.DataFrame:
     """Baseline and follow-up rows for each child of ``population`` (see the module docstring).
 
     Parameters
@@ -104,6 +104,9 @@ def simulate_waves(population: pd.DataFrame | None = None, *, seed: int = DEFAUL
         Seed of ``numpy.random.default_rng``; the same seed gives the same rows.
     year : int
         The ``year`` of both waves.
+    items : list of str, optional
+        The items to draw (default every item of :func:`helpers.change.change_items`); each item draws
+        from its own stream, so an item's answers do not depend on which others are drawn.
 
     Returns
     -------
@@ -125,8 +128,9 @@ def simulate_waves(population: pd.DataFrame | None = None, *, seed: int = DEFAUL
     to_yes = np.where(mp, YES_SWITCH[1][0], YES_SWITCH[0][0])
     to_no = np.where(mp, YES_SWITCH[1][1], YES_SWITCH[0][1])
     base, follow = {}, {}
-    for item in change_items(cb):
+    for item in items if items is not None else change_items(cb):
         scale = cb.scales[inst.column(item).scale]
+        rng = np.random.default_rng([seed, 2, change_items(cb).index(item)])
         if scale.scores is not None:
             u = rng.random(n)
             b = np.where(u < 0.3 + lean, 2, np.where(u < 0.7 + lean, 3, 4))
@@ -141,6 +145,7 @@ def simulate_waves(population: pd.DataFrame | None = None, *, seed: int = DEFAUL
             f = np.where(b, v >= to_no, v < to_yes)
             base[item] = np.where(b, "yes", others[rng.integers(0, len(others), n)])
             follow[item] = np.where(f, "yes", others[rng.integers(0, len(others), n)])
+    rng = np.random.default_rng([seed, 3])
     u = rng.random(n)
     in_base, in_follow = u >= ONLY_FOLLOW_UP, u < 1 - ONLY_BASELINE
     keys = np.array([f"K{k:05d}" for k in rng.choice(90000, n, replace=False) + 10000], dtype=object)

@@ -95,8 +95,10 @@ RESULTS_SCHEMA = pa.DataFrameSchema(
         "ci_high": Column(float, Check.in_range(0, 100), nullable=True),
         "flag": Column(str, Check.isin(["", "c"])),
         # appended (docs/waves-and-years.md): the wave and year a children's row describes, empty otherwise
-        "wave": Column(object, Check.isin(["baseline", "follow_up"]), nullable=True),
-        "year": Column("Int64", nullable=True),
+        # (no dtype check: an all-empty column reads back as floats or text)
+        "wave": Column(None, Check.isin(["", "baseline", "follow_up"]), nullable=True),
+        "year": Column(None, Check(lambda s: s.dropna().astype(str).str.fullmatch(r"(\d{4}(\.0)?)?").all(),
+                                   error="year must be a whole number"), nullable=True),
     },
     checks=[
         Check(_percent_value_matches, error="percent value is not 100 n / base"),
