@@ -311,7 +311,7 @@ def test_filled_workbook_round_trips_through_process(tmp_path, codebook):
     rows = pd.read_csv(RAW_DIR / "children_survey.csv", dtype=str, keep_default_na=False).head(30)
     # the design columns (docs/waves-and-years.md) are office-use columns of the workbook too
     rows = rows.assign(wave=["baseline", "follow_up"] * 15, year="2025",
-                       child_key=[f"K{i // 2:03d}" for i in range(30)])
+                       child_key=[f"K{i:03d}" for i in range(30)])
     labelled = _labels(rows, codebook)
     assert (labelled["att_trust"].isin(codebook.scales["agree5"].labels) | (labelled["att_trust"] == "")).all()
     assert (labelled["mini_police"] == "Yes").any() and (labelled["mini_police"] == "No").any()

@@ -31,7 +31,7 @@ TEMPLATES = {
     "no_waves": "This survey was asked once, so there is no change to show.",
     "trend_none": "The survey has one year so far, so there is no trend to test.",
     "front_page": "The children were surveyed twice, at baseline and at follow-up, so {{doc}}`03b_change` compares "
-                  "how much each group's answers moved: {did_brief} {attrition}",
+                  "how much each group's answers moved. {did_brief} {attrition}",
     "follow_up": "The children's survey was asked at baseline and at follow-up. This chapter describes the "
                  "follow-up answers only, so no child is counted twice; {doc}`03b_change` compares the two.",
     "trend_brief": "The survey covers {years} years. For {clear} of the {items} headline questions the yearly "
@@ -66,6 +66,13 @@ def has_trend(trend: pd.DataFrame) -> bool:
 def _clear(frame: pd.DataFrame, low: str = "ci_low", high: str = "ci_high") -> int:
     rows = frame.dropna(subset=[low, high])
     return int(((rows[low] > 0) | (rows[high] < 0)).sum())
+
+
+def _p(value, flag: str = "") -> str:
+    """A p-value for a table: ``< 0.001`` below it, three decimals otherwise; ``[c]``/``n/a`` as elsewhere."""
+    if flag == "c" or pd.isna(value):
+        return format_number(value, 3, flag=flag)
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def _num(value, digits: int = 2) -> str:
@@ -145,7 +152,7 @@ def change_display(change: pd.DataFrame, *, codebook: Codebook | None = None) ->
             "Baseline": format_number(row["mean_baseline"], 2, flag=flag, minus=_MINUS),
             "Follow-up": format_number(row["mean_follow_up"], 2, flag=flag, minus=_MINUS),
             "Change": _num(row["mean_change"]) if flag != "c" else "[c]",
-            "p": format_number(row["p_value"], 3, flag=flag),
+            "p": _p(row["p_value"], flag),
             "Test": {"wilcoxon": "Wilcoxon signed-rank", "mcnemar_exact": "exact McNemar"}.get(row["test"], ""),
         })
     return pd.DataFrame(rows)
@@ -186,7 +193,7 @@ def trend_display(trend: pd.DataFrame, *, codebook: Codebook | None = None) -> p
             "Interval": "[c]" if flag == "c" else
             f"{format_percent(row['ci_low'])} to {format_percent(row['ci_high'])}",
             "Trend per year (points)": _num(row["slope"], 1),
-            "p (trend)": format_number(row["p_trend"], 3),
+            "p (trend)": _p(row["p_trend"]),
         })
     return pd.DataFrame(rows)
 
