@@ -297,3 +297,11 @@ def test_change_text_notes_and_pages_left_out(tmp_path):
     assert pages_left_out(tmp_path, compare=True, auto=True) == (COMPARISON_PAGE,)
     did.head(0).to_csv(tmp_path / "did.csv", index=False)
     assert pages_left_out(tmp_path, compare=False) == (COMPARISON_PAGE, CHANGE_PAGE)
+
+
+def test_linked_note_counts_noted_events():
+    from helpers.change_text import linked_note
+
+    log = pd.DataFrame({"action": ["noted", "noted", "set_missing"]})
+    assert linked_note(log).startswith("2 answers linked by a child's key")
+    assert linked_note(log[log["action"] != "noted"]) == "" and linked_note(pd.DataFrame()) == ""

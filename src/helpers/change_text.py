@@ -13,8 +13,8 @@ import pandas as pd
 from .codebook import Codebook, load_codebook
 from .report import format_count, format_number, format_percent, measure_label
 
-__all__ = ["TEMPLATES", "front_page_note", "follow_up_note", "change_summary", "did_chart_rows", "change_display",
-           "attrition_display", "trend_display", "trend_chart_rows", "has_change", "has_trend"]
+__all__ = ["TEMPLATES", "front_page_note", "follow_up_note", "linked_note", "change_summary", "did_chart_rows",
+           "change_display", "attrition_display", "trend_display", "trend_chart_rows", "has_change", "has_trend"]
 
 _CHILDREN = "children_survey"
 _MINUS = "\u2212"
@@ -34,6 +34,9 @@ TEMPLATES = {
                   "how much each group's answers moved. {did_brief} {attrition}",
     "follow_up": "The children's survey was asked at baseline and at follow-up. This chapter describes the "
                  "follow-up answers only, so no child is counted twice; {doc}`03b_change` compares the two.",
+    "linked": "{n} answers linked by a child's key show a different group or school in the two surveys. They are "
+              "kept as they are (a pair takes the group and school of its follow-up answer) and listed in the "
+              "validation log with the action noted.",
     "trend_brief": "The survey covers {years} years. For {clear} of the {items} headline questions the yearly "
                    "trend has an interval clear of zero.",
 }
@@ -51,6 +54,14 @@ def front_page_note(did: pd.DataFrame, attrition: pd.DataFrame, trend: pd.DataFr
 def follow_up_note(did: pd.DataFrame) -> str:
     """The cross-sectional chapters' statement that they describe the follow-up wave, or nothing without waves."""
     return TEMPLATES["follow_up"] if has_change(did) else ""
+
+
+def linked_note(log: pd.DataFrame) -> str:
+    """The data-quality appendix's count of linked answers whose group or school differs, or nothing."""
+    if log is None or log.empty or "action" not in log:
+        return ""
+    n = int(log["action"].eq("noted").sum())
+    return TEMPLATES["linked"].format(n=format_count(n)) if n else ""
 
 
 def has_change(did: pd.DataFrame) -> bool:
