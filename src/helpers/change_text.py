@@ -13,8 +13,9 @@ import pandas as pd
 from .codebook import Codebook, load_codebook
 from .report import format_count, format_number, format_percent, measure_label
 
-__all__ = ["TEMPLATES", "front_page_note", "follow_up_note", "linked_note", "change_summary", "did_chart_rows",
-           "change_display", "attrition_display", "trend_display", "trend_chart_rows", "has_change", "has_trend"]
+__all__ = ["TEMPLATES", "DID_AXIS_LABELS", "front_page_note", "follow_up_note", "linked_note", "change_summary",
+           "did_chart_rows", "change_display", "attrition_display", "trend_display", "trend_chart_rows", "has_change",
+           "has_trend"]
 
 _CHILDREN = "children_survey"
 _MINUS = "\u2212"
@@ -135,6 +136,15 @@ def change_summary(did: pd.DataFrame, attrition: pd.DataFrame, trend: pd.DataFra
     else:
         out["trend"] = TEMPLATES["trend_none"]
     return out
+
+
+#: Axis label of each panel of the difference-in-differences chart (keys: ``scale`` of :func:`did_chart_rows`).
+DID_AXIS_LABELS = {
+    "Agreement and safety (score 1-5)": "Mini-police change minus other children's change in mean score "
+                                        "(below zero: more agreement or feeling safer)",
+    "Yes/no questions (share answering yes)": "Mini-police change minus other children's change in the share "
+                                              "answering yes (above zero: more moved to yes)",
+}
 
 
 def did_chart_rows(did: pd.DataFrame, *, codebook: Codebook | None = None) -> pd.DataFrame:
