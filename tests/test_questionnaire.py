@@ -116,7 +116,8 @@ def test_question_numbers_count_the_questions_a_respondent_answers(codebook):
 def test_who_fills_in_what(codebook):
     children = codebook.instruments["children_survey"]
     who = {c.name: filled_by(c, "children_survey", codebook) for c in children.columns}
-    assert {c for c, w in who.items() if w == "evaluator"} == {"respondent_id", "force", "school_id", "mini_police"}
+    assert {c for c, w in who.items() if w == "evaluator"} == {"respondent_id", "force", "school_id", "mini_police",
+                                                               "wave", "year", "child_key"}  # design: office use
     assert {c for c, w in who.items() if w == "researcher"} == {"enjoyed_most_theme"}
     teachers = codebook.instruments["teacher_survey"]
     coded_later = {c.name for c in teachers.columns if filled_by(c, "teacher_survey", codebook) == "researcher"}
@@ -308,6 +309,9 @@ def _labels(frame: pd.DataFrame, codebook) -> pd.DataFrame:
 def test_filled_workbook_round_trips_through_process(tmp_path, codebook):
     """Thirty demo children typed into the workbook as labels give the tables of the same rows as CSV."""
     rows = pd.read_csv(RAW_DIR / "children_survey.csv", dtype=str, keep_default_na=False).head(30)
+    # the design columns (docs/waves-and-years.md) are office-use columns of the workbook too
+    rows = rows.assign(wave=["baseline", "follow_up"] * 15, year="2025",
+                       child_key=[f"K{i:03d}" for i in range(30)])
     labelled = _labels(rows, codebook)
     assert (labelled["att_trust"].isin(codebook.scales["agree5"].labels) | (labelled["att_trust"] == "")).all()
     assert (labelled["mini_police"] == "Yes").any() and (labelled["mini_police"] == "No").any()

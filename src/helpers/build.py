@@ -53,7 +53,7 @@ from . import cache, outputs
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT
 
 __all__ = ["BuildError", "read_toc", "toc_pages", "execute_notebook", "write_book_config", "build_book",
-           "process_if_changed", "summarize", "COMPARISON_PAGE"]
+           "process_if_changed", "summarize", "COMPARISON_PAGE", "CHANGE_PAGE", "pages_left_out"]
 
 # jsonschema (imported by nbformat, hence by papermill, myst-nb and Jupyter Book) imports the
 # optional rfc3987-syntax package, which compiles a grammar for about 3 s on every import; nothing
@@ -63,6 +63,23 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 #: The appendix comparing results with the 2019 report's published numbers.
 COMPARISON_PAGE = "a4_reproduction"
+
+#: The change chapter: only in books whose children's survey has a baseline and a follow-up (docs/waves-and-years.md).
+CHANGE_PAGE = "03b_change"
+
+
+def pages_left_out(processed_dir: Path, *, compare: bool, auto: bool = False) -> tuple[str, ...]:
+    """Pages of ``_toc.yml`` a book leaves out: the 2019 comparison unless asked for, the change chapter
+    unless ``did.csv`` has rows (the children answered at baseline and follow-up).
+
+    With ``auto`` (``--compare-2019 auto``) the comparison is also left out of a book with waves: the
+    synthetic answers with waves are drawn by another model (:mod:`helpers.demo_waves`), not
+    calibrated to the 2019 report's figures.
+    """
+    did = Path(processed_dir) / "did.csv"
+    waves = did.exists() and len(did.read_text(encoding="utf-8").strip().splitlines()) > 1
+    compare = compare and not (auto and waves)
+    return tuple(page for page, keep in ((COMPARISON_PAGE, compare), (CHANGE_PAGE, waves)) if not keep)
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ Subcommands::
 
     minipolice process   --data-dir DIR --out OUT [--force NAME] [--min-cell K]
     minipolice build     --data-dir DIR --out OUT [--force NAME] [--min-cell K] [--jobs N] [--no-cache]
-    minipolice demo-data --out DIR [--seed S]
+    minipolice demo-data --out DIR [--seed S] [--waves]
     minipolice profile check --data-dir DIR
     minipolice profile init FILE --instrument NAME [--preset P]
     minipolice questionnaire --out DIR [--instrument NAME ...] [--no-pdf]
@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "data/raw is exactly this output with the default seed.")
     d.add_argument("--out", type=Path, default=RAW_DIR, help="output folder (default: data/raw)")
     d.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    d.add_argument("--waves", action="store_true",
+                   help="a children's survey asked twice (baseline and follow-up, linked by child_key) with a "
+                   "known true difference in differences (docs/waves-and-years.md)")
 
     from .codebook import INSTRUMENTS
 
@@ -190,7 +193,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _build_locked(args, started, processed, book_dir, html_dir) -> int:
-    from .build import COMPARISON_PAGE, build_book, process_if_changed, summarize
+    from .build import build_book, pages_left_out, process_if_changed, summarize
 
     result = process_if_changed(args.data_dir, processed, force=args.force, min_cell=args.min_cell,
                                 state_dir=Path(book_dir) / ".cache", use_cache=not args.no_cache)
@@ -214,7 +217,7 @@ def _build_locked(args, started, processed, book_dir, html_dir) -> int:
         or None,
         title=title,
         jobs=max(1, args.jobs),
-        exclude=() if compare else (COMPARISON_PAGE,),
+        exclude=pages_left_out(processed, compare=compare, auto=args.compare_2019 == "auto"),
         use_cache=not args.no_cache,
     )
     log.info("%s", summarize(index, processed, seconds=time.perf_counter() - started))
@@ -236,8 +239,14 @@ def _build_all(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import generate_demo_data
 
-    written = generate_demo_data(args.out, seed=args.seed)
-    log.info("demo data (seed %d): %d files written to %s", args.seed, len(written), args.out)
+    if args.waves:
+        from .demo_waves import generate_wave_demo
+
+        written = generate_wave_demo(args.out, seed=args.seed)
+    else:
+        written = generate_demo_data(args.out, seed=args.seed)
+    log.info("demo data (seed %d%s): %d files written to %s", args.seed, ", waves" if args.waves else "",
+             len(written), args.out)
     return 0
 
 

@@ -128,6 +128,9 @@ class Column:
     count_as: str | None = None
     #: Earlier wordings of the question, still accepted as headers (a rewording adds one; CONTRACT section 7).
     aliases: tuple[str, ...] = ()
+    #: Describes the survey's design (wave, year, linking key), not a measure: absent means one
+    #: cross-sectional survey, so its absence is not logged as a measure not collected.
+    design: bool = False
 
     @property
     def measure(self) -> str:

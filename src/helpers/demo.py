@@ -1258,7 +1258,7 @@ def _census(cb: Codebook) -> dict[str, np.ndarray]:
 
 def _write_csv(path: Path, inst: Instrument, table: Mapping[str, np.ndarray]) -> None:
     """Write ``table`` with exactly the codebook's columns, in codebook order."""
-    names = inst.column_names
+    names = [c.name for c in inst.columns if c.name in table or not c.design]  # design columns: a one-wave survey
     missing = [c for c in names if c not in table]
     extra = [c for c in table if c not in names]
     if missing or extra:

@@ -18,6 +18,10 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 ``adjusted.csv``           primary outcomes unadjusted and adjusted for those covariates
 ``pooled.csv``             primary outcomes: forces' differences pooled by random effects (national)
 ``pooled_forces.csv``      each force's difference and standard error behind ``pooled.csv``
+``change.csv``, ``did.csv`` children asked at baseline and follow-up: paired change per group and the
+                           difference in differences (empty tables without waves; :mod:`helpers.change`)
+``attrition.csv``          who answered only at baseline, and whether they differed then
+``trend.csv``              with two or more survey years: headline items per year and a trend test
 ``validation_log.csv``     one row per validation event (CONTRACT section 3)
 ``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
 ``row_counts.csv``         per instrument: raw, kept, quarantined, in scope; physical data lines,
@@ -56,9 +60,11 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import outputs
+from .change import attrition_table, change_table, did_table, follow_up_only, has_waves, trend_table
 from .codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from .config import DEFAULT_MIN_CELL, DEMO_MARKER
 from .design import adjusted_table, balance_table, design_table
@@ -71,7 +77,7 @@ from .pooling import pooled_tables
 from .processing import summarise
 from .profiles import find_sources, read_source
 from .safe_text import neutralise_csv
-from .schemas import check_design_outputs, check_outputs, check_pooled_outputs
+from .schemas import check_change_outputs, check_design_outputs, check_outputs, check_pooled_outputs
 from .stats import comparable_items, compare_groups, design_power
 from .validation import LOG_COLUMNS, ValidationResult, validate_table
 from .weighting import sensitivity
@@ -83,7 +89,7 @@ log = logging.getLogger(__name__)
 #: Files every successful run writes (besides one Parquet file per instrument).
 OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "evidence.csv", "validation_log.csv",
                 "row_counts.csv", "manifest.json", "design.csv", "balance.csv", "adjusted.csv", "pooled.csv",
-                "pooled_forces.csv")
+                "pooled_forces.csv", "change.csv", "did.csv", "attrition.csv", "trend.csv")
 
 _VERSIONED = ("minipolice", "pandas", "numpy", "scipy", "statsmodels", "pingouin")
 
@@ -245,6 +251,22 @@ def _clear_staging(out_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _tag_wave(summary: pd.DataFrame, children: pd.DataFrame, waves: bool) -> pd.DataFrame:
+    """Append ``wave`` and ``year`` to ``results.csv``: the follow-up wave (and its one year) on children's rows.
+
+    Empty where not applicable: other instruments' rows, and every row of a survey without waves
+    (``year`` only when the children's rows describe a single year).
+    """
+    out = summary.copy()
+    child_rows = out["group"].isin(["mini_police", "non_mini_police", "all_children"])
+    out["wave"] = pd.Series(np.where(child_rows & waves, "follow_up", None), index=out.index, dtype=object)
+    years = children["year"].dropna().unique() if "year" in children else []
+    out["year"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    if len(years) == 1:
+        out.loc[child_rows, "year"] = int(years[0])
+    return out
+
+
 def _to_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as CSV, text cells that a spreadsheet would read as a formula prefixed with ``'``."""
     neutralise_csv(frame).to_csv(path, index=False)
@@ -341,16 +363,27 @@ def run_process(
                  len(res.quarantine), f", {len(scoped)} in {force}" if force else "")
     row_counts = pd.DataFrame(intake.counts if intake is not None else counts)
     not_collected = {name: res.missing_columns for name, res in results.items()}
+    # A survey asked at baseline and follow-up: the cross-sectional tables describe the follow-up wave
+    # (no child counted twice); the change tables below use both waves (docs/waves-and-years.md).
+    all_waves = tables["children_survey"]
+    waves = has_waves(all_waves)
+    if waves:
+        tables["children_survey"] = follow_up_only(all_waves)
+        log.info("children_survey: baseline and follow-up present; the cross-sectional tables describe the %d "
+                 "follow-up answers", len(tables["children_survey"]))
 
     # 3. Derive.
     summary = summarise(tables, codebook, not_collected)
-    summary = suppress(summary, min_cell=min_cell, local=force is not None)
+    summary = _tag_wave(suppress(summary, min_cell=min_cell, local=force is not None), tables["children_survey"],
+                        waves)
     # A local report sets each local value beside the national one: the national results,
     # with the national build's disclosure control, travel with the local tables.
     national = None
     if force is not None:
-        national = suppress(summarise({name: res.clean for name, res in results.items()}, codebook, not_collected),
-                            min_cell=min_cell, local=False)
+        national_tables = {name: res.clean for name, res in results.items()}
+        national_tables["children_survey"] = follow_up_only(national_tables["children_survey"])
+        national = _tag_wave(suppress(summarise(national_tables, codebook, not_collected), min_cell=min_cell,
+                                      local=False), national_tables["children_survey"], waves)
     children = tables["children_survey"]
     outcomes = load_outcomes(items=[item for item, _ in comparable_items(codebook)])
     plan = item_plan(outcomes)  # families (Holm within each), directions and SESOIs
@@ -377,7 +410,7 @@ def run_process(
         {"instrument": "str", "problem": "str", "action": "str", "row": "Int64"})  # typed even when empty
     events["submission"] = events["submission"].fillna("").astype(str)  # the force folder; empty when flat
     synthetic = (data_dir / DEMO_MARKER).exists()
-    evidence = rate_design(children)  # headline comparisons unadjusted: see helpers.evidence
+    evidence = rate_design(all_waves)  # headline comparisons unadjusted: see helpers.evidence; all waves
     check_outputs(summary, tests, events, power, sensitivity_table, evidence)
     design = design_table(children, codebook, plan=plan, not_collected=not_collected["children_survey"],
                           min_cell=min_cell)
@@ -396,6 +429,12 @@ def run_process(
         log.info("pooled: skipped in a local report (one force: nothing to pool)")
         pooled, pooled_forces = pooled_tables(children.iloc[0:0], plan, codebook, min_cell=min_cell)
     check_pooled_outputs(pooled, pooled_forces)
+    primary = plan.loc[plan["family"].eq("primary"), "measure"].tolist()
+    change = change_table(all_waves, codebook, min_cell=min_cell)
+    did = did_table(all_waves, codebook, min_cell=min_cell)
+    attrition = attrition_table(all_waves, codebook, items=primary, min_cell=min_cell)
+    trend = trend_table(children, codebook, items=primary, min_cell=min_cell)
+    check_change_outputs(change, did, attrition, trend)
 
     # 4. Export: the whole set into a staging folder inside out_dir, then swapped in (_write_outputs).
     #    The staging folder is removed on any exit; one left by a killed run goes at the next run.
@@ -411,7 +450,8 @@ def run_process(
             _to_csv(power, staging / "power.csv")
             _to_csv(sensitivity_table, staging / "sensitivity.csv")
             for name, table in (("design", design), ("balance", balance), ("adjusted", adjusted),
-                                ("pooled", pooled), ("pooled_forces", pooled_forces)):
+                                ("pooled", pooled), ("pooled_forces", pooled_forces),
+                                ("change", change), ("did", did), ("attrition", attrition), ("trend", trend)):
                 _to_csv(table, staging / f"{name}.csv")
             _to_csv(events, staging / "validation_log.csv")
             _to_csv(row_counts, staging / "row_counts.csv")

@@ -42,7 +42,7 @@ Examples
 >>> q.loc[q["column"] == "enjoyed", ["question", "options", "asked_of"]].iloc[0].tolist()
 ['Did you enjoy being part of the mini-police?', 'Yes | No', 'mini_police = Yes']
 >>> sorted(q.loc[q["filled_by"] == "evaluator", "column"])
-['force', 'mini_police', 'respondent_id', 'school_id']
+['child_key', 'force', 'mini_police', 'respondent_id', 'school_id', 'wave', 'year']
 """
 
 from __future__ import annotations

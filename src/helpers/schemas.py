@@ -21,10 +21,11 @@ from pandera.pandas import Check, Column
 
 __all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "EVIDENCE_SCHEMA",
            "DESIGN_SCHEMA", "BALANCE_SCHEMA", "ADJUSTED_SCHEMA", "POOLED_SCHEMA", "POOLED_FORCES_SCHEMA",
-           "check_outputs", "check_design_outputs", "check_pooled_outputs"]
+           "CHANGE_SCHEMA", "DID_SCHEMA", "ATTRITION_SCHEMA", "TREND_SCHEMA",
+           "check_outputs", "check_design_outputs", "check_pooled_outputs", "check_change_outputs"]
 
 _UNITS = ["percent", "mean", "count"]
-_ACTIONS = ["set_missing", "quarantined", "ignored_column", "missing_column"]
+_ACTIONS = ["set_missing", "quarantined", "ignored_column", "missing_column", "noted"]
 
 
 def _percent_value_matches(df):
@@ -94,6 +95,11 @@ RESULTS_SCHEMA = pa.DataFrameSchema(
         "ci_low": Column(float, Check.in_range(0, 100), nullable=True),
         "ci_high": Column(float, Check.in_range(0, 100), nullable=True),
         "flag": Column(str, Check.isin(["", "c"])),
+        # appended (docs/waves-and-years.md): the wave and year a children's row describes, empty otherwise
+        # (no dtype check: an all-empty column reads back as floats or text)
+        "wave": Column(None, Check.isin(["", "baseline", "follow_up"]), nullable=True),
+        "year": Column(None, Check(lambda s: s.dropna().astype(str).str.fullmatch(r"(\d{4}(\.0)?)?").all(),
+                                   error="year must be a whole number"), nullable=True),
     },
     checks=[
         Check(_percent_value_matches, error="percent value is not 100 n / base"),
@@ -433,3 +439,103 @@ def check_pooled_outputs(pooled, forces) -> None:
     """Validate ``pooled.csv`` and ``pooled_forces.csv``; raise ``SchemaError`` on a breach."""
     POOLED_SCHEMA.validate(pooled)
     POOLED_FORCES_SCHEMA.validate(forces)
+# --------------------------------------------------------------------------- change between waves
+
+_P = Check.in_range(0, 1)
+
+CHANGE_SCHEMA = pa.DataFrameSchema(
+    {
+        "measure": Column(str),
+        "group": Column(str, Check.isin(["mini_police", "non_mini_police"])),
+        "n_pairs": Column("Int64", Check.ge(0), nullable=True),
+        "mean_baseline": Column(float, nullable=True),
+        "mean_follow_up": Column(float, nullable=True),
+        "mean_change": Column(float, nullable=True),
+        "p_value": Column(float, _P, nullable=True),
+        "test": Column(str, Check.isin(["wilcoxon", "mcnemar_exact"]), nullable=True),
+        "score": Column(str, Check.isin(["scored", "yes"])),
+        "flag": Column(str, Check.isin(["", "c"])),
+    },
+    checks=[Check(_stats_empty_when_flagged(["n_pairs", "mean_baseline", "mean_follow_up", "mean_change", "p_value"]),
+                  error="a suppressed change row still shows a statistic")],
+    unique=["measure", "group"],
+    strict=True,
+    ordered=True,
+    name="change.csv",
+)
+
+DID_SCHEMA = pa.DataFrameSchema(
+    {
+        "measure": Column(str, unique=True),
+        "n_pairs": Column("Int64", Check.ge(0), nullable=True),
+        "estimate": Column(float, nullable=True),
+        "ci_low": Column(float, nullable=True),
+        "ci_high": Column(float, nullable=True),
+        "p_value": Column(float, _P, nullable=True),
+        "se": Column(float, Check.ge(0), nullable=True),
+        "n_pairs_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        "n_pairs_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        "schools": Column("Int64", Check.ge(0), nullable=True),
+        "score": Column(str, Check.isin(["scored", "yes"])),
+        "flag": Column(str, Check.isin(["", "c"])),
+    },
+    checks=[Check(lambda df: _interval_contains(df, estimate="estimate"), error="a DiD interval misses its estimate"),
+            Check(_stats_empty_when_flagged(["n_pairs", "estimate", "p_value"]),
+                  error="a suppressed DiD row still shows a statistic")],
+    strict=True,
+    ordered=True,
+    name="did.csv",
+)
+
+ATTRITION_SCHEMA = pa.DataFrameSchema(
+    {
+        "measure": Column(str),
+        "group": Column(str, Check.isin(["mini_police", "non_mini_police"])),
+        **{c: Column("Int64", Check.ge(0), nullable=True)
+           for c in ("n_baseline", "n_pairs", "n_baseline_only", "n_follow_up_only")},
+        **{c: Column(float, nullable=True)
+           for c in ("mean_pairs", "mean_baseline_only", "difference", "ci_low", "ci_high")},
+        "p_value": Column(float, _P, nullable=True),
+        "flag": Column(str, Check.isin(["", "c"])),
+    },
+    checks=[Check(_interval_contains, error="an attrition interval misses its difference"),
+            Check(_stats_empty_when_flagged(["n_pairs", "difference", "p_value"]),
+                  error="a suppressed attrition row still shows a statistic")],
+    unique=["measure", "group"],
+    strict=True,
+    ordered=True,
+    name="attrition.csv",
+)
+
+TREND_SCHEMA = pa.DataFrameSchema(
+    {
+        "measure": Column(str),
+        "year": Column("Int64"),
+        "n": Column("Int64", Check.ge(0), nullable=True),
+        "base": Column("Int64", Check.ge(0), nullable=True),
+        "value": Column(float, Check.in_range(0, 100), nullable=True),
+        "ci_low": Column(float, Check.in_range(0, 100), nullable=True),
+        "ci_high": Column(float, Check.in_range(0, 100), nullable=True),
+        "slope": Column(float, nullable=True),
+        "slope_ci_low": Column(float, nullable=True),
+        "slope_ci_high": Column(float, nullable=True),
+        "p_trend": Column(float, _P, nullable=True),
+        "years": Column("Int64", Check.ge(2), nullable=True),
+        "schools": Column("Int64", Check.ge(0), nullable=True),
+        "flag": Column(str, Check.isin(["", "c"])),
+    },
+    checks=[Check(lambda df: _interval_contains(df, estimate="value"), error="a trend interval misses its value"),
+            Check(_stats_empty_when_flagged(["n", "value"]), error="a suppressed trend cell still shows a value")],
+    unique=["measure", "year"],
+    strict=True,
+    ordered=True,
+    name="trend.csv",
+)
+
+
+def check_change_outputs(change, did, attrition, trend) -> None:
+    """Validate ``change.csv``, ``did.csv``, ``attrition.csv`` and ``trend.csv``; raise ``SchemaError`` on a breach."""
+    CHANGE_SCHEMA.validate(change)
+    DID_SCHEMA.validate(did)
+    ATTRITION_SCHEMA.validate(attrition)
+    TREND_SCHEMA.validate(trend)

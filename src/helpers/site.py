@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import outputs
-from .build import COMPARISON_PAGE, build_book
+from .build import build_book, pages_left_out
 from .config import DEFAULT_MIN_CELL, SYNTHETIC_BANNER
 from .loading import StructuralError
 from .pipeline import run_process
@@ -112,7 +112,8 @@ def _one_book(data_dir: str, out_dir: str, force: str, min_cell: int, compare: s
                    html_dir=target.resolve(), parameters=parameters,
                    banner=SYNTHETIC_BANNER if result.synthetic else None,
                    title=f"Mini-Police evaluation report: {force}" if force else None,
-                   jobs=1, exclude=() if with_comparison else (COMPARISON_PAGE,))
+                   jobs=1, exclude=pages_left_out(work / "processed", compare=with_comparison,
+                                                          auto=compare == "auto"))
         return BookResult(name, force, f"{name}/index.html", time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - one failing force must not stop the others
         log.debug("%s failed:\n%s", name, traceback.format_exc())

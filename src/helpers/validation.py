@@ -47,6 +47,9 @@ NONE_VALID_MIN = 20
 #: Name of the column that carries the 1-based raw row number in clean tables.
 ROW_COLUMN = "raw_row"
 
+#: Optional design columns of a survey asked more than once (docs/waves-and-years.md).
+LINK_KEY, WAVE, YEAR = "child_key", "wave", "year"
+
 
 @dataclass(frozen=True)
 class ValidationResult:
@@ -259,7 +262,8 @@ class _Validator:
     def column_events(self) -> tuple[str, ...]:
         known = set(self.inst.column_names)
         extra = [h for h in self.raw.frame.columns if normalise_header(h) not in known]
-        missing = tuple(c for c in self.inst.column_names if c not in self.present)
+        # Design columns (wave, year, child_key) absent mean one cross-sectional survey, not a measure missing.
+        missing = tuple(c.name for c in self.inst.columns if c.name not in self.present and not c.design)
         rows = []
         for header in extra:
             rows.append([self.inst.name, None, None, header, None, "column not in the codebook", "ignored_column"])
@@ -435,6 +439,41 @@ class _Validator:
             if broken.any():
                 clean.loc[broken, list(members)] = pd.NA
 
+    def linked_answers(self, clean: pd.DataFrame) -> None:
+        """Check answers linked by a pseudonymous key across survey waves (docs/waves-and-years.md).
+
+        A key answered twice in the same wave and year is quarantined (the first
+        answer stays); a key whose group (``mini_police``) or school differs
+        between its answers is kept and noted in the log (action ``noted``).
+        """
+        if LINK_KEY not in self.values:
+            return
+        key = clean[LINK_KEY].astype("object")
+        has_key = key.notna().to_numpy(dtype=bool) & ~self.quarantined
+        if not has_key.any():
+            return
+        wave = clean[WAVE].astype("object") if WAVE in clean else pd.Series(None, index=clean.index, dtype=object)
+        year = clean[YEAR].astype("object") if YEAR in clean else pd.Series(None, index=clean.index, dtype=object)
+        frame = pd.DataFrame({"key": key, "wave": wave.fillna(""), "year": year.fillna("").astype(str)})
+        repeated = np.zeros(self.n, dtype=bool)
+        repeated[np.flatnonzero(has_key)] = frame[has_key].duplicated(keep="first").to_numpy()
+        self._quarantine(repeated, LINK_KEY, self.values[LINK_KEY].stripped_at,
+                         f"{LINK_KEY} repeated in the same wave and year")
+        kept = has_key & ~self.quarantined
+        for column in ("mini_police", "school_id"):
+            if column not in clean:
+                continue
+            sub = pd.DataFrame({"key": key.to_numpy(), "value": clean[column].astype("object").to_numpy()})[kept]
+            differs = sub.groupby("key")["value"].transform("nunique").to_numpy() > 1
+            rows = np.flatnonzero(kept)[differs]
+            if len(rows):
+                log.warning("%s: %d answers linked by %s whose %s differs between waves (kept; see the log)",
+                            self.raw.path.name, len(rows), LINK_KEY, column)
+                self.events.append(_events(self.inst.name, rows, self._ids_at(rows), column,
+                                           self.values[column].text_at(rows) if column in self.values
+                                           else np.full(len(rows), "", dtype=object),
+                                           f"{column} differs between the answers linked by {LINK_KEY}", "noted"))
+
     def run(self) -> ValidationResult:
         missing = self.column_events()
         self.identity()
@@ -443,6 +482,7 @@ class _Validator:
             clean[col.name] = self.cell(col)
         self.applicability(clean)
         self.ranks(clean)
+        self.linked_answers(clean)
         keep = ~self.quarantined
         clean = clean[keep].reset_index(drop=True)
         quarantine = self.raw.frame[self.quarantined].astype(str).reset_index(drop=True)
