@@ -91,3 +91,13 @@ def test_no_causal_wording_on_any_built_page():
     hits = scan_html(HTML)
     assert hits.empty, "causal wording:\n" + "\n".join(
         f"{row.page}: [{row.phrase}] {row.sentence}" for row in hits.itertuples())
+
+
+def test_a_denial_is_not_a_causal_claim():
+    from helpers.wording import find_causal
+
+    assert find_causal("These are associations in a survey taken once, not effects of the programme.").empty
+    assert find_causal("The design cannot show that the programme caused the difference.").empty
+    # The same phrase without the negation, or with the negation too far before it, is still found.
+    assert find_causal("These are effects of the programme.")["phrase"].tolist() == ["effect of the programme"]
+    assert not find_causal("Not every school took part, and the gain was caused by the programme.").empty

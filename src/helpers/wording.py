@@ -18,6 +18,10 @@ What is not scanned
       :data:`CUE_WINDOW` words before it is the respondents' view, reported
       as theirs ("children say it made them keener"), and is not a hit. The
       same phrase without the cue ("it made them keener") is.
+    * Denials: a phrase with a negation (:data:`NEGATION_CUES`: "not", "no",
+      "never", "nor", "cannot show", "rather than") among the
+      :data:`NEGATION_WINDOW` words before it says what the data do *not*
+      show ("associations, not effects of the programme"), and is not a hit.
     * Code blocks, scripts and styles (``pre``, ``script``, ``style``), the
       site navigation and the hidden input of code cells. Inline code in a
       sentence is kept: readers see it.
@@ -27,6 +31,8 @@ Examples
 >>> find_causal("Children feel safer for having taken part. Answers differ.")["phrase"].tolist()
 ['for having taken part']
 >>> find_causal("Children were asked “Has being in the mini-police improved their confidence?”").empty
+True
+>>> find_causal("These are associations, not effects of the programme.").empty
 True
 """
 
@@ -40,7 +46,8 @@ import pandas as pd
 
 from .codebook import Codebook, load_codebook
 
-__all__ = ["CAUSAL_PATTERNS", "REPORTING_CUES", "CUE_WINDOW", "find_causal", "visible_text", "scan_html",
+__all__ = ["CAUSAL_PATTERNS", "REPORTING_CUES", "CUE_WINDOW", "NEGATION_CUES", "NEGATION_WINDOW",
+           "find_causal", "visible_text", "scan_html",
            "quoted_labels"]
 
 log = logging.getLogger(__name__)
@@ -73,6 +80,11 @@ REPORTING_CUES = (r"\b(?:say|says|said|saying|report|reports|reported|reporting|
                   r"asked (?:whether|if|about)|questions? about|rated|rating|ratings of)\b")
 #: How many words before a phrase a reporting cue may stand to excuse it.
 CUE_WINDOW = 6
+
+#: Words that deny what follows: the sentence says what the design cannot show.
+NEGATION_CUES = r"\b(?:not|no|never|nor|cannot show|can't show|rather than)\b"
+#: How many words before a phrase a negation may stand to excuse it.
+NEGATION_WINDOW = 5
 
 _QUOTED = re.compile(r"“[^”]*”|‘[^’]*’")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“‘(])")
@@ -117,14 +129,16 @@ def find_causal(text: str, *, labels: list[str] | None = None,
     patterns = patterns or CAUSAL_PATTERNS
     compiled = {name: re.compile(rx, re.IGNORECASE) for name, rx in patterns.items()}
     cue = re.compile(REPORTING_CUES, re.IGNORECASE)
+    negation = re.compile(NEGATION_CUES, re.IGNORECASE)
     rows = []
     sentences = [s for line in str(text).splitlines() for s in _SENTENCE.split(" ".join(line.split()))]
     for sentence in sentences:
         scanned = _strip_quoted(sentence, labels or [])
         for name, rx in compiled.items():
             for match in rx.finditer(scanned):
-                before = " ".join(scanned[:match.start()].split()[-CUE_WINDOW:])
-                if not cue.search(before):
+                words = scanned[:match.start()].split()
+                before = " ".join(words[-CUE_WINDOW:])
+                if not cue.search(before) and not negation.search(" ".join(words[-NEGATION_WINDOW:])):
                     rows.append({"phrase": name, "sentence": sentence.strip()})
                     break
     return pd.DataFrame(rows, columns=["phrase", "sentence"])
