@@ -188,8 +188,40 @@ def _write_policies(app, exception) -> None:
         path.write_text(add_csp(page, app.config.mp_csp_token), encoding="utf-8")
 
 
+def _register_round_brackets() -> None:
+    """Register the citation style ``author_year_round``: "(Callender et al., 2019)".
+
+    sphinxcontrib-bibtex's ``author_year`` style puts citations in square
+    brackets; British reports use round ones. ``_config.yml`` selects this
+    style with ``bibtex_reference_style``.
+    """
+    from dataclasses import dataclass, field
+
+    import sphinxcontrib.bibtex.plugin
+    from sphinxcontrib.bibtex.style.referencing import BracketStyle
+    from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+    def round_brackets() -> BracketStyle:
+        return BracketStyle(left="(", right=")")
+
+    @dataclass
+    class RoundAuthorYear(AuthorYearReferenceStyle):
+        bracket_parenthetical: BracketStyle = field(default_factory=round_brackets)
+        bracket_textual: BracketStyle = field(default_factory=round_brackets)
+        bracket_author: BracketStyle = field(default_factory=round_brackets)
+        bracket_label: BracketStyle = field(default_factory=round_brackets)
+        bracket_year: BracketStyle = field(default_factory=round_brackets)
+
+    group = "sphinxcontrib.bibtex.style.referencing"
+    try:
+        sphinxcontrib.bibtex.plugin.find_plugin(group, "author_year_round")
+    except ImportError:
+        sphinxcontrib.bibtex.plugin.register_plugin(group, "author_year_round", RoundAuthorYear)
+
+
 def setup(app) -> dict:
-    """Register the page hook (runs after the theme's own, priority 900) and the CSP writer."""
+    """Register the page hook (runs after the theme's own, priority 900), the CSP writer and the citation style."""
+    _register_round_brackets()
     # A fresh random token per build: notebook content, written before the build, cannot know it.
     app.add_config_value("mp_csp_token", secrets.token_hex(16), "")
     app.connect("html-page-context", _page_context, priority=900)

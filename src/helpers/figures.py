@@ -402,6 +402,19 @@ _READING = {
 }
 
 
+def _reading(spec: FigureSpec, specs: dict[str, FigureSpec], *, min_cell: int) -> str:
+    """How to read a figure: in full under the first figure of its kind in a chapter, then a pointer.
+
+    A page that repeated the same sentence under every chart of one kind would
+    read as machinery; the later charts refer back to the first one instead.
+    """
+    first = next(number for number, other in specs.items()
+                 if other.chapter == spec.chapter and other.kind == spec.kind)
+    if first == spec.number:
+        return _READING[spec.kind].format(min_cell=min_cell)
+    return f"Read as Figure {first}."
+
+
 def _base_sentence(spec: FigureSpec, table: pd.DataFrame) -> str:
     if spec.kind in ("force_counts", "word_cloud") or table.empty or "base" not in table:
         return ""
@@ -514,7 +527,7 @@ def make_figure(number: str, results: pd.DataFrame, *, texts: pd.DataFrame | Non
     fig = draw(spec, table, codebook=codebook)
     svg = plots.to_svg(fig)
     alt = alt_text(spec, table, codebook=codebook)
-    notes = [_base_sentence(spec, table), _READING[spec.kind].format(min_cell=min_cell)]
+    notes = [_base_sentence(spec, table), _reading(spec, specs, min_cell=min_cell)]
     if "flag" in table:
         notes.append(plots.suppression_note(table))
     caption = " ".join(note for note in notes if note)

@@ -32,6 +32,8 @@ from .stats import wilson_interval
 
 __all__ = [
     "CONFIDENCE",
+    "MEANS_OF_COUNTS",
+    "Markdown",
     "GROUP_LABELS",
     "SIGNIFICANCE",
     "collapse",
@@ -139,6 +141,40 @@ def beside_national(results: pd.DataFrame, national: pd.DataFrame, measure: str,
     if national is None or national.empty:
         return local
     return f"{force}: {local} · national: {format_share(national, measure, group, categories)}"
+
+
+class Markdown:
+    """Markdown a notebook cell shows, or nothing at all when the text is empty.
+
+    A drop-in for :class:`IPython.display.Markdown` for the helpers' notes,
+    which return ``""`` when they do not apply (a national report, supplied
+    data, real data). IPython's own class falls back to its text
+    representation, ``<IPython.core.display.Markdown object>``, for an empty
+    string, and that line would be printed on the page; this one displays
+    nothing instead.
+
+    Examples
+    --------
+    >>> Markdown("").data, bool(Markdown(""))
+    ('', False)
+    """
+
+    def __init__(self, data: str = "") -> None:
+        self.data = str(data or "")
+
+    def __bool__(self) -> bool:
+        return bool(self.data.strip())
+
+    def __repr__(self) -> str:
+        return self.data
+
+    def _ipython_display_(self) -> None:
+        if not self:
+            return
+        from IPython.display import Markdown as _IPythonMarkdown
+        from IPython.display import display
+
+        display(_IPythonMarkdown(self.data))
 
 
 def local_comparison(results: pd.DataFrame, national: pd.DataFrame, *, force: str,
@@ -373,12 +409,25 @@ def format_mean(value: float, flag: str = "", digits: int = 2) -> str:
 
 
 
+#: Means of counts of people or units ("children per school"): a reader gets a whole
+#: number ("about 17"), never "16.98 children".
+MEANS_OF_COUNTS = frozenset({"census_children_per_school"})
+
+
 def format_result(results: pd.DataFrame, measure: str, group: str, category: str, *,
                   default: str = "not collected") -> str:
     """One results row formatted for prose by its unit; ``default`` when there is no row.
 
-    Percents print as ``71%``, counts as ``5,517``, means as ``1.84``;
-    suppressed cells as ``[c]``.
+    Percents print as ``71%``, counts as ``5,517``, means as ``1.84``, a mean
+    of counts (:data:`MEANS_OF_COUNTS`) as ``about 17``; suppressed cells as
+    ``[c]``.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"measure": ["census_children_per_school"], "group": ["national"],
+    ...                      "category": ["mean"], "value": [16.98], "unit": ["mean"], "flag": [""]})
+    >>> format_result(rows, "census_children_per_school", "national", "mean")
+    'about 17'
     """
     try:
         row = lookup(results, measure, group, category)
@@ -389,6 +438,10 @@ def format_result(results: pd.DataFrame, measure: str, group: str, category: str
         return format_percent(row["value"], flag)
     if row["unit"] == "count":
         return format_count(row["value"], flag)
+    if measure in MEANS_OF_COUNTS:
+        shown = _not_shown(row["value"], flag)
+        whole = Decimal(str(float(row["value"]))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return shown or f"about {format_count(int(whole))}"
     return format_mean(row["value"], flag)
 
 
