@@ -172,7 +172,9 @@ def census_phrases(results: pd.DataFrame) -> dict[str, str]:
         ``top_schools_share``, ``top_children_names``,
         ``top_children_share``, ``children_unstated`` (forces with schools but no
         child count), ``planning_forces`` (forces planning new units),
-        ``one_cycle`` (percent of answering forces with one cycle a year).
+        ``one_cycle`` (percent of answering forces with one cycle a year),
+        ``growth`` (planned units as a percent of current schools) and
+        ``planned_new_forces`` (planned units in forces still planning a scheme).
     """
     out = {
         "forces": format_result(results, "census_forces", "national", "count"),
@@ -183,6 +185,9 @@ def census_phrases(results: pd.DataFrame) -> dict[str, str]:
         "per_school": format_result(results, "census_children_per_school", "national", "mean", default="n/a"),
         "planned": format_result(results, "census_planned_units", "national", "count"),
         "one_cycle": format_result(results, "census_cycles_per_year", "national", "1", default="n/a"),
+        "growth": format_result(results, "census_growth", "national", "planned_units", default="n/a"),
+        "planned_new_forces": format_result(results, "census_planned_units_new_forces", "national", "count",
+                                            default="n/a"),
     }
     for measure, key in (("census_schools", "top_schools"), ("census_children", "top_children")):
         top = top_forces(results, measure)

@@ -32,6 +32,9 @@ from .stats import wilson_interval
 
 __all__ = [
     "CONFIDENCE",
+    "INSTRUMENT_NAMES",
+    "ROW_COUNT_HEADINGS",
+    "row_count_table",
     "MEANS_OF_COUNTS",
     "Markdown",
     "GROUP_LABELS",
@@ -237,6 +240,40 @@ def load_log(processed_dir: str | Path) -> pd.DataFrame:
 def load_row_counts(processed_dir: str | Path) -> pd.DataFrame:
     """Read ``row_counts.csv`` (raw, kept, quarantined, in scope per instrument)."""
     return pd.read_csv(Path(processed_dir) / "row_counts.csv")
+
+
+#: Headings a reader sees for the columns of ``row_counts.csv``.
+ROW_COUNT_HEADINGS = {
+    "instrument": "Source", "file": "File", "encoding": "Encoding", "raw_rows": "Rows read", "kept": "Kept",
+    "quarantined": "Quarantined", "in_scope": "In this report", "data_lines": "Lines of data",
+    "records": "Records", "profile": "Export profile",
+}
+
+#: Names a reader sees for the instruments.
+INSTRUMENT_NAMES = {
+    "children_survey": "Children's survey", "practitioner_survey": "Practitioner survey",
+    "teacher_survey": "School staff survey", "parent_survey": "Parent survey", "scheme_census": "Scheme census",
+    "workshop_comments": "Workshop comments", "interview_excerpts": "Interview excerpts",
+}
+
+
+def row_count_table(row_counts: pd.DataFrame) -> pd.DataFrame:
+    """``row_counts.csv`` as a reader's table: instruments by name, human column headings.
+
+    Columns keep their order; each is renamed by :data:`ROW_COUNT_HEADINGS`
+    (a column without a heading keeps its name), instruments by
+    :data:`INSTRUMENT_NAMES`. The input is not changed.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"instrument": ["parent_survey"], "raw_rows": [40], "kept": [40]})
+    >>> row_count_table(rows).columns.tolist(), row_count_table(rows).iloc[0, 0]
+    (['Source', 'Rows read', 'Kept'], 'Parent survey')
+    """
+    table = row_counts.copy()
+    if "instrument" in table:
+        table["instrument"] = table["instrument"].map(lambda name: INSTRUMENT_NAMES.get(name, name))
+    return table.rename(columns=ROW_COUNT_HEADINGS)
 
 
 def load_manifest(processed_dir: str | Path) -> dict:
