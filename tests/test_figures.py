@@ -179,3 +179,27 @@ def test_a_base_of_schools_is_called_schools_not_children():
     made = figures.make_figure("4.1", rows)
     assert "Base: 9 schools (all children)." in made.caption
     assert "n = 9" not in made.caption
+
+
+def test_the_sample_make_up_is_drawn_without_intervals():
+    """Figure 4.2 describes the respondents themselves: percentages without confidence intervals."""
+    from matplotlib.container import ErrorbarContainer
+
+    from helpers.stats import wilson_interval
+
+    rows = _percent_rows("sample_force", "all_children", {"Durham": 40, "Kent": 25, "Essex": 35})
+    low, high = zip(*(wilson_interval(int(n), 100) for n in rows["n"]), strict=True)
+    rows = rows.assign(ci_low=list(low), ci_high=list(high))  # percent already
+    spec = figures.load_specs()["4.2"]
+    table = figures.figure_table(spec, rows, codebook=load_codebook())
+    fig = figures.draw(spec, table, codebook=load_codebook())
+    assert not [c for c in fig.axes[0].containers if isinstance(c, ErrorbarContainer)]
+    made = figures.make_figure("4.2", rows)
+    assert "confidence" not in made.caption and "no intervals" in made.caption
+    # the same rows as a percent-bar chart of answers do get intervals (Figure 4.5, enjoyment)
+    enjoyed = rows.assign(measure="enjoyed_amount", group="mini_police",
+                          category=["all", "most", "some"])
+    spec5 = figures.load_specs()["4.5"]
+    fig5 = figures.draw(spec5, figures.figure_table(spec5, enjoyed, codebook=load_codebook()),
+                        codebook=load_codebook())
+    assert [c for c in fig5.axes[0].containers if isinstance(c, ErrorbarContainer)]

@@ -259,7 +259,10 @@ def draw(spec: FigureSpec, table: pd.DataFrame, *, codebook: Codebook | None = N
         return plots.bar_counts(table, x=spec.value, y="answer", hue="group_label" if several else None,
                                 multiple="stack", xlabel=spec.xlabel, legend_title="")
     if spec.kind == "category_percent":
-        rows = table.sort_values("value", ascending=False, kind="stable")
+        # The sample's own make-up: the percentages describe the respondents and estimate nothing
+        # beyond them, so no confidence intervals are drawn.
+        rows = table.sort_values("value", ascending=False, kind="stable").drop(columns=["ci_low", "ci_high"],
+                                                                                errors="ignore")
         return plots.bar_percent_by_group(rows, y="answer", hue=None, xlabel=spec.xlabel)
     # Groups in the registry's order (local, then national), whatever disclosure control left out.
     groups = list(dict.fromkeys(table["group_label"].astype(str))) if "group_label" in table else None
@@ -334,7 +337,9 @@ def _alt_percent(spec: FigureSpec, table: pd.DataFrame) -> str:
         answers = ", ".join(f"{row['answer']} {_percent(row)}" for _, row in top.iterrows())
         prefix = f"{group_label}" + (f", {item.lower()}" if table["measure"].nunique() > 1 else "")
         parts.append(f"{prefix} (n = {format_count(base)}): {answers}")
-    return "Bar chart of percentages with 95% confidence intervals. " + _join(parts)
+    what = ("Bar chart of the sample's make-up in percent. " if spec.kind == "category_percent"
+            else "Bar chart of percentages with 95% confidence intervals. ")
+    return what + _join(parts)
 
 
 def _alt_diverging(spec: FigureSpec, table: pd.DataFrame, codebook: Codebook) -> str:
@@ -393,7 +398,7 @@ def alt_text(spec: FigureSpec, table: pd.DataFrame, *, codebook: Codebook | None
 _READING = {
     "force_counts": "Each bar is one force area; force areas without a bar gave no figure.",
     "category_counts": "Each bar is one force area.",
-    "category_percent": "Lines show 95% Wilson confidence intervals.",
+    "category_percent": "The percentages describe the children who answered, so no intervals are drawn.",
     "percent_bars": "Lines show 95% Wilson confidence intervals.",
     "diverging": ("Favourable answers lie to the right of zero and unfavourable ones to the left; neutral "
                   "answers straddle zero. Numbers are percentages."),
