@@ -705,7 +705,9 @@ def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5,
     '> — Teacher, on the theme “Strength” (redacted)'
     """
     if quotes.empty:
-        return (f"*No quote is shown for this theme: fewer than {min_cell} interviewees raised it, "
+        label = quotes.attrs.get("theme_label")
+        which = f"the theme “{escape_text(label)}”" if label else "this theme"
+        return (f"*No quote is shown for {which}: fewer than {min_cell} interviewees raised it, "
                 "or none of their words could be shown without identifying them.*")
     blocks = []
     for _, row in quotes.iterrows():

@@ -220,13 +220,27 @@ def suppression_note(data: pd.DataFrame, *, flag: str = "flag", value: str = "va
     Returns
     -------
     str
-        For example ``"Cells with fewer than the minimum number of respondents
-        are suppressed and not drawn."``; empty if no row is flagged ``c``.
+        For example ``"2 of the 12 cells (Other children) are suppressed by
+        disclosure control (too few respondents) and are not drawn."``: the
+        count, and the groups (else answers or items) hidden, up to three;
+        empty if no row is flagged ``c``.
     """
-    if not _flagged(data, flag).any():
+    flagged = _flagged(data, flag)
+    if not flagged.any():
         return ""
-    return ("Some cells are suppressed by disclosure control (too few respondents) "
-            "and are not drawn.")
+    # Name what is hidden (the groups, else the answers), so that two charts on one page do not carry
+    # the same sentence.
+    where = ""
+    for column in ("group_label", "answer", "item", "label", "category"):
+        if column in data:
+            names = list(dict.fromkeys(data.loc[flagged, column].dropna().astype(str)))
+            if names:
+                shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+                where = f" ({shown})"
+                break
+    k = int(flagged.sum())
+    return (f"{k} of the {len(data)} cells{where} are suppressed by disclosure control (too few "
+            "respondents) and are not drawn.")
 
 
 _NEGATIVE_ZERO = re.compile(r"[-\u2212]((?:0[.,]?)0*%?)")

@@ -425,7 +425,9 @@ def illustrative_quotes(
     speakers = in_theme[speaker].nunique()
     if speakers < min_cell or speakers == 0:  # (min_cell 0: disclosure control off, still nobody to quote)
         log.info("quotes: theme %r has %d distinct speakers (min cell %d): no quotes", theme, speakers, min_cell)
-        return pd.DataFrame(columns=columns)
+        empty = pd.DataFrame(columns=columns)
+        empty.attrs["theme_label"] = sc.label(theme)  # so that a page can say which theme has no quote
+        return empty
 
     cand = pd.DataFrame({
         "who": in_theme[speaker].astype(object).to_numpy(),

@@ -702,8 +702,9 @@ def illustrative_note(synthetic: bool, *, what: str = "the values for individual
         return ""
     return (":::{note}\n"
             f"**Illustrative values.** In these synthetic data the national totals match the 2019 "
-            f"report, but {what} are illustrative: the report does not publish them all. The appendix "
-            "{doc}`a4_reproduction` lists which numbers are published and which are not.\n"
+            f"report, but {what} are illustrative: the report does not publish them all. The national "
+            "book's appendix comparing its results with the 2019 report lists which numbers are published and "
+            "which are not.\n"
             ":::\n")
 
 
