@@ -230,14 +230,14 @@ def suppression_note(data: pd.DataFrame, *, flag: str = "flag", value: str = "va
         return ""
     # Name what is hidden (the groups, else the answers), so that two charts on one page do not carry
     # the same sentence.
-    where = ""
-    for column in ("group_label", "answer", "item", "label", "category"):
-        if column in data:
-            names = list(dict.fromkeys(data.loc[flagged, column].dropna().astype(str)))
+    parts = []
+    for columns in (("item", "answer", "label", "category"), ("group_label",)):
+        for column in columns:
+            names = list(dict.fromkeys(data.loc[flagged, column].dropna().astype(str))) if column in data else []
             if names:
-                shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-                where = f" ({shown})"
+                parts.append(", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else ""))
                 break
+    where = f" ({'; '.join(parts)})" if parts else ""
     k = int(flagged.sum())
     return (f"{k} of the {len(data)} cells{where} are suppressed by disclosure control (too few "
             "respondents) and are not drawn.")

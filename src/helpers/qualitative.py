@@ -462,7 +462,9 @@ def illustrative_quotes(
         role_scale = codebook.scales["interview_role"]
         out["role_label"] = out["role"].map(dict(zip(role_scale.codes, role_scale.labels, strict=True)))
     log.info("quotes: %d of %d candidates chosen for theme %r", len(out), len(cand), theme)
-    return out.reindex(columns=columns)
+    out = out.reindex(columns=columns)
+    out.attrs["theme_label"] = sc.label(theme)
+    return out
 
 
 def word_frequencies(
