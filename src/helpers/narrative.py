@@ -667,7 +667,8 @@ def swot_table(themes: pd.DataFrame, *, role: str = "all") -> pd.DataFrame:
     return out
 
 
-def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5, show_theme: bool = False) -> str:
+def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5, show_theme: bool = False,
+                    theme: str | None = None) -> str:
     """Quotes from :func:`helpers.qualitative.illustrative_quotes` as MyST block quotes.
 
     Each quote is followed by the speaker's role only (never an identifier
@@ -685,6 +686,11 @@ def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5,
     show_theme : bool, default False
         Add the theme (column ``theme_label``) to each attribution, for
         quotes of several themes shown together.
+    theme : str, optional
+        What the quotes are about, named in the sentence shown when there is
+        no quote; default the ``theme_label`` that
+        :func:`helpers.qualitative.illustrative_quotes` attaches to its result
+        (``quotes.attrs``), else "this theme".
 
     Returns
     -------
@@ -705,7 +711,7 @@ def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5,
     '> — Teacher, on the theme “Strength” (redacted)'
     """
     if quotes.empty:
-        label = quotes.attrs.get("theme_label")
+        label = theme or quotes.attrs.get("theme_label")
         which = f"the theme “{escape_text(label)}”" if label else "this theme"
         return (f"*No quote is shown for {which}: fewer than {min_cell} interviewees raised it, "
                 "or none of their words could be shown without identifying them.*")
