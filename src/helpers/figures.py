@@ -267,8 +267,10 @@ def draw(spec: FigureSpec, table: pd.DataFrame, *, codebook: Codebook | None = N
     # Groups in the registry's order (local, then national), whatever disclosure control left out.
     groups = list(dict.fromkeys(table["group_label"].astype(str))) if "group_label" in table else None
     if spec.kind == "means":
-        return plots.bar_counts(table, x="value", y="item", hue="group_label", hue_order=groups, sort="none",
-                                label_format="{:.2f}", xlabel=spec.xlabel, legend_title="")
+        # dots on the scale's true range (ranks 1-6, agreement 1-5), never bars from zero
+        top = 6 if any(m.startswith("rank_") for m in spec.measures) else 5
+        return plots.dot_means(table, x="value", y="item", hue="group_label", hue_order=groups, scale=(1, top),
+                               xlabel=spec.xlabel)
     rows = table.assign(bar=_bar_label(table, spec))
     if spec.kind == "diverging":
         polarity, order, labels = _polarity(spec, codebook)
@@ -364,7 +366,7 @@ def _alt_means(table: pd.DataFrame) -> str:
         values = ", ".join(f"{r.group_label} {format_mean(r.value, r.flag if isinstance(r.flag, str) else '')}"
                            for r in part.itertuples())
         parts.append(f"{item}: {values}")
-    return "Bar chart of mean scores by group. " + _join(parts)
+    return "Dot chart of mean scores by group, on the scale of the question. " + _join(parts)
 
 
 def alt_text(spec: FigureSpec, table: pd.DataFrame, *, codebook: Codebook | None = None) -> str:
@@ -402,7 +404,8 @@ _READING = {
     "percent_bars": "Lines show 95% Wilson confidence intervals.",
     "diverging": ("Favourable answers lie to the right of zero and unfavourable ones to the left; neutral "
                   "answers straddle zero. Numbers are percentages."),
-    "means": "Lower scores mean more important (ranks) or stronger agreement (safety).",
+    "means": ("Each dot is a group's mean on the question's own scale; lower scores mean more important "
+              "(ranks) or stronger agreement (safety)."),
     "word_cloud": "Larger words were used more often; words used by fewer than {min_cell} children are left out.",
 }
 
