@@ -105,6 +105,10 @@ STOPWORDS = frozenset(
     the their theirs them themselves then there these they this those through to too under until up us very was we
     were what when where which while who whom why will with would you your yours yourself yourselves
     """.split()
+) | frozenset(
+    # Filler that children use in almost every answer and that crowded the word cloud ("people", "things"):
+    # it says nothing about what they think of the police.
+    "people things thing stuff lot lots like make makes making going one way always".split()
 )
 
 #: Free-text columns tried, in order, when ``text`` is not given.
