@@ -541,8 +541,12 @@ def per_force(results: pd.DataFrame, measure: str) -> pd.DataFrame:
     return rows.rename(columns={"group": "force"}).reset_index(drop=True)
 
 
-def sample_sizes(results: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+def sample_sizes(results: pd.DataFrame, codebook: Codebook | None = None, *,
+                 include_census: bool = True) -> pd.DataFrame:
     """Respondents (forces for the census) per instrument.
+
+    ``include_census=False`` leaves the census out, so that a chart of
+    respondents never puts forces on the same axis as people.
 
     Returns
     -------
@@ -554,6 +558,8 @@ def sample_sizes(results: pd.DataFrame, codebook: Codebook | None = None) -> pd.
     codebook = codebook or load_codebook()
     rows = []
     for name in INSTRUMENTS:
+        if name == "scheme_census" and not include_census:
+            continue
         group = codebook.instruments[name].groups["all"]  # the group holding the whole sample
         measure = "census_forces" if name == "scheme_census" else "sample_size"
         try:
