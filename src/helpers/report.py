@@ -32,6 +32,7 @@ from .stats import wilson_interval
 
 __all__ = [
     "CONFIDENCE",
+    "collection_notes",
     "INSTRUMENT_NAMES",
     "ROW_COUNT_HEADINGS",
     "row_count_table",
@@ -740,6 +741,40 @@ def collection_note(missing: pd.DataFrame, instrument: str, codebook: Codebook |
     labels = "; ".join(f"“{inst.column(c).label}”" for c in absent)
     return (f"Some questions of the {title} were not collected in these data, so they are "
             f"reported as not collected wherever they would appear: {labels}.")
+
+
+_NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def collection_notes(missing: pd.DataFrame, instruments: list[str], *, collective: str = "surveys",
+                     codebook: Codebook | None = None) -> str:
+    """:func:`collection_note` for several instruments, written once.
+
+    When every question of every instrument was collected the sentence names
+    them together ("Every question of the three adult surveys was
+    collected."), the number counted from ``instruments``; otherwise the
+    instruments with questions not collected get their own sentence and the
+    complete ones share one.
+
+    Examples
+    --------
+    >>> none = pd.DataFrame(columns=["instrument", "column"])
+    >>> collection_notes(none, ["practitioner_survey", "teacher_survey", "parent_survey"],
+    ...                  collective="adult surveys")
+    'Every question of the three adult surveys was collected.'
+    """
+    codebook = codebook or load_codebook()
+    notes = {name: collection_note(missing, name, codebook) for name in instruments}
+    complete = [name for name, note in notes.items() if note.startswith("Every question")]
+    if len(complete) == len(instruments) and len(instruments) > 1:
+        count = _NUMBER_WORDS.get(len(instruments), format_count(len(instruments)))
+        return f"Every question of the {count} {collective} was collected."
+    parts = [note for name, note in notes.items() if name not in complete]
+    if complete:
+        titles = [codebook.instruments[name].title.split(" (")[0].lower() for name in complete]
+        listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+        parts.append(f"Every question of the {listed} was collected.")
+    return " ".join(parts)
 
 
 def tests_table(tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
