@@ -92,15 +92,32 @@ def unique_scripts(scripts: list) -> list:
     return out
 
 
+_GLUED = re.compile(r'<span class="pasted-text">([^<]*)</span>')
+
+
+def _prose_glue(match: re.Match) -> str:
+    text = match.group(1)
+    if len(text.split()) > 3:  # a phrase or a sentence, not a number or a name
+        return f'<span class="pasted-text mp-prose">{text}</span>'
+    return match.group(0)
+
+
 def fix_body(body: str) -> str:
-    """A page body whose code-cell toggles are named by their visible text.
+    """A page body whose code-cell toggles are named by their visible text, and glued prose not bold.
+
+    myst-nb prints every glued value in bold. Numbers and names should stand
+    out; a glued phrase or sentence of more than three words is marked
+    ``mp-prose`` instead, which the report's stylesheet sets in the
+    text's own weight (bold for numbers and key terms only).
 
     Examples
     --------
     >>> fix_body('<summary aria-label="Toggle hidden content">\\n<p>Show code cell source</p>')
     '<summary>\\n<p>Show code cell source</p>'
+    >>> fix_body('<span class="pasted-text">71%</span> <span class="pasted-text">Every question was collected.</span>')
+    '<span class="pasted-text">71%</span> <span class="pasted-text mp-prose">Every question was collected.</span>'
     """
-    return body.replace(_SUMMARY_WITH_LABEL, "<summary>")
+    return _GLUED.sub(_prose_glue, body.replace(_SUMMARY_WITH_LABEL, "<summary>"))
 
 
 def content_security_policy(page: str, *, content: tuple[int, int] | None = None) -> str:
