@@ -190,8 +190,13 @@ def _growth_rows(frame: pd.DataFrame, national: str) -> list[dict]:
     """
     both = frame[["schools", "planned_units"]].dropna()
     schools, planned = int(both["schools"].sum()), int(both["planned_units"].sum())
-    rows = [{"measure": "census_growth", "group": national, "category": "planned_units", "n": planned,
-             "base": schools, "value": 100 * planned / schools if schools else np.nan, "unit": "percent"}]
+    rows = []
+    if planned > schools:  # results.csv percents are shares (with a Wilson interval): above 100% is not one
+        log.warning("census growth not computed: %d planned units exceed the %d schools running now", planned,
+                    schools)
+    else:
+        rows.append({"measure": "census_growth", "group": national, "category": "planned_units", "n": planned,
+                     "base": schools, "value": 100 * planned / schools if schools else np.nan, "unit": "percent"})
     if "status" in frame:
         new = frame.loc[frame["status"].eq("planned"), "planned_units"].dropna()
         rows.append(_count_row("census_planned_units_new_forces", national, int(new.sum()),

@@ -521,7 +521,10 @@ def word_frequencies(
     --------
     >>> import pandas as pd
     >>> answers = pd.Series(["They help people", "they HELP, they help!", "PC Jones helps people", None, "kind"])
-    >>> word_frequencies(answers, min_count=2)
+    >>> word_frequencies(answers, min_count=2)  # "people" is filler (STOPWORDS)
+       word  count
+    0  help      2
+    >>> word_frequencies(answers, min_count=2, stopwords=STOPWORDS - {"people"})
          word  count
     0    help      2
     1  people      2
