@@ -6,6 +6,8 @@ is checked in a browser by tests/test_browser.py.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sphinx.builders.html._assets import _JavaScript
 
 from helpers.book_theme import fix_body, unique_scripts
@@ -34,3 +36,13 @@ def test_code_toggles_lose_the_label_that_hid_their_text():
     fixed = fix_body(body)
     assert "aria-label" not in fixed and "<summary>\n<p" in fixed
     assert fix_body("<p>no toggles</p>") == "<p>no toggles</p>"
+
+
+def test_glued_sentences_are_not_bold_but_glued_numbers_are():
+    body = ('<p><span class="pasted-text">388</span> schools. '
+            '<span class="pasted-text">Every question of the three adult surveys was collected.</span></p>')
+    fixed = fix_body(body)
+    assert '<span class="pasted-text">388</span>' in fixed
+    assert '<span class="pasted-text mp-prose">Every question' in fixed
+    css = (Path(__file__).parents[1] / "book_assets" / "static" / "minipolice.css").read_text()
+    assert "span.pasted-text.mp-prose { font-weight: inherit; }" in css

@@ -282,8 +282,16 @@ def test_screenshots_of_the_front_page_and_a_figure_page(site, browser):
     page.locator("figure.mp-figure").first.scroll_into_view_if_needed()
     page.screenshot(path=ARTIFACTS / "figure-page.png")
     page.locator("figure.mp-figure").first.screenshot(path=ARTIFACTS / "figure.png")
+    # the three pages a commissioner reads first, at 1280 px: the top of each (up to 5,000 px of it)
+    for name, stem in (("front-page-1280.png", "index"), ("children-chapter-1280.png", CHILDREN_PAGE),
+                       ("adults-chapter-1280.png", "04_adults")):
+        page.goto(site + stem + ".html", wait_until="load")
+        height = min(5000, page.evaluate("document.documentElement.scrollHeight"))
+        page.screenshot(path=ARTIFACTS / name, full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": height})
+        assert page.locator("text=Show code cell source").count() == 0, f"{stem}: a code toggle"
     context.close()
-    for shot in ("front-page.png", "figure-page.png", "figure.png"):
+    for shot in ("front-page.png", "figure-page.png", "figure.png", "front-page-1280.png",
+                 "children-chapter-1280.png", "adults-chapter-1280.png"):
         with Image.open(ARTIFACTS / shot) as image:
             assert image.width >= 300 and image.height >= 200, shot
             assert max(ImageStat.Stat(image.convert("L")).stddev) > 10, f"{shot} is blank"

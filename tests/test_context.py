@@ -34,6 +34,7 @@ from helpers.context import (
     programme_counts,
     programme_overview,
     programme_table,
+    references,
     seed_files,
     trace_numbers,
 )
@@ -324,8 +325,36 @@ def test_programme_overview_is_consistent(programmes):
 def test_programme_table_names_its_source(programmes):
     table = programme_table(programmes)
     assert len(table) == len(programmes)
-    assert table["Source"].str.contains(r"\(seed \d{3}_[0-9a-f]{16}\.txt").all()
+    # cited by author and year, never by the name of a file
+    assert table["Source"].str.contains(r"\([^()]*\b[A-Z][\w' ]+(?: et al\.)?, \d{4}[;)]").all()
+    assert not table["Source"].str.contains(r"\d{3}_[0-9a-f]{16}|seed ").any()
+    assert "(Callender et al., 2019)" in table["Source"].iloc[0]
     assert not table["Ages"].str.contains(r"\d-\d").any()   # en dash in ranges
+
+
+@pytest.mark.parametrize("loader", [load_evidence, load_programmes])
+def test_every_cite_key_is_in_the_bibliography(loader):
+    keys = set(references()["key"])
+    cited = {k.strip() for cell in loader()["cite"] for k in cell.split(";")}
+    assert cited and cited <= keys, sorted(cited - keys)
+
+
+def test_references_label_one_two_and_many_authors(tmp_path):
+    bib = tmp_path / "r.bib"
+    bib.write_text("@misc{a1, author = {Fox, C. and Kalkan, G.}, year = {2016}, title = {{T}}}\n"
+                   "@misc{b2, author = {{Home Office}}, year = {2016}, title = {T}}\n"
+                   "@misc{c3, author = {A, X. and B, Y. and C, Z.}, year = {2001}, title = {T}}\n"
+                   "@misc{d4, author = {Bentley, H. and others}, year = {2018}, title = {T}}\n")
+    refs = references(bib).set_index("key")
+    assert refs["label"].tolist() == ["Fox and Kalkan (2016)", "Home Office (2016)", "A et al. (2001)",
+                                      "Bentley et al. (2018)"]
+    assert refs.loc["a1", "parenthetical"] == "Fox and Kalkan, 2016"
+
+
+def test_a_cite_key_that_is_not_a_key_is_rejected(tmp_path):
+    path = _broken_copy(PROGRAMMES_PATH, tmp_path, _set(4, "cite", "001_9379791b815ce9f9.txt"))
+    with pytest.raises(ContextDataError, match=r"row 4 \(id PR04\), column 'cite': must name references.bib keys"):
+        load_programmes(path)
 
 
 def test_plot_age_ranges_draws_each_range_and_highlights_one():

@@ -179,3 +179,46 @@ def test_a_base_of_schools_is_called_schools_not_children():
     made = figures.make_figure("4.1", rows)
     assert "Base: 9 schools (all children)." in made.caption
     assert "n = 9" not in made.caption
+
+
+def test_the_sample_make_up_is_drawn_without_intervals():
+    """Figure 4.2 describes the respondents themselves: percentages without confidence intervals."""
+    from matplotlib.container import ErrorbarContainer
+
+    from helpers.stats import wilson_interval
+
+    rows = _percent_rows("sample_force", "all_children", {"Durham": 40, "Kent": 25, "Essex": 35})
+    low, high = zip(*(wilson_interval(int(n), 100) for n in rows["n"]), strict=True)
+    rows = rows.assign(ci_low=list(low), ci_high=list(high))  # percent already
+    spec = figures.load_specs()["4.2"]
+    table = figures.figure_table(spec, rows, codebook=load_codebook())
+    fig = figures.draw(spec, table, codebook=load_codebook())
+    assert not [c for c in fig.axes[0].containers if isinstance(c, ErrorbarContainer)]
+    made = figures.make_figure("4.2", rows)
+    assert "confidence" not in made.caption and "no intervals" in made.caption
+    # the same rows as a percent-bar chart of answers do get intervals (Figure 4.5, enjoyment)
+    enjoyed = rows.assign(measure="enjoyed_amount", group="mini_police",
+                          category=["all", "most", "some"])
+    spec5 = figures.load_specs()["4.5"]
+    fig5 = figures.draw(spec5, figures.figure_table(spec5, enjoyed, codebook=load_codebook()),
+                        codebook=load_codebook())
+    assert [c for c in fig5.axes[0].containers if isinstance(c, ErrorbarContainer)]
+
+
+@pytest.mark.parametrize(("number", "top"), [("4.15", 6), ("4.16", 5)])
+def test_means_are_dots_on_the_true_scale(number, top):
+    """Mean ranks (1-6) and safety scores (1-5) are dots on an axis spanning the scale, not bars from zero."""
+    from matplotlib.container import BarContainer
+
+    spec = figures.load_specs()[number]
+    rows = pd.DataFrame([{"measure": m, "group": g, "category": "mean", "n": np.nan, "base": 100,
+                          "value": 1.5 + i * 0.3 + (0.2 if g == "mini_police" else 0), "unit": "mean",
+                          "ci_low": np.nan, "ci_high": np.nan, "flag": ""}
+                         for i, m in enumerate(spec.measures) for g in spec.groups], columns=RESULTS_COLUMNS)
+    made = figures.make_figure(number, rows)
+    fig = figures.draw(spec, made.table, codebook=load_codebook())
+    ax = fig.axes[0]
+    assert not [c for c in ax.containers if isinstance(c, BarContainer)]
+    low, high = ax.get_xlim()
+    assert low > 0 and 1 > low and high > top and top + 1 > high
+    assert len(ax.lines) >= len(spec.measures) * len(spec.groups) or len(ax.containers) == len(spec.groups)

@@ -475,3 +475,13 @@ def test_balance_display_and_summary():
     assert narrative._p_text(0.0497) == "0.0497" and narrative._p_text(0.052) == "0.052"
     summary = narrative.balance_summary(balance)
     assert summary == {"threshold": "0.1", "rows": "2", "imbalanced": "1", "largest": "Age (-0.17)"}
+
+
+def test_no_quote_note_names_its_theme():
+    """Several themes without quotes on one page must not print the same sentence."""
+    from helpers.narrative import quotes_markdown
+
+    empty = pd.DataFrame(columns=["quote", "role_label"])
+    empty.attrs["theme_label"] = "Aims of the scheme"
+    assert "the theme “Aims of the scheme”" in quotes_markdown(empty, synthetic=True)
+    assert "this theme" in quotes_markdown(pd.DataFrame(columns=["quote"]), synthetic=True)

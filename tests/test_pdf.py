@@ -146,6 +146,17 @@ def test_every_report_figure_is_in_the_pdf():
     assert "Download the data" not in text  # CSV links become notes: a PDF cannot download
 
 
+def test_the_pdf_has_no_code():
+    """The PDF edition, like the HTML, shows results and never the code that made them."""
+    raw = subprocess.run([_tool("pdftotext"), "-layout", "-enc", "UTF-8", str(_pdf()), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    code = [line.strip() for line in raw.splitlines()
+            if re.match(r"\s*(import \w+$|import \w+ as |from \w[\w.]* import \w|glue\(|"
+                        r"(plots|figures|report|narrative|context)\.\w+\()", line)]
+    assert not code, f"code in the PDF: {code[:5]}"
+    assert "Show code cell source" not in raw
+
+
 def test_first_pages_render_and_a_figure_page_is_not_blank(tmp_path):
     from PIL import Image, ImageStat
 

@@ -90,6 +90,9 @@ def test_bar_percent_by_group_skips_suppressed(items):
     assert len(_bars(fig)) == 3
     assert plots.suppression_note(items[items["category"] == "not sure"]) != ""
     assert plots.suppression_note(items[items["category"] == "yes"]) == ""
+    # the note names what is hidden, so two charts on one page do not print the same sentence
+    note = plots.suppression_note(items[items["category"] == "not sure"])
+    assert re.match(r"\d+ of the \d+ cells \(.+\) are suppressed by disclosure control", note), note
 
 
 def test_stacked_percent_one_segment_per_answer(items):

@@ -109,6 +109,13 @@ def test_census_totals_and_per_force(codebook):
     assert _get(res, "status", "national", "planned")["n"] == 1
     assert _get(res, "social_action", "national", "unknown")["n"] == 0
     assert not ((res.measure == "census_planned_units") & (res.group == "Kent")).any()
+    # growth as the 2019 report's chapter 3 estimated it: planned units over current schools, among the
+    # forces giving both (Kent gave no planned units), and the planned units in forces still planning
+    growth = _get(res, "census_growth", "national", "planned_units")
+    assert (growth["n"], growth["base"], growth["unit"]) == (16, 100, "percent")
+    assert growth["value"] == pytest.approx(16.0)
+    new_forces = _get(res, "census_planned_units_new_forces", "national", "count")
+    assert (new_forces["value"], new_forces["base"]) == (6, 16)
 
 
 def test_empty_group_gives_empty_values(codebook):

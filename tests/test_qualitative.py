@@ -256,21 +256,24 @@ def test_quotes_argument_errors(quote_table, excerpts):
 
 def test_word_frequencies_hand_counted():
     answers = pd.Series([
-        "The police help people",                    # police, help, people
-        "They help people and they help animals",    # help, people, animals (help once)
+        "The police help people",                    # police, help ("people" is filler)
+        "They help people and they help animals",    # help, animals (help once)
         "Police's cars are FAST",                    # police, cars, fast
-        "PC Jones helps people",                     # pc, helps, people (Jones redacted)
-        "I don't like it",                           # like
+        "PC Jones helps people",                     # pc, helps (Jones redacted)
+        "I don't like it",                           # nothing ("like" is filler)
         None,
         "   ",
     ])
     out = word_frequencies(answers, min_count=2)
     assert out.columns.tolist() == ["word", "count"]
-    assert out.to_dict("list") == {"word": ["people", "help", "police"], "count": [3, 2, 2]}
+    assert out.to_dict("list") == {"word": ["help", "police"], "count": [2, 2]}
     everything = word_frequencies(answers, min_count=1)
     assert dict(zip(everything["word"], everything["count"], strict=True)) == {
-        "people": 3, "help": 2, "police": 2, "animals": 1, "cars": 1, "fast": 1, "helps": 1, "like": 1, "pc": 1}
-    assert everything["word"].tolist()[3:] == ["animals", "cars", "fast", "helps", "like", "pc"]  # ties by word
+        "help": 2, "police": 2, "animals": 1, "cars": 1, "fast": 1, "helps": 1, "pc": 1}
+    assert everything["word"].tolist()[2:] == ["animals", "cars", "fast", "helps", "pc"]  # ties by word
+    # with the standard list only, the filler words are counted again
+    standard = word_frequencies(answers, min_count=2, stopwords=STOPWORDS - {"people", "like"})
+    assert standard.to_dict("list") == {"word": ["people", "help", "police"], "count": [3, 2, 2]}
     assert everything["count"].dtype == "int64"
 
 

@@ -54,3 +54,18 @@ def test_format_number_never_prints_a_negative_zero():
     assert format_number(-0.4, digits=0, signed=True) == "0" and format_number(2.6, digits=0, signed=True) == "+3"
     assert format_number(float("nan")) == "n/a" and format_number(0.3, flag="c") == "[c]"
     assert format_number(-0.31, minus="\u2212") == "\u22120.31"
+
+
+def test_collection_notes_write_a_repeated_construction_once():
+    import pandas as pd
+
+    from helpers.report import collection_notes
+
+    adults = ["practitioner_survey", "teacher_survey", "parent_survey"]
+    none = pd.DataFrame(columns=["instrument", "column"])
+    assert collection_notes(none, adults, collective="adult surveys") == \
+        "Every question of the three adult surveys was collected."
+    some = pd.DataFrame({"instrument": ["teacher_survey"], "column": ["recommend"]})
+    text = collection_notes(some, adults, collective="adult surveys")
+    assert text.count("Every question") == 1 and "practitioner survey and parent and carer survey" in text
+    assert text.startswith("Some questions of the teacher")

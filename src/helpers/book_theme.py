@@ -92,15 +92,32 @@ def unique_scripts(scripts: list) -> list:
     return out
 
 
+_GLUED = re.compile(r'<span class="pasted-text">([^<]*)</span>')
+
+
+def _prose_glue(match: re.Match) -> str:
+    text = match.group(1)
+    if len(text.split()) > 3:  # a phrase or a sentence, not a number or a name
+        return f'<span class="pasted-text mp-prose">{text}</span>'
+    return match.group(0)
+
+
 def fix_body(body: str) -> str:
-    """A page body whose code-cell toggles are named by their visible text.
+    """A page body whose code-cell toggles are named by their visible text, and glued prose not bold.
+
+    myst-nb prints every glued value in bold. Numbers and names should stand
+    out; a glued phrase or sentence of more than three words is marked
+    ``mp-prose`` instead, which the report's stylesheet sets in the
+    text's own weight (bold for numbers and key terms only).
 
     Examples
     --------
     >>> fix_body('<summary aria-label="Toggle hidden content">\\n<p>Show code cell source</p>')
     '<summary>\\n<p>Show code cell source</p>'
+    >>> fix_body('<span class="pasted-text">71%</span> <span class="pasted-text">Every question was collected.</span>')
+    '<span class="pasted-text">71%</span> <span class="pasted-text mp-prose">Every question was collected.</span>'
     """
-    return body.replace(_SUMMARY_WITH_LABEL, "<summary>")
+    return _GLUED.sub(_prose_glue, body.replace(_SUMMARY_WITH_LABEL, "<summary>"))
 
 
 def content_security_policy(page: str, *, content: tuple[int, int] | None = None) -> str:
@@ -188,8 +205,40 @@ def _write_policies(app, exception) -> None:
         path.write_text(add_csp(page, app.config.mp_csp_token), encoding="utf-8")
 
 
+def _register_round_brackets() -> None:
+    """Register the citation style ``author_year_round``: "(Callender et al., 2019)".
+
+    sphinxcontrib-bibtex's ``author_year`` style puts citations in square
+    brackets; British reports use round ones. ``_config.yml`` selects this
+    style with ``bibtex_reference_style``.
+    """
+    from dataclasses import dataclass, field
+
+    import sphinxcontrib.bibtex.plugin
+    from sphinxcontrib.bibtex.style.referencing import BracketStyle
+    from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+    def round_brackets() -> BracketStyle:
+        return BracketStyle(left="(", right=")")
+
+    @dataclass
+    class RoundAuthorYear(AuthorYearReferenceStyle):
+        bracket_parenthetical: BracketStyle = field(default_factory=round_brackets)
+        bracket_textual: BracketStyle = field(default_factory=round_brackets)
+        bracket_author: BracketStyle = field(default_factory=round_brackets)
+        bracket_label: BracketStyle = field(default_factory=round_brackets)
+        bracket_year: BracketStyle = field(default_factory=round_brackets)
+
+    group = "sphinxcontrib.bibtex.style.referencing"
+    try:
+        sphinxcontrib.bibtex.plugin.find_plugin(group, "author_year_round")
+    except ImportError:
+        sphinxcontrib.bibtex.plugin.register_plugin(group, "author_year_round", RoundAuthorYear)
+
+
 def setup(app) -> dict:
-    """Register the page hook (runs after the theme's own, priority 900) and the CSP writer."""
+    """Register the page hook (runs after the theme's own, priority 900), the CSP writer and the citation style."""
+    _register_round_brackets()
     # A fresh random token per build: notebook content, written before the build, cannot know it.
     app.add_config_value("mp_csp_token", secrets.token_hex(16), "")
     app.connect("html-page-context", _page_context, priority=900)

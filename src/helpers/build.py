@@ -52,8 +52,8 @@ import yaml
 from . import cache, outputs
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT
 
-__all__ = ["BuildError", "read_toc", "toc_pages", "execute_notebook", "write_book_config", "build_book",
-           "process_if_changed", "summarize", "COMPARISON_PAGE", "CHANGE_PAGE", "pages_left_out"]
+__all__ = ["BuildError", "read_toc", "toc_pages", "execute_notebook", "reader_edition", "write_book_config",
+           "build_book", "process_if_changed", "summarize", "COMPARISON_PAGE", "CHANGE_PAGE", "pages_left_out"]
 
 # jsonschema (imported by nbformat, hence by papermill, myst-nb and Jupyter Book) imports the
 # optional rfc3987-syntax package, which compiles a grammar for about 3 s on every import; nothing
@@ -208,6 +208,30 @@ def execute_notebook(stem: str, *, notebooks_dir: Path, book_dir: Path, paramete
 _TIMINGS = ("start_time", "end_time", "duration")
 
 
+def reader_edition(cell) -> None:
+    """Tag a code cell ``remove-input``: the book shows what a cell prints, never its code.
+
+    This is the one switch that keeps code off every reader page (and so off
+    the PDF edition, printed from the same pages). ``hide-input`` (a "Show
+    code cell source" toggle) becomes ``remove-input``; the source notebooks
+    keep their tags, and the code stays one click away through the page's
+    download button and the repository. Markdown cells are left alone.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["hide-input"]})
+    >>> reader_edition(cell); cell.metadata["tags"]
+    ['remove-input']
+    """
+    if cell.cell_type != "code":
+        return
+    tags = [t for t in cell.metadata.get("tags", []) if t != "hide-input"]
+    if "remove-input" not in tags and "remove-cell" not in tags:
+        tags.append("remove-input")
+    cell.metadata["tags"] = tags
+
+
 def _finish_notebook(path: Path) -> None:
     """Tidy an executed notebook: the same inputs give the same bytes.
 
@@ -222,6 +246,7 @@ def _finish_notebook(path: Path) -> None:
     for key in _TIMINGS:
         notebook.metadata.get("papermill", {}).pop(key, None)
     for cell in notebook.cells:
+        reader_edition(cell)
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags:
             if "remove-cell" not in tags:

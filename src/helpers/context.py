@@ -51,6 +51,7 @@ from .config import PROJECT_ROOT
 from .plots import EMPTY_MESSAGE, PALETTE
 
 __all__ = [
+    "references",
     "CONTEXT_DIR",
     "EVIDENCE_PATH",
     "PROGRAMMES_PATH",
@@ -125,6 +126,9 @@ TIERS = {
 QUALIFIERS = ["", "about", "at least", "more than", "over"]
 
 _SEED_LIST = r"^\d{3}_[0-9a-f]{16}\.txt(; \d{3}_[0-9a-f]{16}\.txt)*$"
+_CITE_LIST = r"^[a-z][a-z0-9]*(; [a-z][a-z0-9]*)*$"
+#: The report's bibliography (BibTeX), cited by key from the notebooks and the ``cite`` columns.
+REFERENCES_PATH = PROJECT_ROOT / "references.bib"
 _NONE_STATED = ("none stated", "none reported", "not stated")
 
 
@@ -217,6 +221,7 @@ EVIDENCE_SCHEMA = pa.DataFrameSchema(
         "seed": _text(Check.str_matches(_SEED_LIST, error="must name seed files such as 001_<hash>.txt")),
         "seed_line": Column("Int64", Check.ge(1, error="must be a line number from 1"), nullable=False),
         "reference": _text(_NOT_EMPTY),
+        "cite": _text(Check.str_matches(_CITE_LIST, error="must name references.bib keys such as callender2019")),
         "note": _text(),
     },
     checks=[_value_has_unit, _percent_in_range, _comparator_complete, _label_when_value, _qualifier_needs_value],
@@ -242,6 +247,7 @@ PROGRAMMES_SCHEMA = pa.DataFrameSchema(
         "evaluation": _text(_NOT_EMPTY),
         "status": _text(_NOT_EMPTY),
         "source": _text(_NOT_EMPTY),
+        "cite": _text(Check.str_matches(_CITE_LIST, error="must name references.bib keys such as callender2019")),
         "seed": _text(Check.str_matches(_SEED_LIST, error="must name seed files such as 000_<hash>.txt")),
         "url": _text(Check(lambda s: ~s.str.contains(r"\s"), error="must not contain spaces")),
     },
@@ -656,6 +662,44 @@ def programme_overview(programmes: pd.DataFrame, *, reference: str = "Mini-Polic
     return pd.DataFrame({"statistic": list(stats), "value": list(stats.values())})
 
 
+def references(path: str | Path = REFERENCES_PATH) -> pd.DataFrame:
+    """The entries of the report's bibliography, with the author-year label a reader sees.
+
+    Parameters
+    ----------
+    path : str or Path
+        A BibTeX file; default ``references.bib`` at the top of the project.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``key, label, parenthetical, year, title`` in file order; ``label``
+        reads as the book's textual citations do: ``Callender et al.
+        (2019)``, ``Fox and Kalkan (2016)``, ``Home Office (2016)`` (one
+        author, two, or the first and "et al." for three or more);
+        ``parenthetical`` as those in brackets: ``Callender et al., 2019``.
+
+    Examples
+    --------
+    >>> references().set_index("key").loc["callender2019", "label"]
+    'Callender et al. (2019)'
+    """
+    from pybtex.database import parse_file
+
+    rows = []
+    for key, entry in parse_file(str(path), bib_format="bibtex").entries.items():
+        people = entry.persons.get("author", [])
+        names = [" ".join(p.last_names).replace("{", "").replace("}", "") for p in people]
+        if len(names) > 2 or "others" in names:
+            who = f"{names[0]} et al."
+        else:
+            who = " and ".join(names)
+        year = entry.fields.get("year", "n.d.")
+        rows.append({"key": key, "label": f"{who} ({year})", "parenthetical": f"{who}, {year}", "year": year,
+                     "title": entry.fields.get("title", "").replace("{", "").replace("}", "")})
+    return pd.DataFrame(rows, columns=["key", "label", "parenthetical", "year", "title"])
+
+
 def programme_table(programmes: pd.DataFrame) -> pd.DataFrame:
     """The landscape table as the chapter shows it.
 
@@ -664,10 +708,12 @@ def programme_table(programmes: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         One row per programme in file order, display columns ``Programme,
         Run by, Where, Ages, Kind, Aims, Reach, Evaluation, Status, Source``;
-        ``Source`` names the document, the section and the seed file (and the
+        ``Source`` names the document and the section, then the reference
+        by author and year as the report's reference list gives it (and the
         web address where the document gives one).
     """
-    seed = "seed " + programmes["seed"].str.replace("; ", ", seed ", regex=False)
+    labels = references().set_index("key")["parenthetical"]
+    seed = programmes["cite"].map(lambda keys: "; ".join(labels[k.strip()] for k in keys.split(";")))
     url = programmes["url"].where(programmes["url"].eq(""), "; " + programmes["url"])
     return pd.DataFrame({
         "Programme": programmes["programme"].to_numpy(),

@@ -259,13 +259,18 @@ def draw(spec: FigureSpec, table: pd.DataFrame, *, codebook: Codebook | None = N
         return plots.bar_counts(table, x=spec.value, y="answer", hue="group_label" if several else None,
                                 multiple="stack", xlabel=spec.xlabel, legend_title="")
     if spec.kind == "category_percent":
-        rows = table.sort_values("value", ascending=False, kind="stable")
+        # The sample's own make-up: the percentages describe the respondents and estimate nothing
+        # beyond them, so no confidence intervals are drawn.
+        rows = table.sort_values("value", ascending=False, kind="stable").drop(columns=["ci_low", "ci_high"],
+                                                                                errors="ignore")
         return plots.bar_percent_by_group(rows, y="answer", hue=None, xlabel=spec.xlabel)
     # Groups in the registry's order (local, then national), whatever disclosure control left out.
     groups = list(dict.fromkeys(table["group_label"].astype(str))) if "group_label" in table else None
     if spec.kind == "means":
-        return plots.bar_counts(table, x="value", y="item", hue="group_label", hue_order=groups, sort="none",
-                                label_format="{:.2f}", xlabel=spec.xlabel, legend_title="")
+        # dots on the scale's true range (ranks 1-6, agreement 1-5), never bars from zero
+        top = 6 if any(m.startswith("rank_") for m in spec.measures) else 5
+        return plots.dot_means(table, x="value", y="item", hue="group_label", hue_order=groups, scale=(1, top),
+                               xlabel=spec.xlabel)
     rows = table.assign(bar=_bar_label(table, spec))
     if spec.kind == "diverging":
         polarity, order, labels = _polarity(spec, codebook)
@@ -334,7 +339,9 @@ def _alt_percent(spec: FigureSpec, table: pd.DataFrame) -> str:
         answers = ", ".join(f"{row['answer']} {_percent(row)}" for _, row in top.iterrows())
         prefix = f"{group_label}" + (f", {item.lower()}" if table["measure"].nunique() > 1 else "")
         parts.append(f"{prefix} (n = {format_count(base)}): {answers}")
-    return "Bar chart of percentages with 95% confidence intervals. " + _join(parts)
+    what = ("Bar chart of the sample's make-up in percent. " if spec.kind == "category_percent"
+            else "Bar chart of percentages with 95% confidence intervals. ")
+    return what + _join(parts)
 
 
 def _alt_diverging(spec: FigureSpec, table: pd.DataFrame, codebook: Codebook) -> str:
@@ -359,7 +366,7 @@ def _alt_means(table: pd.DataFrame) -> str:
         values = ", ".join(f"{r.group_label} {format_mean(r.value, r.flag if isinstance(r.flag, str) else '')}"
                            for r in part.itertuples())
         parts.append(f"{item}: {values}")
-    return "Bar chart of mean scores by group. " + _join(parts)
+    return "Dot chart of mean scores by group, on the scale of the question. " + _join(parts)
 
 
 def alt_text(spec: FigureSpec, table: pd.DataFrame, *, codebook: Codebook | None = None) -> str:
@@ -393,13 +400,27 @@ def alt_text(spec: FigureSpec, table: pd.DataFrame, *, codebook: Codebook | None
 _READING = {
     "force_counts": "Each bar is one force area; force areas without a bar gave no figure.",
     "category_counts": "Each bar is one force area.",
-    "category_percent": "Lines show 95% Wilson confidence intervals.",
+    "category_percent": "The percentages describe the children who answered, so no intervals are drawn.",
     "percent_bars": "Lines show 95% Wilson confidence intervals.",
     "diverging": ("Favourable answers lie to the right of zero and unfavourable ones to the left; neutral "
                   "answers straddle zero. Numbers are percentages."),
-    "means": "Lower scores mean more important (ranks) or stronger agreement (safety).",
+    "means": ("Each dot is a group's mean on the question's own scale; lower scores mean more important "
+              "(ranks) or stronger agreement (safety)."),
     "word_cloud": "Larger words were used more often; words used by fewer than {min_cell} children are left out.",
 }
+
+
+def _reading(spec: FigureSpec, specs: dict[str, FigureSpec], *, min_cell: int) -> str:
+    """How to read a figure: in full under the first figure of its kind in a chapter, then a pointer.
+
+    A page that repeated the same sentence under every chart of one kind would
+    read as machinery; the later charts refer back to the first one instead.
+    """
+    first = next(number for number, other in specs.items()
+                 if other.chapter == spec.chapter and other.kind == spec.kind)
+    if first == spec.number:
+        return _READING[spec.kind].format(min_cell=min_cell)
+    return f"Read as Figure {first}."
 
 
 def _base_sentence(spec: FigureSpec, table: pd.DataFrame) -> str:
@@ -514,7 +535,7 @@ def make_figure(number: str, results: pd.DataFrame, *, texts: pd.DataFrame | Non
     fig = draw(spec, table, codebook=codebook)
     svg = plots.to_svg(fig)
     alt = alt_text(spec, table, codebook=codebook)
-    notes = [_base_sentence(spec, table), _READING[spec.kind].format(min_cell=min_cell)]
+    notes = [_base_sentence(spec, table), _reading(spec, specs, min_cell=min_cell)]
     if "flag" in table:
         notes.append(plots.suppression_note(table))
     caption = " ".join(note for note in notes if note)

@@ -172,7 +172,9 @@ def census_phrases(results: pd.DataFrame) -> dict[str, str]:
         ``top_schools_share``, ``top_children_names``,
         ``top_children_share``, ``children_unstated`` (forces with schools but no
         child count), ``planning_forces`` (forces planning new units),
-        ``one_cycle`` (percent of answering forces with one cycle a year).
+        ``one_cycle`` (percent of answering forces with one cycle a year),
+        ``growth`` (planned units as a percent of current schools) and
+        ``planned_new_forces`` (planned units in forces still planning a scheme).
     """
     out = {
         "forces": format_result(results, "census_forces", "national", "count"),
@@ -183,6 +185,9 @@ def census_phrases(results: pd.DataFrame) -> dict[str, str]:
         "per_school": format_result(results, "census_children_per_school", "national", "mean", default="n/a"),
         "planned": format_result(results, "census_planned_units", "national", "count"),
         "one_cycle": format_result(results, "census_cycles_per_year", "national", "1", default="n/a"),
+        "growth": format_result(results, "census_growth", "national", "planned_units", default="n/a"),
+        "planned_new_forces": format_result(results, "census_planned_units_new_forces", "national", "count",
+                                            default="n/a"),
     }
     for measure, key in (("census_schools", "top_schools"), ("census_children", "top_children")):
         top = top_forces(results, measure)
@@ -662,7 +667,8 @@ def swot_table(themes: pd.DataFrame, *, role: str = "all") -> pd.DataFrame:
     return out
 
 
-def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5, show_theme: bool = False) -> str:
+def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5, show_theme: bool = False,
+                    theme: str | None = None) -> str:
     """Quotes from :func:`helpers.qualitative.illustrative_quotes` as MyST block quotes.
 
     Each quote is followed by the speaker's role only (never an identifier
@@ -680,6 +686,11 @@ def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5,
     show_theme : bool, default False
         Add the theme (column ``theme_label``) to each attribution, for
         quotes of several themes shown together.
+    theme : str, optional
+        What the quotes are about, named in the sentence shown when there is
+        no quote; default the ``theme_label`` that
+        :func:`helpers.qualitative.illustrative_quotes` attaches to its result
+        (``quotes.attrs``), else "this theme".
 
     Returns
     -------
@@ -700,7 +711,9 @@ def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5,
     '> — Teacher, on the theme “Strength” (redacted)'
     """
     if quotes.empty:
-        return (f"*No quote is shown for this theme: fewer than {min_cell} interviewees raised it, "
+        label = theme or quotes.attrs.get("theme_label")
+        which = f"the theme “{escape_text(label)}”" if label else "this theme"
+        return (f"*No quote is shown for {which}: fewer than {min_cell} interviewees raised it, "
                 "or none of their words could be shown without identifying them.*")
     blocks = []
     for _, row in quotes.iterrows():

@@ -220,13 +220,27 @@ def suppression_note(data: pd.DataFrame, *, flag: str = "flag", value: str = "va
     Returns
     -------
     str
-        For example ``"Cells with fewer than the minimum number of respondents
-        are suppressed and not drawn."``; empty if no row is flagged ``c``.
+        For example ``"2 of the 12 cells (Other children) are suppressed by
+        disclosure control (too few respondents) and are not drawn."``: the
+        count, and the groups (else answers or items) hidden, up to three;
+        empty if no row is flagged ``c``.
     """
-    if not _flagged(data, flag).any():
+    flagged = _flagged(data, flag)
+    if not flagged.any():
         return ""
-    return ("Some cells are suppressed by disclosure control (too few respondents) "
-            "and are not drawn.")
+    # Name what is hidden (the groups, else the answers), so that two charts on one page do not carry
+    # the same sentence.
+    parts = []
+    for columns in (("item", "answer", "label", "category"), ("group_label",)):
+        for column in columns:
+            names = list(dict.fromkeys(data.loc[flagged, column].dropna().astype(str))) if column in data else []
+            if names:
+                parts.append(", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else ""))
+                break
+    where = f" ({'; '.join(parts)})" if parts else ""
+    k = int(flagged.sum())
+    return (f"{k} of the {len(data)} cells{where} are suppressed by disclosure control (too few "
+            "respondents) and are not drawn.")
 
 
 _NEGATIVE_ZERO = re.compile(r"[-\u2212]((?:0[.,]?)0*%?)")
@@ -801,6 +815,75 @@ def forest(data: pd.DataFrame, *, x: str = "effect_size", low: str = "effect_ci_
     return fig
 
 
+def dot_means(data: pd.DataFrame, *, x: str = "value", y: str = "item", hue: str | None = "group_label",
+              scale: tuple[float, float] = (1, 5), low: str = "ci_low", high: str = "ci_high",
+              xlabel: str = "Mean", hue_order=None, palette: str = PALETTE, empty: str = EMPTY_MESSAGE) -> Figure:
+    """Means as dots on their true scale (1 to 5, 1 to 6), one row per item, groups side by side.
+
+    A bar drawn from zero suggests a quantity that starts at zero; a mean
+    score or rank does not, so each mean is a dot on an axis that spans the
+    scale, with its interval as a line where ``low`` and ``high`` are given.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per (item, group); rows without a value are not drawn.
+    x, y, hue : str
+        Columns with the mean, the item and the group.
+    scale : tuple of float
+        The scale's lowest and highest score: the axis spans it, ticks at
+        whole scores.
+    low, high : str
+        Interval bounds, drawn where present and not empty.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; one errorbar container per group, in ``hue_order``.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"item": ["Safe at home", "Safe at home"], "group_label": ["A", "B"],
+    ...                      "value": [1.3, 1.6]})
+    >>> ax = dot_means(rows, scale=(1, 5)).axes[0]
+    >>> tuple(float(v) for v in ax.get_xlim())
+    (0.75, 5.25)
+    """
+    rows = data.dropna(subset=[x]).reset_index(drop=True)
+    if rows.empty:
+        return _empty(empty)
+    items = list(dict.fromkeys(rows[y].astype(str)))
+    levels = (list(hue_order) if hue_order is not None else list(dict.fromkeys(rows[hue].astype(str)))) \
+        if hue is not None else [""]
+    levels = [lv for lv in levels if hue is None or (rows[hue].astype(str) == lv).any()]
+    colours = dict(zip(levels, sns.color_palette(palette, max(len(levels), 1)), strict=False))
+    fig = Figure(figsize=(_WIDTH, max(2.2, 1.4 + _BAR_INCH * len(items) * max(1, len(levels)) * 0.8)),
+                 layout="constrained")
+    ax = fig.subplots()
+    step = 0.6 / max(1, len(levels))
+    for j, level in enumerate(levels):
+        part = rows[rows[hue].astype(str) == level] if hue is not None else rows
+        where = np.array([items.index(v) for v in part[y].astype(str)]) - 0.3 + step * (j + 0.5)
+        estimate = part[x].to_numpy(dtype=float)
+        err = None
+        if low in part and high in part and part[[low, high]].notna().all(axis=None):
+            err = [estimate - part[low].to_numpy(dtype=float), part[high].to_numpy(dtype=float) - estimate]
+        ax.errorbar(estimate, where, xerr=err, fmt="o", color=colours[level], ecolor=colours[level], capsize=2,
+                    label=level or None)
+        for value, at in zip(estimate, where, strict=True):
+            ax.annotate(f"{value:.2f}", (value, at), xytext=(6, 0), textcoords="offset points", va="center",
+                        fontsize="small")
+    ax.set_xlim(scale[0] - 0.25, scale[1] + 0.25)
+    ax.set_xticks(np.arange(scale[0], scale[1] + 1))
+    ax.set_yticks(np.arange(len(items)), _wrap(items))
+    ax.set_ylim(len(items) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(textwrap.fill(xlabel, 60))
+    if hue is not None and len(levels) > 1:
+        fig.legend(loc="outside upper center", frameon=False, ncols=min(len(levels), 3))
+    return fig
+
+
 def published_vs_reproduced(data: pd.DataFrame, *, x: str = "value", y: str = "reproduced",
                             hue: str = "status", xlabel: str = "Published in 2019",
                             ylabel: str = "Reproduced from the data", palette: str = PALETTE,
@@ -905,7 +988,7 @@ def chart_data(data: pd.DataFrame, columns: dict[str, str], *, flag: str | None 
                 f'<tbody>{"".join(body)}</tbody></table></details>')
 
 
-__all__ += ["logic_model"]
+__all__ += ["logic_model", "dot_means"]
 
 _LOGIC_COLUMNS = {"aim": "Aims", "activity": "Activities", "outcome": "Outcomes", "item": "Survey items"}
 

@@ -22,7 +22,8 @@ What is reported, all driven by the codebook:
   ``sample_age``, ``sample_role``;
 * census totals (group ``national``) and per-force counts (group = force):
   ``census_forces``, ``census_schools``, ``census_children``,
-  ``census_planned_units``, ``census_children_per_school``,
+  ``census_planned_units``, ``census_children_per_school``, ``census_growth``,
+  ``census_planned_units_new_forces``,
   ``census_cycles_per_year``, plus the census's coded columns.
 
 Free text, identifiers and ids never enter this table.
@@ -178,6 +179,31 @@ def _survey_rows(frame: pd.DataFrame, instrument: Instrument, codebook: Codebook
     return rows
 
 
+def _growth_rows(frame: pd.DataFrame, national: str) -> list[dict]:
+    """The planned growth of the scheme, as the 2019 report's chapter 3 estimated it.
+
+    ``census_growth`` (percent): planned units as a share of the schools running
+    the mini-police now (n planned units, base schools), over the forces that
+    gave both numbers; ``census_planned_units_new_forces`` (count): planned units
+    in forces whose scheme is still being planned (new force areas), base all
+    planned units. A planned unit is counted as one more school.
+    """
+    both = frame[["schools", "planned_units"]].dropna()
+    schools, planned = int(both["schools"].sum()), int(both["planned_units"].sum())
+    rows = []
+    if planned > schools:  # results.csv percents are shares (with a Wilson interval): above 100% is not one
+        log.warning("census growth not computed: %d planned units exceed the %d schools running now", planned,
+                    schools)
+    else:
+        rows.append({"measure": "census_growth", "group": national, "category": "planned_units", "n": planned,
+                     "base": schools, "value": 100 * planned / schools if schools else np.nan, "unit": "percent"})
+    if "status" in frame:
+        new = frame.loc[frame["status"].eq("planned"), "planned_units"].dropna()
+        rows.append(_count_row("census_planned_units_new_forces", national, int(new.sum()),
+                               int(frame["planned_units"].dropna().sum())))
+    return rows
+
+
 def _census_rows(frame: pd.DataFrame, instrument: Instrument, codebook: Codebook,
                  not_collected: set[str]) -> list[dict]:
     national = instrument.groups["all"]
@@ -198,6 +224,8 @@ def _census_rows(frame: pd.DataFrame, instrument: Instrument, codebook: Codebook
                      "n": np.nan, "base": schools,
                      "value": float(both["children"].sum()) / schools if schools else np.nan,
                      "unit": "mean"})
+    if not {"schools", "planned_units"} & not_collected:
+        rows += _growth_rows(frame, national)
     for col in instrument.columns:
         if col.type == "coded" and col.name not in not_collected:
             rows += _column_rows(col, frame[col.name], national, codebook, frame[col.name])

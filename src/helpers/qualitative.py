@@ -105,6 +105,10 @@ STOPWORDS = frozenset(
     the their theirs them themselves then there these they this those through to too under until up us very was we
     were what when where which while who whom why will with would you your yours yourself yourselves
     """.split()
+) | frozenset(
+    # Filler that children use in almost every answer and that crowded the word cloud ("people", "things"):
+    # it says nothing about what they think of the police.
+    "people things thing stuff lot lots like make makes making going one way always".split()
 )
 
 #: Free-text columns tried, in order, when ``text`` is not given.
@@ -425,7 +429,9 @@ def illustrative_quotes(
     speakers = in_theme[speaker].nunique()
     if speakers < min_cell or speakers == 0:  # (min_cell 0: disclosure control off, still nobody to quote)
         log.info("quotes: theme %r has %d distinct speakers (min cell %d): no quotes", theme, speakers, min_cell)
-        return pd.DataFrame(columns=columns)
+        empty = pd.DataFrame(columns=columns)
+        empty.attrs["theme_label"] = sc.label(theme)  # so that a page can say which theme has no quote
+        return empty
 
     cand = pd.DataFrame({
         "who": in_theme[speaker].astype(object).to_numpy(),
@@ -460,7 +466,9 @@ def illustrative_quotes(
         role_scale = codebook.scales["interview_role"]
         out["role_label"] = out["role"].map(dict(zip(role_scale.codes, role_scale.labels, strict=True)))
     log.info("quotes: %d of %d candidates chosen for theme %r", len(out), len(cand), theme)
-    return out.reindex(columns=columns)
+    out = out.reindex(columns=columns)
+    out.attrs["theme_label"] = sc.label(theme)
+    return out
 
 
 def word_frequencies(
@@ -513,7 +521,10 @@ def word_frequencies(
     --------
     >>> import pandas as pd
     >>> answers = pd.Series(["They help people", "they HELP, they help!", "PC Jones helps people", None, "kind"])
-    >>> word_frequencies(answers, min_count=2)
+    >>> word_frequencies(answers, min_count=2)  # "people" is filler (STOPWORDS)
+       word  count
+    0  help      2
+    >>> word_frequencies(answers, min_count=2, stopwords=STOPWORDS - {"people"})
          word  count
     0    help      2
     1  people      2

@@ -32,6 +32,12 @@ from .stats import wilson_interval
 
 __all__ = [
     "CONFIDENCE",
+    "collection_notes",
+    "INSTRUMENT_NAMES",
+    "ROW_COUNT_HEADINGS",
+    "row_count_table",
+    "MEANS_OF_COUNTS",
+    "Markdown",
     "GROUP_LABELS",
     "SIGNIFICANCE",
     "collapse",
@@ -141,6 +147,40 @@ def beside_national(results: pd.DataFrame, national: pd.DataFrame, measure: str,
     if national is None or national.empty:
         return local
     return f"{force}: {local} · national: {format_share(national, measure, group, categories)}"
+
+
+class Markdown:
+    """Markdown a notebook cell shows, or nothing at all when the text is empty.
+
+    A drop-in for :class:`IPython.display.Markdown` for the helpers' notes,
+    which return ``""`` when they do not apply (a national report, supplied
+    data, real data). IPython's own class falls back to its text
+    representation, ``<IPython.core.display.Markdown object>``, for an empty
+    string, and that line would be printed on the page; this one displays
+    nothing instead.
+
+    Examples
+    --------
+    >>> Markdown("").data, bool(Markdown(""))
+    ('', False)
+    """
+
+    def __init__(self, data: str = "") -> None:
+        self.data = str(data or "")
+
+    def __bool__(self) -> bool:
+        return bool(self.data.strip())
+
+    def __repr__(self) -> str:
+        return self.data
+
+    def _ipython_display_(self) -> None:
+        if not self:
+            return
+        from IPython.display import Markdown as _IPythonMarkdown
+        from IPython.display import display
+
+        display(_IPythonMarkdown(self.data))
 
 
 def local_comparison(results: pd.DataFrame, national: pd.DataFrame, *, force: str,
@@ -275,6 +315,40 @@ def load_pooled(processed_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     pooled, forces = out
     forces["reason"] = forces["reason"].fillna("")
     return pooled, forces
+
+
+#: Headings a reader sees for the columns of ``row_counts.csv``.
+ROW_COUNT_HEADINGS = {
+    "instrument": "Source", "file": "File", "encoding": "Encoding", "raw_rows": "Rows read", "kept": "Kept",
+    "quarantined": "Quarantined", "in_scope": "In this report", "data_lines": "Lines of data",
+    "records": "Records", "profile": "Export profile",
+}
+
+#: Names a reader sees for the instruments.
+INSTRUMENT_NAMES = {
+    "children_survey": "Children's survey", "practitioner_survey": "Practitioner survey",
+    "teacher_survey": "School staff survey", "parent_survey": "Parent survey", "scheme_census": "Scheme census",
+    "workshop_comments": "Workshop comments", "interview_excerpts": "Interview excerpts",
+}
+
+
+def row_count_table(row_counts: pd.DataFrame) -> pd.DataFrame:
+    """``row_counts.csv`` as a reader's table: instruments by name, human column headings.
+
+    Columns keep their order; each is renamed by :data:`ROW_COUNT_HEADINGS`
+    (a column without a heading keeps its name), instruments by
+    :data:`INSTRUMENT_NAMES`. The input is not changed.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"instrument": ["parent_survey"], "raw_rows": [40], "kept": [40]})
+    >>> row_count_table(rows).columns.tolist(), row_count_table(rows).iloc[0, 0]
+    (['Source', 'Rows read', 'Kept'], 'Parent survey')
+    """
+    table = row_counts.copy()
+    if "instrument" in table:
+        table["instrument"] = table["instrument"].map(lambda name: INSTRUMENT_NAMES.get(name, name))
+    return table.rename(columns=ROW_COUNT_HEADINGS)
 
 
 def load_manifest(processed_dir: str | Path) -> dict:
@@ -447,12 +521,25 @@ def format_mean(value: float, flag: str = "", digits: int = 2) -> str:
 
 
 
+#: Means of counts of people or units ("children per school"): a reader gets a whole
+#: number ("about 17"), never "16.98 children".
+MEANS_OF_COUNTS = frozenset({"census_children_per_school"})
+
+
 def format_result(results: pd.DataFrame, measure: str, group: str, category: str, *,
                   default: str = "not collected") -> str:
     """One results row formatted for prose by its unit; ``default`` when there is no row.
 
-    Percents print as ``71%``, counts as ``5,517``, means as ``1.84``;
-    suppressed cells as ``[c]``.
+    Percents print as ``71%``, counts as ``5,517``, means as ``1.84``, a mean
+    of counts (:data:`MEANS_OF_COUNTS`) as ``about 17``; suppressed cells as
+    ``[c]``.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"measure": ["census_children_per_school"], "group": ["national"],
+    ...                      "category": ["mean"], "value": [16.98], "unit": ["mean"], "flag": [""]})
+    >>> format_result(rows, "census_children_per_school", "national", "mean")
+    'about 17'
     """
     try:
         row = lookup(results, measure, group, category)
@@ -463,6 +550,10 @@ def format_result(results: pd.DataFrame, measure: str, group: str, category: str
         return format_percent(row["value"], flag)
     if row["unit"] == "count":
         return format_count(row["value"], flag)
+    if measure in MEANS_OF_COUNTS:
+        shown = _not_shown(row["value"], flag)
+        whole = Decimal(str(float(row["value"]))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return shown or f"about {format_count(int(whole))}"
     return format_mean(row["value"], flag)
 
 
@@ -525,8 +616,12 @@ def per_force(results: pd.DataFrame, measure: str) -> pd.DataFrame:
     return rows.rename(columns={"group": "force"}).reset_index(drop=True)
 
 
-def sample_sizes(results: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+def sample_sizes(results: pd.DataFrame, codebook: Codebook | None = None, *,
+                 include_census: bool = True) -> pd.DataFrame:
     """Respondents (forces for the census) per instrument.
+
+    ``include_census=False`` leaves the census out, so that a chart of
+    respondents never puts forces on the same axis as people.
 
     Returns
     -------
@@ -538,6 +633,8 @@ def sample_sizes(results: pd.DataFrame, codebook: Codebook | None = None) -> pd.
     codebook = codebook or load_codebook()
     rows = []
     for name in INSTRUMENTS:
+        if name == "scheme_census" and not include_census:
+            continue
         group = codebook.instruments[name].groups["all"]  # the group holding the whole sample
         measure = "census_forces" if name == "scheme_census" else "sample_size"
         try:
@@ -686,8 +783,9 @@ def illustrative_note(synthetic: bool, *, what: str = "the values for individual
         return ""
     return (":::{note}\n"
             f"**Illustrative values.** In these synthetic data the national totals match the 2019 "
-            f"report, but {what} are illustrative: the report does not publish them all. The appendix "
-            "{doc}`a4_reproduction` lists which numbers are published and which are not.\n"
+            f"report, but {what} are illustrative: the report does not publish them all. The national "
+            "book's appendix comparing its results with the 2019 report lists which numbers are published and "
+            "which are not.\n"
             ":::\n")
 
 
@@ -717,6 +815,40 @@ def collection_note(missing: pd.DataFrame, instrument: str, codebook: Codebook |
     labels = "; ".join(f"“{inst.column(c).label}”" for c in absent)
     return (f"Some questions of the {title} were not collected in these data, so they are "
             f"reported as not collected wherever they would appear: {labels}.")
+
+
+_NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def collection_notes(missing: pd.DataFrame, instruments: list[str], *, collective: str = "surveys",
+                     codebook: Codebook | None = None) -> str:
+    """:func:`collection_note` for several instruments, written once.
+
+    When every question of every instrument was collected the sentence names
+    them together ("Every question of the three adult surveys was
+    collected."), the number counted from ``instruments``; otherwise the
+    instruments with questions not collected get their own sentence and the
+    complete ones share one.
+
+    Examples
+    --------
+    >>> none = pd.DataFrame(columns=["instrument", "column"])
+    >>> collection_notes(none, ["practitioner_survey", "teacher_survey", "parent_survey"],
+    ...                  collective="adult surveys")
+    'Every question of the three adult surveys was collected.'
+    """
+    codebook = codebook or load_codebook()
+    notes = {name: collection_note(missing, name, codebook) for name in instruments}
+    complete = [name for name, note in notes.items() if note.startswith("Every question")]
+    if len(complete) == len(instruments) and len(instruments) > 1:
+        count = _NUMBER_WORDS.get(len(instruments), format_count(len(instruments)))
+        return f"Every question of the {count} {collective} was collected."
+    parts = [note for name, note in notes.items() if name not in complete]
+    if complete:
+        titles = [codebook.instruments[name].title.split(" (")[0].lower() for name in complete]
+        listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+        parts.append(f"Every question of the {listed} was collected.")
+    return " ".join(parts)
 
 
 def tests_table(tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
