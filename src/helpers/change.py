@@ -149,6 +149,15 @@ def paired_scores(children: pd.DataFrame, item: str, codebook: Codebook | None =
     return out.reset_index(drop=True)
 
 
+def _paired_items(children: pd.DataFrame, items: list[str] | None, codebook: Codebook):
+    """``(item, kind, pairs)`` for each item present, when the survey has waves and linking keys (else nothing)."""
+    if not (has_waves(children) and _KEY in children):
+        return
+    for item in items if items is not None else change_items(codebook):
+        if item in children:
+            yield item, item_score(children.head(0), item, codebook)[1], paired_scores(children, item, codebook)
+
+
 def _paired_p(baseline: np.ndarray, follow_up: np.ndarray, kind: str) -> tuple[float, str]:
     """The paired test of one group: Wilcoxon signed-rank (scored) or exact McNemar (yes/no)."""
     if kind == "yes":
@@ -187,23 +196,18 @@ def change_table(children: pd.DataFrame, codebook: Codebook | None = None, *, it
     """
     codebook = codebook or load_codebook()
     rows = []
-    if has_waves(children) and _KEY in children:
-        for item in items if items is not None else change_items(codebook):
-            if item not in children:
-                continue
-            _, kind = item_score(children.head(0), item, codebook)
-            pairs = paired_scores(children, item, codebook)
-            for code, group in _GROUPS:
-                sub = pairs[pairs["mp"].eq(1.0 if code == "yes" else 0.0)]
-                b, f = sub["baseline"].to_numpy(), sub["follow_up"].to_numpy()
-                row = {"measure": item, "group": group, "n_pairs": len(sub), "score": kind, "flag": ""}
-                if len(sub):
-                    p, test = _paired_p(b, f, kind)
-                    row.update(mean_baseline=b.mean(), mean_follow_up=f.mean(), mean_change=(f - b).mean(),
-                               p_value=p, test=test)
-                if len(sub) < min_cell:
-                    row = {"measure": item, "group": group, "score": kind, "flag": "c"}
-                rows.append(row)
+    for item, kind, pairs in _paired_items(children, items, codebook):
+        for code, group in _GROUPS:
+            sub = pairs[pairs["mp"].eq(1.0 if code == "yes" else 0.0)]
+            b, f = sub["baseline"].to_numpy(), sub["follow_up"].to_numpy()
+            row = {"measure": item, "group": group, "n_pairs": len(sub), "score": kind, "flag": ""}
+            if len(sub):
+                p, test = _paired_p(b, f, kind)
+                row.update(mean_baseline=b.mean(), mean_follow_up=f.mean(), mean_change=(f - b).mean(),
+                           p_value=p, test=test)
+            if len(sub) < min_cell:
+                row = {"measure": item, "group": group, "score": kind, "flag": "c"}
+            rows.append(row)
     return _typed(rows, CHANGE_COLUMNS)
 
 
@@ -242,21 +246,16 @@ def did_table(children: pd.DataFrame, codebook: Codebook | None = None, *, items
     """
     codebook = codebook or load_codebook()
     rows = []
-    if has_waves(children) and _KEY in children:
-        for item in items if items is not None else change_items(codebook):
-            if item not in children:
-                continue
-            pairs = paired_scores(children, item, codebook)
-            _, kind = item_score(children.head(0), item, codebook)
-            n_mp, n_other = int(pairs["mp"].eq(1).sum()), int(pairs["mp"].eq(0).sum())
-            schools = int(pairs["school"].nunique())
-            row = {"measure": item, "n_pairs": len(pairs), "n_pairs_mini_police": n_mp,
-                   "n_pairs_non_mini_police": n_other, "schools": schools, "score": kind, "flag": ""}
-            if n_mp and n_other and schools >= max(min_clusters, 2):
-                row.update(_did_fit(pairs))
-            if min(n_mp, n_other) < min_cell:
-                row = {"measure": item, "score": kind, "flag": "c"}
-            rows.append(row)
+    for item, kind, pairs in _paired_items(children, items, codebook):
+        n_mp, n_other = int(pairs["mp"].eq(1).sum()), int(pairs["mp"].eq(0).sum())
+        schools = int(pairs["school"].nunique())
+        row = {"measure": item, "n_pairs": len(pairs), "n_pairs_mini_police": n_mp,
+               "n_pairs_non_mini_police": n_other, "schools": schools, "score": kind, "flag": ""}
+        if n_mp and n_other and schools >= max(min_clusters, 2):
+            row.update(_did_fit(pairs))
+        if min(n_mp, n_other) < min_cell:
+            row = {"measure": item, "score": kind, "flag": "c"}
+        rows.append(row)
     return _typed(rows, DID_COLUMNS)
 
 
