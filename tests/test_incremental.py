@@ -289,3 +289,15 @@ def test_tree_hash_leaves_out_what_skip_names(tmp_path):
     assert cache.tree_hash(tmp_path) != before
     (tmp_path / "keep" / "a.txt").write_text("b")
     assert cache.tree_hash(tmp_path, skip=lambda rel: rel.parts[0] == "_build") != before
+
+
+def test_the_html_key_follows_the_sphinx_extension(tmp_path, monkeypatch):
+    """An edit to helpers.book_theme (which rewrites every page) compiles the HTML again."""
+    from helpers import build
+
+    (tmp_path / "index.ipynb").write_text("{}")
+    before = build._book_inputs_hash(tmp_path, ["index"])
+    assert build._book_inputs_hash(tmp_path, ["index"]) == before
+    real = cache.file_hash
+    monkeypatch.setattr(cache, "file_hash", lambda path: "edited" if Path(path).name == "book_theme.py" else real(path))
+    assert build._book_inputs_hash(tmp_path, ["index"]) != before

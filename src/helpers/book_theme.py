@@ -103,7 +103,8 @@ def _prose_glue(match: re.Match) -> str:
 
 
 def fix_body(body: str) -> str:
-    """A page body whose code-cell toggles are named by their visible text, and glued prose not bold.
+    """A page body whose code-cell toggles are named by their visible text, glued prose not bold, and a
+    reference list whose entries are list items.
 
     myst-nb prints every glued value in bold. Numbers and names should stand
     out; a glued phrase or sentence of more than three words is marked
@@ -116,8 +117,14 @@ def fix_body(body: str) -> str:
     '<summary>\\n<p>Show code cell source</p>'
     >>> fix_body('<span class="pasted-text">71%</span> <span class="pasted-text">Every question was collected.</span>')
     '<span class="pasted-text">71%</span> <span class="pasted-text mp-prose">Every question was collected.</span>'
+    >>> fix_body('<div role="list" class="citation-list"><div class="citation" role="doc-biblioentry">')
+    '<div role="list" class="citation-list"><div class="citation" role="listitem">'
     """
-    return _GLUED.sub(_prose_glue, body.replace(_SUMMARY_WITH_LABEL, "<summary>"))
+    body = body.replace(_SUMMARY_WITH_LABEL, "<summary>")
+    # docutils writes the reference list as role="list" holding role="doc-biblioentry" entries, which
+    # ARIA does not accept as list items (axe: aria-required-children, critical); entries become items.
+    body = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    return _GLUED.sub(_prose_glue, body)
 
 
 def content_security_policy(page: str, *, content: tuple[int, int] | None = None) -> str:

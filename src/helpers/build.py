@@ -382,7 +382,8 @@ def _book_inputs_hash(book_dir: Path, pages: list[str]) -> str:
     digest.update(json.dumps(pages).encode())
     digest.update(cache.tree_hash(book_dir, skip=not_read).encode())
     digest.update(cache.environment_hash().encode())
-    digest.update(json.dumps(cache.helpers_hash(set())).encode())  # the build code and the package's yml
+    # The build code, the package's yml, and the Sphinx extension that rewrites every page (helpers.book_theme).
+    digest.update(json.dumps(cache.helpers_hash({"book_theme"})).encode())
     return digest.hexdigest()
 
 
