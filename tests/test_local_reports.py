@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.build import COMPARISON_PAGE, build_book
+from helpers.build import build_book, pages_left_out
 from helpers.codebook import load_codebook
 from helpers.config import RAW_DIR
 from helpers.disclosure import EXEMPT_MEASURES, recoverable
@@ -35,7 +35,7 @@ def _build(raw: Path, out: Path, *, force: str | None = None) -> Path:
     result = run_process(raw, out / "processed", force=force)
     parameters = {"data_dir": str(raw), "force": result.force or "", "min_cell": 5, "synthetic": True}
     return build_book(processed_dir=out / "processed", book_dir=out / "book", parameters=parameters, jobs=2,
-                      exclude=(COMPARISON_PAGE,)).parent
+                      exclude=pages_left_out(out / "processed", compare=False)).parent
 
 
 def _children_measures() -> set[str]:

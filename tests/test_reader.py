@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.build import COMPARISON_PAGE, build_book
+from helpers.build import build_book, pages_left_out
 from helpers.config import BOOK_DIR, RAW_DIR
 from helpers.pipeline import run_process
 from helpers.reader import book_defects, page_defects, page_text
@@ -123,7 +123,7 @@ def local_html(tmp_path_factory) -> Path:
     result = run_process(raw, out / "processed", force=LOCAL_FORCE)
     parameters = {"data_dir": str(raw), "force": result.force or "", "min_cell": 5, "synthetic": True}
     return build_book(processed_dir=out / "processed", book_dir=out / "book", parameters=parameters, jobs=2,
-                      exclude=(COMPARISON_PAGE,)).parent
+                      exclude=pages_left_out(out / "processed", compare=False)).parent
 
 
 def _report(found: pd.DataFrame) -> str:
