@@ -1900,14 +1900,6 @@ _SCORE_NAMES = {"scored": "difference in mean score", "rank": "difference in mea
 _COVARIATE_NAMES = {"gender": "Gender", "force": "Force area", "year_group": "Year group", "age": "Age"}
 
 
-def _number(value, digits: int = 2) -> str:
-    """A signed decimal for prose that never prints a negative zero (``-0.001`` -> ``0.00``)."""
-    if value is None or pd.isna(value):
-        return "n/a"
-    text = f"{float(value):.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
-
-
 def _p_text(p) -> str:
     """p for a table: three decimals, four where three would print a p just below 0.05 as ``0.050``."""
     if p is None or pd.isna(p):
@@ -1920,9 +1912,9 @@ def _p_text(p) -> str:
 def _interval(row: pd.Series, estimate: str = "difference", low: str = "ci_low", high: str = "ci_high") -> str:
     if pd.isna(row.get(estimate)):
         return "[c]" if row.get("flag") == "c" else "n/a"
-    text = _number(row[estimate])
+    text = format_number(row[estimate])
     if pd.notna(row.get(low)) and pd.notna(row.get(high)):
-        text += f" ({_number(row[low])} to {_number(row[high])})"
+        text += f" ({format_number(row[low])} to {format_number(row[high])})"
     return text
 
 
@@ -2010,11 +2002,11 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
     sizes = design["family"].value_counts()
     brief = DESIGN_BRIEF["none"] if ours["tested"] == "0" else \
         DESIGN_BRIEF["some"].format(survive=ours["supported"], tested=ours["tested"], items=ours["items"])
-    values = {"icc_low": _number(icc.min()) if icc.size else "n/a",
-              "icc_high": _number(icc.max()) if icc.size else "n/a",
-              "icc_median": _number(icc.median()) if icc.size else "n/a",
+    values = {"icc_low": format_number(icc.min()) if icc.size else "n/a",
+              "icc_high": format_number(icc.max()) if icc.size else "n/a",
+              "icc_median": format_number(icc.median()) if icc.size else "n/a",
               "icc_top": f"“{measure_label(top['measure'], _CHILDREN, codebook)}”" if top is not None else "n/a",
-              "deff_high": _number(design["design_effect"].max()) if icc.size else "n/a"}
+              "deff_high": format_number(design["design_effect"].max()) if icc.size else "n/a"}
     return {
         "brief": brief,
         "icc": DESIGN_ICC["some"].format(**values) if icc.size else DESIGN_ICC["none"],
@@ -2045,8 +2037,8 @@ def design_display(design: pd.DataFrame, *, codebook: Codebook | None = None) ->
             "difference": _interval(row),
             "p_cluster_holm": _p_text(row["p_cluster_holm"]),
             "p_within": _p_text(row["p_within"]),
-            "icc": _number(row["icc"]),
-            "design_effect": _number(row["design_effect"]),
+            "icc": format_number(row["icc"]),
+            "design_effect": format_number(row["design_effect"]),
             "verdict": verdict,
         })
     return pd.DataFrame(rows, columns=list(DESIGN_LABELS)).rename(columns=DESIGN_LABELS)
@@ -2084,7 +2076,7 @@ def primary_display(design: pd.DataFrame, adjusted: pd.DataFrame, *, plan: pd.Da
         rows.append({
             "item": measure_label(measure, _CHILDREN, codebook),
             "expected": expected,
-            "sesoi": _number(row["sesoi"]),
+            "sesoi": format_number(row["sesoi"]),
             "difference": _interval(row),
             "adjusted": _interval(adj.loc[measure]) if measure in adj.index else "n/a",
             "p_cluster_holm": _p_text(row["p_cluster_holm"]),
@@ -2130,7 +2122,7 @@ def balance_display(balance: pd.DataFrame) -> pd.DataFrame:
             "category": category,
             "mini_police": _balance_cell(row, "mini_police"),
             "non_mini_police": _balance_cell(row, "non_mini_police"),
-            "std_difference": "[c]" if row["flag"] == "c" else _number(row["std_difference"]),
+            "std_difference": "[c]" if row["flag"] == "c" else format_number(row["std_difference"]),
         })
     return pd.DataFrame(rows, columns=list(BALANCE_LABELS)).rename(columns=BALANCE_LABELS)
 
@@ -2164,5 +2156,5 @@ def balance_summary(balance: pd.DataFrame) -> dict[str, str]:
     top = shown.loc[shown["std_difference"].abs().idxmax()]
     name = _COVARIATE_NAMES.get(top["covariate"], top["covariate"])
     what = name if top["category"] == "mean" else f"{name}: {str(top['category']).replace('_', ' ')}"
-    out["largest"] = f"{what} ({_number(top['std_difference'])})"
+    out["largest"] = f"{what} ({format_number(top['std_difference'])})"
     return out
