@@ -39,7 +39,7 @@ book: $(STAMP) ## Build the national report from data/raw into book/_build/html
 # The PDF edition is printed from the executed notebooks of `make book` (nothing runs twice) by
 # Debian's Chromium; poppler-utils' pdftotext puts the page numbers into its contents.
 pdf: book ## Write the PDF edition of the report: book/_build/pdf/minipolice-report.pdf
-	$(BIN)/python -m helpers.pdf
+	$(BIN)/python -m helpers.build.pdf
 
 process: $(STAMP) ## Validate and process data/raw into data/processed (no notebooks)
 	$(MP) process
@@ -66,9 +66,11 @@ $(AXE): package.json package-lock.json
 # status fails make, including 5 (no tests collected), so a mistyped path
 # cannot pass silently.
 test: book $(AXE) ## Run every test: unit, end-to-end, notebooks (nbval), the built book in a browser, the PDF
-	@if [ "$$CI" = true ] || $(BIN)/python -c 'import sys; from helpers.pdf import find_chromium; sys.exit(not find_chromium())'; \
-	then $(BIN)/python -m helpers.pdf; else echo "Chromium not found: no PDF; the browser and PDF tests will skip" >&2; fi
+	@if [ "$$CI" = true ] || $(BIN)/python -c 'import sys; from helpers.build.pdf import find_chromium; sys.exit(not find_chromium())'; \
+	then $(BIN)/python -m helpers.build.pdf; else echo "Chromium not found: no PDF; the browser and PDF tests will skip" >&2; fi
 	$(BIN)/python -m pytest
+	@# The chapters are MyST Markdown; nbval runs their .ipynb conversions (not committed).
+	$(BIN)/python -m helpers.build.sources notebooks
 	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 	@# Strict nbval (every output compared, SVG and HTML included) over the notebooks the build
 	@# executed: running them again must reproduce them exactly; no sanitize file is needed.

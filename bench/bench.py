@@ -114,8 +114,9 @@ def baseline(processed: Path, raw: Path, work: Path) -> float:
     import papermill as pm
     import yaml
 
-    from helpers.build import toc_pages, write_book_config
-    from helpers.config import NOTEBOOKS_DIR, SYNTHETIC_BANNER
+    from helpers.build import sources
+    from helpers.build.book import toc_pages, write_book_config
+    from helpers.core.config import NOTEBOOKS_DIR, SYNTHETIC_BANNER
 
     book = work / "plain"
     book.mkdir(parents=True)
@@ -123,7 +124,8 @@ def baseline(processed: Path, raw: Path, work: Path) -> float:
                   "synthetic": True}
     for stem in toc_pages():
         target = book / f"{stem}.ipynb"
-        pm.execute_notebook(str(NOTEBOOKS_DIR / f"{stem}.ipynb"), str(target), parameters=parameters,
+        source = sources.prepare(NOTEBOOKS_DIR, stem, work / "plain_sources")
+        pm.execute_notebook(str(source), str(target), parameters=parameters,
                             prepare_only=True, kernel_name="python3", progress_bar=False)
         notebook = nbformat.read(target, as_version=4)
         for cell in notebook.cells:  # hidden as in our build: it holds local paths

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.codebook import load_codebook
+from helpers.core.codebook import load_codebook
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MESSY = FIXTURES / "messy"

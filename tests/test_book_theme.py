@@ -1,4 +1,4 @@
-"""Tests for helpers.book_theme, the Sphinx extension that cleans the theme's markup.
+"""Tests for helpers.build.theme, the Sphinx extension that cleans the theme's markup.
 
 Its effect on the built pages (no JavaScript error, no serious axe finding)
 is checked in a browser by tests/test_browser.py.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sphinx.builders.html._assets import _JavaScript
 
-from helpers.book_theme import fix_body, unique_scripts
+from helpers.build.theme import fix_body, unique_scripts
 
 THEBE = 'const THEBE_JS_URL = "https://example.org/thebe.js"'
 

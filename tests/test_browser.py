@@ -36,10 +36,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.build import toc_pages
-from helpers.config import BOOK_DIR, PROJECT_ROOT
-from helpers.figures import load_specs
-from helpers.pdf import find_chromium, launch_chromium
+from helpers.build.book import toc_pages
+from helpers.build.pdf import find_chromium, launch_chromium
+from helpers.core.config import BOOK_DIR, PROJECT_ROOT
+from helpers.report.figures import load_specs
 
 HTML = BOOK_DIR / "_build" / "html"
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -87,7 +87,7 @@ def site():
 
 @pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium, launched through Playwright with the project's flags (helpers.pdf)."""
+    """Headless Debian Chromium, launched through Playwright with the project's flags (helpers.build.pdf)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -180,7 +180,7 @@ def visit(site, browser):
         result = page.evaluate(_GATHER)
         result["violations"] = None
         if axe is not None:
-            # From the page's own origin: the book's Content-Security-Policy (helpers.book_theme) blocks
+            # From the page's own origin: the book's Content-Security-Policy (helpers.build.theme) blocks
             # inline scripts that are not the theme's, as it should, so axe cannot be pasted inline.
             page.route("**/__minipolice_axe.js",
                        lambda route: route.fulfill(body=axe, content_type="application/javascript"))

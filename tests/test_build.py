@@ -1,4 +1,4 @@
-"""Tests for helpers.build and for the built book.
+"""Tests for helpers.build.book and for the built book.
 
 The fixture book (tests/fixtures/mini_book) is built for real: papermill
 injects a parameter, myst-nb glues a number computed from it into the prose.
@@ -19,12 +19,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import outputs
-from helpers.build import CHANGE_PAGE, COMPARISON_PAGE, BuildError, build_book, toc_pages, write_book_config
-from helpers.config import BOOK_DIR, PROJECT_ROOT, RAW_DIR
-from helpers.figures import load_specs
-from helpers.pipeline import run_process
-from helpers.recommendations import load_recommendations
+from helpers.build.book import CHANGE_PAGE, COMPARISON_PAGE, BuildError, build_book, toc_pages, write_book_config
+from helpers.core import outputs
+from helpers.core.config import BOOK_DIR, PROJECT_ROOT, RAW_DIR
+from helpers.core.pipeline import run_process
+from helpers.report.figures import load_specs
+from helpers.report.recommendations import load_recommendations
 
 MINI = Path(__file__).parent / "fixtures" / "mini_book"
 HTML = BOOK_DIR / "_build" / "html"
@@ -252,7 +252,7 @@ def test_changing_one_raw_answer_changes_the_glued_prose(tmp_path):
 
 
 def test_summary_counts_pages_figures_and_quarantined_rows(tmp_path):
-    from helpers.build import summarize
+    from helpers.build.book import summarize
 
     html, processed = tmp_path / "html", tmp_path / "processed"
     html.mkdir()

@@ -1,4 +1,4 @@
-"""Tests of helpers.change, helpers.demo_waves and the wave columns (docs/waves-and-years.md).
+"""Tests of helpers.core.change, helpers.demo.waves and the wave columns (docs/waves-and-years.md).
 
 ``change.csv`` and ``did.csv`` of a pipeline run on generated baseline/follow-up data are recomputed
 here from the raw CSV with SciPy and statsmodels called directly, with their own scoring and pairing.
@@ -17,14 +17,14 @@ from scipy.stats import wilcoxon
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers.change import change_table, did_table, paired_scores, trend_table
 from helpers.cli import main
-from helpers.codebook import load_codebook
-from helpers.config import DEMO_MARKER
-from helpers.demo_waves import TRUE_DID, demo_population, simulate_waves
-from helpers.loading import RawTable
-from helpers.pipeline import OUTPUT_FILES
-from helpers.validation import validate_table
+from helpers.core.change import change_table, did_table, paired_scores, trend_table
+from helpers.core.codebook import load_codebook
+from helpers.core.config import DEMO_MARKER
+from helpers.core.loading import RawTable
+from helpers.core.pipeline import OUTPUT_FILES
+from helpers.core.validation import validate_table
+from helpers.demo.waves import TRUE_DID, demo_population, simulate_waves
 
 AGREE5 = {"strongly_agree": 1.0, "agree": 2.0, "neither": 3.0, "disagree": 4.0, "strongly_disagree": 5.0}
 SCORED = ["att_work_well", "att_listen", "att_trust", "att_say_hello", "att_treat_fairly", "att_good_job",
@@ -247,7 +247,7 @@ def test_trend_needs_two_years():
 @pytest.mark.book
 def test_book_from_waves_data_shows_change_did_attrition_and_level_3(tmp_path):
     """One book built from `demo-data --waves`: the change chapter, the DiD, attrition, and level 3 up front."""
-    from helpers.wording import scan_html, visible_text
+    from helpers.text.wording import scan_html, visible_text
 
     raw, out = tmp_path / "raw", tmp_path / "book"
     assert main(["-q", "demo-data", "--waves", "--out", str(raw)]) == 0
@@ -271,15 +271,15 @@ def test_book_from_waves_data_shows_change_did_attrition_and_level_3(tmp_path):
     for path in html.glob("*.html"):  # the linking key is an identifier: never on a page
         text = path.read_text(encoding="utf-8")
         assert not any(key in text for key in keys), path.name
-    # Level 3 lets the book speak cautiously of the programme's effect (helpers.evidence), but the pages written
+    # Level 3 lets the book speak cautiously of the programme's effect (helpers.core.evidence), but the pages written
     # for waves still use associational wording only.
     assert scan_html(html, pages=["index", "03b_change"]).empty
 
 
 def test_change_text_notes_and_pages_left_out(tmp_path):
-    from helpers.build import CHANGE_PAGE, COMPARISON_PAGE, pages_left_out
-    from helpers.change import attrition_table
-    from helpers.change_text import change_summary, follow_up_note, front_page_note
+    from helpers.build.book import CHANGE_PAGE, COMPARISON_PAGE, pages_left_out
+    from helpers.core.change import attrition_table
+    from helpers.report.change_text import change_summary, follow_up_note, front_page_note
 
     kids = simulate_waves(seed=8)
     did = did_table(kids, items=["att_trust", "aware_cadets"])
@@ -302,7 +302,7 @@ def test_change_text_notes_and_pages_left_out(tmp_path):
 
 
 def test_linked_note_counts_noted_events():
-    from helpers.change_text import linked_note
+    from helpers.report.change_text import linked_note
 
     log = pd.DataFrame({"action": ["noted", "noted", "set_missing"]})
     assert linked_note(log).startswith("2 answers linked by a child's key")

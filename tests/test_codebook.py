@@ -1,10 +1,10 @@
-"""Tests for helpers.codebook: the instrument as data."""
+"""Tests for helpers.core.codebook: the instrument as data."""
 
 from __future__ import annotations
 
 import pytest
 
-from helpers.codebook import ALL_INSTRUMENTS, INSTRUMENTS, QUALITATIVE, normalise_token
+from helpers.core.codebook import ALL_INSTRUMENTS, INSTRUMENTS, QUALITATIVE, normalise_token
 
 
 def test_every_instrument_and_required_column_of_the_contract(codebook):

@@ -1,4 +1,4 @@
-"""Tests for helpers.context: the context tables, their validation and their summaries.
+"""Tests for helpers.report.context: the context tables, their validation and their summaries.
 
 The committed files must pass their schemas; broken copies must fail with a
 message naming file, row, id and column; every seed file a row cites must
@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgb
 
-from helpers import context
-from helpers.context import (
+from helpers.report import context
+from helpers.report.context import (
     EVIDENCE_PATH,
     PROGRAMMES_PATH,
     SEEDS_DIR,

@@ -1,4 +1,4 @@
-"""Tests for helpers.demo: the synthetic demo-data generator.
+"""Tests for helpers.demo.generate: the synthetic demo-data generator.
 
 Structural figures checked here are the 2019 national evaluation's (report
 chapters 3-5); see the constants at the top of ``helpers/demo.py``.
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers.codebook import ALL_INSTRUMENTS, INSTRUMENTS
-from helpers.config import DEFAULT_SEED, DEMO_MARKER
-from helpers.demo import ANSWER_TARGETS, calibrated_targets, generate_demo_data
-from helpers.pipeline import run_process
-from helpers.reproduction import compare, load_published
+from helpers.core.codebook import ALL_INSTRUMENTS, INSTRUMENTS
+from helpers.core.config import DEFAULT_SEED, DEMO_MARKER
+from helpers.core.pipeline import run_process
+from helpers.demo.generate import ANSWER_TARGETS, calibrated_targets, generate_demo_data
+from helpers.report.reproduction import compare, load_published
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -241,7 +241,7 @@ def test_census_structure(rows):
 def test_committed_raw_data_is_exactly_the_generator_output(tmp_path):
     """`minipolice demo-data --out X` then `diff -r X data/raw` is empty."""
     from helpers.cli import main
-    from helpers.config import RAW_DIR
+    from helpers.core.config import RAW_DIR
 
     assert main(["-q", "demo-data", "--out", str(tmp_path)]) == 0
     generated = {p.name: p.read_bytes() for p in tmp_path.iterdir()}

@@ -1,4 +1,4 @@
-"""Tests for helpers.demo_text: synthetic children's comments and interview excerpts.
+"""Tests for helpers.demo.text: synthetic children's comments and interview excerpts.
 
 Structural figures are the 2019 national evaluation's: 8 creative workshops
 with 56 children in 4 forces, 6-10 children a workshop, comment themes 42%,
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.demo_text import (
+from helpers.demo.text import (
     ENJOYED_MOST_BY_THEME,
     INTERVIEW_EXCERPT_POOLS,
     PLANTED_IDENTIFIERS,

@@ -1,4 +1,4 @@
-"""Tests for helpers.design and helpers.outcomes: hand-computed examples, statsmodels cross-checks,
+"""Tests for helpers.core.design and helpers.core.outcomes: hand-computed examples, statsmodels cross-checks,
 the error rates of the cluster-robust and naive tests on clustered data, and the tables of process."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from statsmodels.stats.anova import anova_lm
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.multitest import multipletests
 
-from helpers import outcomes
-from helpers.codebook import load_codebook
-from helpers.design import (
+from helpers.core import outcomes
+from helpers.core.codebook import load_codebook
+from helpers.core.design import (
     ADJUSTED_COLUMNS,
     BALANCE_COLUMNS,
     DESIGN_COLUMNS,
@@ -33,9 +33,9 @@ from helpers.design import (
     tost,
     within_school,
 )
-from helpers.pipeline import run_process
-from helpers.schemas import check_design_outputs
-from helpers.stats import comparable_items, compare_groups, holm_within
+from helpers.core.pipeline import run_process
+from helpers.core.schemas import check_design_outputs
+from helpers.core.stats import comparable_items, compare_groups, holm_within
 
 ROOT = Path(__file__).resolve().parents[1]
 ISSUE_COLUMNS = ["measure", "n_mini_police", "n_non_mini_police", "schools", "icc", "design_effect", "difference",
@@ -247,10 +247,10 @@ def test_design_table_on_clustered_data_recovers_the_school_effect():
 
 
 def test_outcomes_hash_matches_the_recorded_change():
-    """Fails when outcomes.yml is edited without `python -m helpers.outcomes --stamp` (date and hash)."""
+    """Fails when outcomes.yml is edited without `python -m helpers.core.outcomes --stamp` (date and hash)."""
     plan = outcomes.load_outcomes()
     assert plan["changed"]["sha256"] == outcomes.content_hash(), \
-        "outcomes.yml changed: run `python -m helpers.outcomes --stamp` to record the date of the change"
+        "outcomes.yml changed: run `python -m helpers.core.outcomes --stamp` to record the date of the change"
     assert len(str(plan["changed"]["date"])) == 10
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.build import execute_notebook
-from helpers.config import NOTEBOOKS_DIR, RAW_DIR
-from helpers.pipeline import run_process
+from helpers.build.book import execute_notebook
+from helpers.core.config import NOTEBOOKS_DIR, RAW_DIR
+from helpers.core.pipeline import run_process
 
 MESSY = Path(__file__).parent / "fixtures" / "messy"
 
@@ -42,7 +42,7 @@ def test_two_runs_of_process_write_identical_bytes(tmp_path, raw):
 def test_styled_tables_display_without_random_ids_or_addresses():
     from IPython.core.interactiveshell import InteractiveShell
 
-    from helpers import plots
+    from helpers.report import plots
 
     shell = InteractiveShell.instance()
     try:

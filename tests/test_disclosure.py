@@ -1,11 +1,11 @@
-"""Tests for helpers.disclosure (CONTRACT section 5)."""
+"""Tests for helpers.core.disclosure (CONTRACT section 5)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from helpers.disclosure import recoverable, suppress
-from helpers.processing import RESULTS_COLUMNS
+from helpers.core.disclosure import recoverable, suppress
+from helpers.core.processing import RESULTS_COLUMNS
 
 
 def _block(measure, group, counts):

@@ -1,12 +1,12 @@
-"""Tests for helpers.evidence: the Maryland level follows the design found in the data."""
+"""Tests for helpers.core.evidence: the Maryland level follows the design found in the data."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from helpers.evidence import EVIDENCE_COLUMNS, allows_causal_wording, rate_design
-from helpers.schemas import EVIDENCE_SCHEMA
+from helpers.core.evidence import EVIDENCE_COLUMNS, allows_causal_wording, rate_design
+from helpers.core.schemas import EVIDENCE_SCHEMA
 
 
 def _children(groups=("yes", "no"), waves=None, per_cell=4):
@@ -66,7 +66,7 @@ def test_adjusted_headline_comparisons_reach_level_2_and_too_small_a_group_does_
 
 
 def test_input_not_changed_and_no_causal_wording_in_the_sentences_below_level_3():
-    from helpers.wording import find_causal
+    from helpers.text.wording import find_causal
     kids = _children()
     before = kids.copy()
     for frame in (kids, _children(groups=("yes",)), _children(groups=("yes",), waves=["baseline", "follow_up"])):

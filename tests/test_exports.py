@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers.cli import main
-from helpers.codebook import ALL_INSTRUMENTS
+from helpers.core.codebook import ALL_INSTRUMENTS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"

@@ -1,4 +1,4 @@
-"""Tests for helpers.figures: the 2019 report's figures from results.csv."""
+"""Tests for helpers.report.figures: the 2019 report's figures from results.csv."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import figures
-from helpers.build import toc_pages
-from helpers.codebook import load_codebook
-from helpers.plots import diverging_percent, forest, word_cloud
-from helpers.processing import RESULTS_COLUMNS
+from helpers.build.book import toc_pages
+from helpers.core.codebook import load_codebook
+from helpers.core.processing import RESULTS_COLUMNS
+from helpers.report import figures
+from helpers.report.plots import diverging_percent, forest, word_cloud
 
 CODEBOOK = load_codebook()
 
@@ -164,7 +164,7 @@ def test_forest_draws_one_point_per_estimate_in_order():
 
 
 def test_word_cloud_is_the_same_picture_for_the_same_words():
-    from helpers.plots import to_svg
+    from helpers.report.plots import to_svg
 
     words = pd.DataFrame({"word": ["help", "safe", "crime"], "count": [30, 20, 10]})
     assert to_svg(word_cloud(words)) == to_svg(word_cloud(words))
@@ -185,7 +185,7 @@ def test_the_sample_make_up_is_drawn_without_intervals():
     """Figure 4.2 describes the respondents themselves: percentages without confidence intervals."""
     from matplotlib.container import ErrorbarContainer
 
-    from helpers.stats import wilson_interval
+    from helpers.core.stats import wilson_interval
 
     rows = _percent_rows("sample_force", "all_children", {"Durham": 40, "Kent": 25, "Essex": 35})
     low, high = zip(*(wilson_interval(int(n), 100) for n in rows["n"]), strict=True)

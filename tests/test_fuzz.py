@@ -36,9 +36,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from helpers.cli import main
-from helpers.codebook import INSTRUMENTS, QUALITATIVE, Column, load_codebook
-from helpers.loading import StructuralError
-from helpers.pipeline import run_process
+from helpers.core.codebook import INSTRUMENTS, QUALITATIVE, Column, load_codebook
+from helpers.core.loading import StructuralError
+from helpers.core.pipeline import run_process
 
 CODEBOOK = load_codebook()
 FAULTS = ("missing_column", "missing_file", "undecodable", "empty")

@@ -30,15 +30,15 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from helpers import outputs, pipeline
-from helpers.book_theme import add_csp, content_security_policy
-from helpers.build import toc_pages
+from helpers.build.book import toc_pages
+from helpers.build.theme import add_csp, content_security_policy
 from helpers.cli import main
-from helpers.config import RAW_DIR
-from helpers.figures import make_figure
-from helpers.narrative import quotes_markdown, workshop_quotes_markdown
-from helpers.plots import chart_data, escaped_cells
-from helpers.safe_text import escape_html, escape_text, neutralise_csv
+from helpers.core import outputs, pipeline
+from helpers.core.config import RAW_DIR
+from helpers.report.figures import make_figure
+from helpers.report.narrative import quotes_markdown, workshop_quotes_markdown
+from helpers.report.plots import chart_data, escaped_cells
+from helpers.text.safe_text import escape_html, escape_text, neutralise_csv
 
 #: One string holding every payload of the issue: it runs script in five different ways.
 PAYLOAD = ('<script>alert("xss1")</script><img src=x onerror=alert("xss2")>'
@@ -203,7 +203,7 @@ def test_empty_and_binary_files_exit_2(messy_dir, tmp_path, capsys, content):
 
 
 def test_min_cell_0_with_quotes_does_not_crash():
-    from helpers.qualitative import illustrative_quotes
+    from helpers.text.qualitative import illustrative_quotes
 
     comments = pd.DataFrame({"child_id": ["a", "b"], "theme": ["other"] * 2,
                              "comment": ["We went to the police station on a coach"] * 2})
@@ -359,7 +359,7 @@ def test_no_payload_runs_on_any_page(hostile_book):
         from playwright.sync_api import sync_playwright
     except ImportError:
         _unavailable("Playwright for Python is not installed (it is in requirements.lock: `make venv`)")
-    from helpers.pdf import find_chromium, launch_chromium
+    from helpers.build.pdf import find_chromium, launch_chromium
 
     if not find_chromium():
         _unavailable("Chromium not found: `apt-get install chromium` (Debian's; .ci/run installs it)")

@@ -1,4 +1,4 @@
-"""Tests for incremental builds (helpers.cache and the cache use in helpers.build).
+"""Tests for incremental builds (helpers.build.cache and the cache use in helpers.build.book).
 
 A notebook is executed again exactly when its source, its parameters, the
 helper code it imports, the packages, or a data file it read changed
@@ -24,8 +24,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import cache
-from helpers.build import BuildError, build_book, execute_notebook, process_if_changed
+from helpers.build import cache
+from helpers.build.book import BuildError, build_book, execute_notebook, process_if_changed
 
 MINI = Path(__file__).parent / "fixtures" / "mini_book"
 MESSY = Path(__file__).parent / "fixtures" / "messy"
@@ -34,50 +34,67 @@ MESSY = Path(__file__).parent / "fixtures" / "messy"
 # -- which helper code a notebook depends on ---------------------------------------------------------
 
 def _helpers(tmp_path: Path) -> Path:
-    """A small helpers package: report imports stats, plots imports nothing."""
+    """A small helpers package in two subpackages: report.tables imports core.stats, report.plots nothing."""
     pkg = tmp_path / "helpers"
-    pkg.mkdir()
+    for sub in ("core", "report", "demo"):
+        (pkg / sub).mkdir(parents=True)
+        (pkg / sub / "__init__.py").write_text(f'"""{sub}"""\n')
     (pkg / "__init__.py").write_text('"""pkg"""\n')
-    (pkg / "report.py").write_text("from .stats import mean\n\ndef f():\n    from . import codebook\n")
-    (pkg / "stats.py").write_text("import numpy\n\ndef mean():\n    pass\n")
-    (pkg / "codebook.py").write_text("X = 1\n")
-    (pkg / "plots.py").write_text("import matplotlib\n")
-    (pkg / "demo.py").write_text("from helpers.report import f\n")
-    (pkg / "codebook.yml").write_text("a: 1\n")
+    (pkg / "report" / "tables.py").write_text(
+        "from ..core.stats import mean\n\ndef f():\n    from ..core import codebook\n")
+    (pkg / "core" / "stats.py").write_text("import numpy\n\ndef mean():\n    pass\n")
+    (pkg / "core" / "codebook.py").write_text("X = 1\n")
+    (pkg / "report" / "plots.py").write_text("import matplotlib\n")
+    (pkg / "demo" / "generate.py").write_text("from helpers.report.tables import f\n")
     return pkg
 
 
 def test_helper_modules_follow_imports(tmp_path):
     pkg = _helpers(tmp_path)
-    assert cache.helper_modules({"report"}, pkg) == {"__init__", "report", "stats", "codebook"}
-    assert cache.helper_modules({"plots"}, pkg) == {"__init__", "plots"}
-    assert cache.helper_modules({"demo"}, pkg) == {"__init__", "demo", "report", "stats", "codebook"}
-    assert cache.helper_modules({"*"}, pkg) == {"__init__", "report", "stats", "codebook", "plots", "demo"}
+    tables = {"__init__", "report", "report.tables", "core", "core.stats", "core.codebook"}
+    assert cache.helper_modules({"report.tables"}, pkg) == tables
+    assert cache.helper_modules({"report.plots"}, pkg) == {"__init__", "report", "report.plots"}
+    assert cache.helper_modules({"demo.generate"}, pkg) == tables | {"demo", "demo.generate"}
+    assert cache.helper_modules({"*"}, pkg) == tables | {"report.plots", "demo", "demo.generate"}
 
 
 def test_notebook_imports_are_read_from_its_code_cells():
     notebook = {"cells": [
         {"cell_type": "markdown", "source": "from helpers import nothing"},
-        {"cell_type": "code", "source": "%matplotlib inline\nfrom helpers import plots, report\nimport helpers.stats"},
-        {"cell_type": "code", "source": ["from helpers.figures ", "import make_figure\n", "x = 1"]},
+        {"cell_type": "code",
+         "source": "%matplotlib inline\nfrom helpers.report import plots, tables\nimport helpers.core.stats"},
+        {"cell_type": "code", "source": ["from helpers.report.figures ", "import make_figure\n", "x = 1"]},
     ]}
-    assert cache.notebook_helper_modules(notebook) == {"plots", "report", "stats", "figures"}
+    assert cache.notebook_helper_modules(notebook) >= {"report.plots", "report.tables", "core.stats", "report.figures"}
+    assert cache.helper_modules(cache.notebook_helper_modules(notebook), cache.HELPERS_DIR) >= {
+        "report.plots", "report.tables", "core.stats", "report.figures", "report", "core"}
     assert cache.notebook_helper_modules({"cells": [{"cell_type": "code", "source": "import helpers"}]}) == {"*"}
 
 
 def test_fingerprint_changes_with_imported_code_only(tmp_path):
     pkg = _helpers(tmp_path)
+    definitions = tmp_path / "definitions"
+    definitions.mkdir()
+    (definitions / "codebook.yml").write_text("a: 1\n")
     nb = tmp_path / "page.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("from helpers import plots")]), nb)
-    before = cache.fingerprint(nb, {"a": 1}, helpers_dir=pkg)
-    (pkg / "stats.py").write_text("import numpy  # edited\n")  # not imported by plots
-    assert cache.fingerprint(nb, {"a": 1}, helpers_dir=pkg).key == before.key
-    (pkg / "codebook.yml").write_text("a: 2\n")  # data of the package: every notebook
-    after_yml = cache.fingerprint(nb, {"a": 1}, helpers_dir=pkg)
-    assert after_yml.key != before.key
-    (pkg / "plots.py").write_text("import matplotlib  # edited\n")
-    assert cache.fingerprint(nb, {"a": 1}, helpers_dir=pkg).key != after_yml.key
-    assert cache.fingerprint(nb, {"a": 2}, helpers_dir=pkg).key != cache.fingerprint(nb, {"a": 1}, helpers_dir=pkg).key
+    cell = nbformat.v4.new_code_cell("from helpers.report import plots")
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), nb)
+
+    def key(params=None):
+        return cache.fingerprint(nb, params or {"a": 1}, helpers_dir=pkg, definitions_dir=definitions).key
+
+    before = key()
+    (pkg / "core" / "stats.py").write_text("import numpy  # edited\n")  # not imported by plots
+    assert key() == before
+    (definitions / "codebook.yml").write_text("a: 2\n")  # the programme's definitions: every notebook
+    after_yml = key()
+    assert after_yml != before
+    (pkg / "report" / "plots.py").write_text("import matplotlib  # edited\n")
+    assert key() != after_yml
+    after_plots = key()
+    (pkg / "report" / "__init__.py").write_text('"""report, edited"""\n')  # runs on import of report.plots
+    assert key() != after_plots
+    assert key({"a": 2}) != key({"a": 1})
 
 
 # -- what a kernel reads ---------------------------------------------------------------------------
@@ -90,7 +107,7 @@ def test_record_reads_sees_open_listdir_and_parquet(tmp_path):
     log = tmp_path / "reads.log"
     script = textwrap.dedent(f"""
         import os, pandas as pd
-        from helpers.cache import record_reads
+        from helpers.build.cache import record_reads
         record_reads({str(log)!r})
         pd.read_csv({str(data / "a.csv")!r})
         pd.read_parquet({str(data / "t.parquet")!r})
@@ -137,7 +154,7 @@ def _reader_book(tmp_path: Path) -> tuple[Path, Path]:
 
 def _build(source: Path, tables: Path, book: Path, caplog, **kwargs) -> tuple[str, str]:
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="helpers.build"):
+    with caplog.at_level(logging.INFO, logger="helpers.build.book"):
         index = build_book(processed_dir=tables, book_dir=book, parameters={}, notebooks_dir=source,
                            toc_path=source / "_toc.yml", config_path=source / "_config.yml", jobs=2, **kwargs)
     return caplog.text, _text(index.read_text())
@@ -202,7 +219,7 @@ def test_parameters_are_part_of_the_key(tmp_path, caplog):
     html = _text(build_book(parameters={"answer": 21}, **kwargs).read_text())
     assert "The doubled answer is 42." in html
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="helpers.build"):
+    with caplog.at_level(logging.INFO, logger="helpers.build.book"):
         html = _text(build_book(parameters={"answer": 22}, **kwargs).read_text())
     assert "parameters changed" in caplog.text and "The doubled answer is 44." in html
 
@@ -232,14 +249,14 @@ def test_executed_notebook_has_no_clock_times(tmp_path):
 # -- the processed tables ----------------------------------------------------------------------------
 
 def test_process_runs_again_only_when_its_inputs_or_outputs_changed(tmp_path, monkeypatch):
-    import helpers.pipeline
+    import helpers.core.pipeline
 
     raw = tmp_path / "raw"
     shutil.copytree(MESSY, raw)
     out, state = tmp_path / "out", tmp_path / "state"
     calls = []
-    real = helpers.pipeline.run_process
-    monkeypatch.setattr(helpers.pipeline, "run_process", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = helpers.core.pipeline.run_process
+    monkeypatch.setattr(helpers.core.pipeline, "run_process", lambda *a, **k: calls.append(1) or real(*a, **k))
 
     def process(**kwargs):
         return process_if_changed(raw, out, force=None, min_cell=5, state_dir=state, **kwargs)
@@ -292,12 +309,12 @@ def test_tree_hash_leaves_out_what_skip_names(tmp_path):
 
 
 def test_the_html_key_follows_the_sphinx_extension(tmp_path, monkeypatch):
-    """An edit to helpers.book_theme (which rewrites every page) compiles the HTML again."""
-    from helpers import build
+    """An edit to helpers.build.theme (which rewrites every page) compiles the HTML again."""
+    from helpers.build import book as build
 
     (tmp_path / "index.ipynb").write_text("{}")
     before = build._book_inputs_hash(tmp_path, ["index"])
     assert build._book_inputs_hash(tmp_path, ["index"]) == before
     real = cache.file_hash
-    monkeypatch.setattr(cache, "file_hash", lambda path: "edited" if Path(path).name == "book_theme.py" else real(path))
+    monkeypatch.setattr(cache, "file_hash", lambda path: "edited" if Path(path).name == "theme.py" else real(path))
     assert build._book_inputs_hash(tmp_path, ["index"]) != before

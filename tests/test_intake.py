@@ -1,4 +1,4 @@
-"""National intake (helpers.intake): a data folder with one subfolder per force.
+"""National intake (helpers.core.intake): a data folder with one subfolder per force.
 
 The folders are made from the demo data (``data/raw``) split by force in a
 pytest tmp dir; each test plants one thing (a row naming another force, a
@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from helpers.cli import main
-from helpers.config import DEMO_MARKER
-from helpers.intake import MISMATCH_PROBLEM, force_folders
-from helpers.loading import StructuralError
+from helpers.core.config import DEMO_MARKER
+from helpers.core.intake import MISMATCH_PROBLEM, force_folders
+from helpers.core.loading import StructuralError
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
@@ -109,7 +109,7 @@ def test_a_force_without_a_file_reports_it_not_collected(national, tmp_path):
     log = pd.read_csv(out / "validation_log.csv", keep_default_na=False)
     absent = log[log["action"].eq("missing_column") & log["submission"].eq("Gwent Police")]
     assert absent["instrument"].tolist() == ["parent_survey"]
-    from helpers.report import submissions
+    from helpers.report.tables import submissions
 
     table = submissions(out).set_index("submission")
     assert table.loc["Gwent Police", "not_collected"] == "Parent and carer survey"
@@ -205,7 +205,7 @@ def test_national_book_lists_every_force_s_submission(tmp_path):
 
 def test_a_change_inside_a_force_folder_changes_the_raw_hash(national):
     """build reuses process only while the raw files are unchanged: force folders count too."""
-    from helpers.cache import files_hash
+    from helpers.build.cache import files_hash
 
     before = files_hash(national)
     path = national / "Gwent Police" / "children_survey.csv"

@@ -1,11 +1,11 @@
-"""Tests for helpers.loading: encodings, formats and structural faults."""
+"""Tests for helpers.core.loading: encodings, formats and structural faults."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from helpers.loading import StructuralError, find_raw_file, read_raw_file
+from helpers.core.loading import StructuralError, find_raw_file, read_raw_file
 
 TEXT = "respondent_id,force,note\nc1,Durham,café\nc2,Cumbria,\n"
 

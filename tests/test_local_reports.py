@@ -14,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.build import build_book, pages_left_out
-from helpers.codebook import load_codebook
-from helpers.config import RAW_DIR
-from helpers.disclosure import EXEMPT_MEASURES, recoverable
-from helpers.pipeline import run_process
-from helpers.redaction import find_identifiers
+from helpers.build.book import build_book, pages_left_out
+from helpers.core.codebook import load_codebook
+from helpers.core.config import RAW_DIR
+from helpers.core.disclosure import EXEMPT_MEASURES, recoverable
+from helpers.core.pipeline import run_process
+from helpers.text.redaction import find_identifiers
 
 CODEBOOK = load_codebook()
 LOCAL_FORCE = "Kent"  # in the demo census, with no children in the survey

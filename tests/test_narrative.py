@@ -1,4 +1,4 @@
-"""Tests of helpers.narrative: the phrases and small tables the chapters glue into their prose.
+"""Tests of helpers.report.narrative: the phrases and small tables the chapters glue into their prose.
 
 Expected values are worked out by hand from the frames written out below;
 intervals are cross-checked against statsmodels
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import narrative
+from helpers.report import narrative
 
 # --- chapter 5: adults' views ------------------------------------------------------
 
@@ -113,7 +113,7 @@ def excerpts() -> pd.DataFrame:
 
 
 def test_interview_phrases(excerpts):
-    from helpers.qualitative import interview_themes
+    from helpers.text.qualitative import interview_themes
 
     themes = interview_themes(excerpts)
     assert narrative.interviewee_counts(themes) == {"strategic_lead": "3", "practitioner": "0", "teacher": "1",
@@ -130,7 +130,7 @@ def test_interview_phrases(excerpts):
 
 
 def test_theme_and_swot_tables(excerpts):
-    from helpers.qualitative import interview_themes
+    from helpers.text.qualitative import interview_themes
 
     themes = interview_themes(excerpts)
     table = narrative.theme_table(themes)
@@ -146,7 +146,7 @@ def test_theme_and_swot_tables(excerpts):
 
 
 def test_optional_table_empty_when_not_supplied(tmp_path):
-    from helpers.qualitative import interview_themes
+    from helpers.text.qualitative import interview_themes
 
     empty = narrative.optional_table(tmp_path, "interview_excerpts")
     assert empty.empty and "interviewee_id" in empty.columns
@@ -263,7 +263,7 @@ def test_comparison_table_with_and_without_interval_columns(child_results):
 
 
 def test_comparison_table_on_the_committed_fixture():
-    from helpers import report
+    from helpers.report import tables as report
 
     tests = report.load_tests(EXPECTED_DIR)
     table = narrative.comparison_table(tests, report.load_results(EXPECTED_DIR))
@@ -274,7 +274,7 @@ def test_comparison_table_on_the_committed_fixture():
 def test_power_phrases_match_design_power_and_a_direct_phi():
     import numpy as np
 
-    from helpers.stats import design_power
+    from helpers.core.stats import design_power
 
     tests = _child_tests()
     design = design_power(248, 102)
@@ -387,7 +387,7 @@ def test_workshop_quotes_are_redacted_labelled_and_anonymous():
 
 
 def test_no_direction_word_for_an_effect_that_prints_as_zero():
-    from helpers.narrative import direction_phrase
+    from helpers.report.narrative import direction_phrase
     t = pd.DataFrame({"measure": ["safe_online", "safe_home", "att_listen"], "test": ["mann_whitney_u"] * 3,
                       "effect_size": [0.004, -0.0049, 0.006]})
     assert direction_phrase(t, pd.DataFrame(), "safe_online") == "answered much as other children did"
@@ -396,7 +396,7 @@ def test_no_direction_word_for_an_effect_that_prints_as_zero():
 
 
 def test_effect_intervals_never_print_a_negative_zero():
-    from helpers.narrative import comparison_table, format_comparisons
+    from helpers.report.narrative import comparison_table, format_comparisons
     t = pd.DataFrame({"measure": ["att_listen"], "test": ["mann_whitney_u"], "statistic": [10.0],
                       "p_value": [0.5], "p_holm": [0.9], "effect_size": [-0.001],
                       "effect_name": ["rank_biserial_r"], "n_mini_police": [248], "n_non_mini_police": [102],
@@ -479,7 +479,7 @@ def test_balance_display_and_summary():
 
 def test_no_quote_note_names_its_theme():
     """Several themes without quotes on one page must not print the same sentence."""
-    from helpers.narrative import quotes_markdown
+    from helpers.report.narrative import quotes_markdown
 
     empty = pd.DataFrame(columns=["quote", "role_label"])
     empty.attrs["theme_label"] = "Aims of the scheme"

@@ -1,6 +1,7 @@
 """Static checks of the source notebooks (STYLE.md: thin notebooks).
 
-Each notebook in notebooks/ is a toc page, is stored without outputs, starts
+Each chapter in notebooks/ is a MyST Markdown notebook (jupytext) and a toc
+page, converts to a notebook without outputs, starts
 with one H1 title, has exactly one `parameters` cell holding literals only
 (each with a comment, no '=' in the comment so papermill can parse it) that
 declares the build's parameters, and defines no function or class.
@@ -14,11 +15,12 @@ import re
 import nbformat
 import pytest
 
-from helpers.build import toc_pages
-from helpers.config import NOTEBOOKS_DIR
+from helpers.build import sources
+from helpers.build.book import toc_pages
+from helpers.core.config import NOTEBOOKS_DIR
 
 BUILD_PARAMETERS = {"data_dir", "processed_dir", "force", "min_cell", "synthetic"}
-NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.md"))
 
 
 def test_notebooks_are_exactly_the_toc_pages():
@@ -27,7 +29,7 @@ def test_notebooks_are_exactly_the_toc_pages():
 
 @pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.stem)
 def notebook(request):
-    return nbformat.read(request.param, as_version=4)
+    return sources.read_chapter(request.param.parent, request.param.stem)
 
 
 def test_no_stored_outputs(notebook):
@@ -115,11 +117,11 @@ def _report_figure_calls(notebook) -> list[str]:
 
 def test_every_report_figure_is_shown_once_with_its_label():
     """Figures 3.1–5.7 each appear once, in their chapter, right after their label."""
-    from helpers.figures import load_specs
+    from helpers.report.figures import load_specs
 
     shown = {}
     for path in NOTEBOOKS:
-        nb = nbformat.read(path, as_version=4)
+        nb = sources.read_chapter(path.parent, path.stem)
         for index, cell in enumerate(nb.cells):
             for number in (_report_figure_calls(nbformat.v4.new_notebook(cells=[cell]))
                            if cell.cell_type == "code" else []):

@@ -1,4 +1,4 @@
-"""Tests for helpers.outputs: ownership records, locks and folder separation."""
+"""Tests for helpers.core.outputs: ownership records, locks and folder separation."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from helpers import outputs
-from helpers.loading import StructuralError
+from helpers.core import outputs
+from helpers.core.loading import StructuralError
 
 
 def test_claim_records_first_and_refuses_foreign_files(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests for helpers.pdf and for the PDF edition that `make pdf` writes (issue 6).
+"""Tests for helpers.build.pdf and for the PDF edition that `make pdf` writes (issue 6).
 
 The PDF is read with Debian's poppler-utils (pdfinfo, pdftotext, pdftoppm):
 its page count, the title page, a contents whose page numbers lead to their
@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 import yaml
 
-from helpers.build import build_book, toc_pages
-from helpers.config import BOOK_DIR
-from helpers.figures import load_specs
-from helpers.pdf import PDF_NAME, PdfError, build_singlehtml, find_chromium, locate_markers, write_pdf
+from helpers.build.book import build_book, toc_pages
+from helpers.build.pdf import PDF_NAME, PdfError, build_singlehtml, find_chromium, locate_markers, write_pdf
+from helpers.core.config import BOOK_DIR
+from helpers.report.figures import load_specs
 
 PDF = BOOK_DIR / "_build" / "pdf" / PDF_NAME
 HTML = BOOK_DIR / "_build" / "html"
@@ -71,7 +71,7 @@ def _chapter_titles() -> dict[str, str]:
     return titles
 
 
-# --- helpers.pdf ------------------------------------------------------------------------------
+# --- helpers.build.pdf ------------------------------------------------------------------------------
 
 def test_markers_are_located_on_the_page_where_first_seen():
     text = "title\f@@mp-toc-1@@ Summary\f@@mp-toc-2@@ and again @@mp-toc-1@@\f\f@@mp-toc-3@@"

@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 
 from helpers.cli import main
-from helpers.codebook import INSTRUMENTS
-from helpers.pipeline import OUTPUT_FILES
+from helpers.core.codebook import INSTRUMENTS
+from helpers.core.pipeline import OUTPUT_FILES
 
 EXPECTED = Path(__file__).parent / "fixtures" / "messy_expected"
 
@@ -194,7 +194,7 @@ def test_console_script_help():
 
 def test_clean_input_gives_an_empty_log(tmp_path):
     """The demo data have no faulty cell or row: the log has no row-level event and is well-formed."""
-    from helpers.demo import generate_demo_data
+    from helpers.demo.generate import generate_demo_data
 
     raw = tmp_path / "raw"
     generate_demo_data(raw)

@@ -1,4 +1,4 @@
-"""Tests for helpers.plots: bar counts, suppression, reproducible SVG."""
+"""Tests for helpers.report.plots: bar counts, suppression, reproducible SVG."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
-from helpers import plots
+from helpers.report import plots
 
 
 def _bars(fig: Figure) -> list:
@@ -143,7 +143,7 @@ def test_chart_data_is_the_charts_table_with_suppressed_cells_hidden():
 
 
 def test_forest_panels_keep_signed_and_unsigned_effects_on_separate_axes():
-    from helpers.plots import forest
+    from helpers.report.plots import forest
     data = pd.DataFrame({"item": ["a", "b", "c"], "effect_size": [-0.2, 0.1, 0.25],
                          "effect_ci_low": [-0.3, 0.0, 0.1], "effect_ci_high": [-0.1, 0.2, 0.35],
                          "effect_label": ["rank-biserial r", "Cramér's V", "rank-biserial r"]})

@@ -1,4 +1,4 @@
-"""Pooling across forces (helpers.pooling): per-force differences and DerSimonian-Laird random effects.
+"""Pooling across forces (helpers.core.pooling): per-force differences and DerSimonian-Laird random effects.
 
 Every pooled number is checked against statsmodels' ``combine_effects`` and a
 computation by hand from the textbook formulas, to 1e-9.
@@ -13,8 +13,8 @@ import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-from helpers.pooling import POOLED_COLUMNS, force_differences, pool_forces
-from helpers.schemas import check_pooled_outputs
+from helpers.core.pooling import POOLED_COLUMNS, force_differences, pool_forces
+from helpers.core.schemas import check_pooled_outputs
 
 
 def _by_hand(y: np.ndarray, v: np.ndarray) -> dict[str, float]:
@@ -138,7 +138,7 @@ def test_force_differences_match_statsmodels_and_welch(codebook):
 
 
 def forces_columns():
-    from helpers.pooling import POOLED_FORCES_COLUMNS
+    from helpers.core.pooling import POOLED_FORCES_COLUMNS
 
     return POOLED_FORCES_COLUMNS
 

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import narrative
-from helpers.config import BOOK_DIR
-from helpers.disclosure import suppress
-from helpers.wording import visible_text
+from helpers.core.config import BOOK_DIR
+from helpers.core.disclosure import suppress
+from helpers.report import narrative
+from helpers.text.wording import visible_text
 
 HTML = Path(os.environ.get("MINIPOLICE_HTML", BOOK_DIR / "_build" / "html"))
 _NUMBER = re.compile(r"(?<![\w.])[-+−]?\d[\d,]*(?:\.\d+)?")
@@ -168,12 +168,11 @@ def test_weighting_prose_prints_only_numbers_of_its_table():
 
 def test_no_notebook_draws_signed_and_unsigned_effect_sizes_on_one_axis():
     """Every chart of effect sizes coloured by their kind splits the kinds into panels (Chart 5.2, methods)."""
-    import nbformat
-
-    from helpers.config import NOTEBOOKS_DIR
+    from helpers.build import sources
+    from helpers.core.config import NOTEBOOKS_DIR
     calls = 0
-    for path in sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
+    for path in sorted(NOTEBOOKS_DIR.glob("*.md")):
+        for cell in sources.read_chapter(path.parent, path.stem).cells:
             if cell.cell_type != "code":
                 continue
             for call in re.findall(r"plots\.\w+\((?:[^()]|\([^()]*\))*\)", cell.source, flags=re.S):

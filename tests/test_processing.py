@@ -1,4 +1,4 @@
-"""Tests for helpers.processing: the long results table (CONTRACT section 4)."""
+"""Tests for helpers.core.processing: the long results table (CONTRACT section 4)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.processing import RESULTS_COLUMNS, summarise
+from helpers.core.processing import RESULTS_COLUMNS, summarise
 
 
 def _cat(values, codebook, scale):

@@ -1,4 +1,4 @@
-"""Tests for helpers.profiles: profiles, header matching, rankings, answer maps, refusals, the profile commands.
+"""Tests for helpers.core.profiles: profiles, header matching, rankings, answer maps, refusals, the profile commands.
 
 Every refusal of CONTRACT section 7 exits 2 with one message naming the
 file and what to change, and writes nothing.
@@ -14,9 +14,16 @@ import pytest
 import yaml
 
 from helpers.cli import main
-from helpers.codebook import ALL_INSTRUMENTS, load_codebook
-from helpers.loading import StructuralError, read_raw_file
-from helpers.profiles import find_sources, header_item, load_profile, match_headers, normalise_question, read_source
+from helpers.core.codebook import ALL_INSTRUMENTS, load_codebook
+from helpers.core.loading import StructuralError, read_raw_file
+from helpers.core.profiles import (
+    find_sources,
+    header_item,
+    load_profile,
+    match_headers,
+    normalise_question,
+    read_source,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.codebook import load_codebook
+from helpers.core.codebook import load_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = ROOT / "data" / "published" / "published_2019.csv"
@@ -30,7 +30,7 @@ ROUNDINGS = {"exact", "integer", "one_decimal", "two_decimals", "approximate", "
 #: Measure-name prefixes of rows the pipeline does not compute.
 PREFIXES = {"qualitative": ("qual_",), "context": ("lit_", "ctx_"), "design": ("design_",)}
 
-#: Derived measures of helpers.processing and the kind of category each takes.
+#: Derived measures of helpers.core.processing and the kind of category each takes.
 COUNT_MEASURES = {"sample_size", "sample_schools", "sample_forces", "sample_workshops", "sample_workshop_children",
                   "sample_interviewees", "census_forces", "census_schools", "census_children",
                   "census_planned_units"}

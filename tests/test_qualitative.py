@@ -1,4 +1,4 @@
-"""Tests of helpers.qualitative on small hand-built frames and on the demo data.
+"""Tests of helpers.text.qualitative on small hand-built frames and on the demo data.
 
 Expected values are counted by hand from the frames written out below.
 """
@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.config import RAW_DIR
-from helpers.demo_text import PLANTED_IDENTIFIERS
-from helpers.pipeline import run_process
-from helpers.qualitative import (
+from helpers.core.config import RAW_DIR
+from helpers.core.pipeline import run_process
+from helpers.demo.text import PLANTED_IDENTIFIERS
+from helpers.text.qualitative import (
     STOPWORDS,
     illustrative_quotes,
     interview_themes,

@@ -1,4 +1,4 @@
-"""Tests for helpers.questionnaire and `minipolice questionnaire` (issue 13, point 5).
+"""Tests for helpers.core.questionnaire and `minipolice questionnaire` (issue 13, point 5).
 
 The question lists are read back and compared with the codebook; the HTML
 forms are parsed (every question's wording, headings in order, a label for
@@ -26,12 +26,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from helpers.build.pdf import PdfError, find_chromium, print_html_files
 from helpers.cli import main
-from helpers.codebook import INSTRUMENTS
-from helpers.config import PROJECT_ROOT, RAW_DIR
-from helpers.pdf import PdfError, find_chromium, print_html_files
-from helpers.pipeline import run_process
-from helpers.questionnaire import (
+from helpers.core.codebook import INSTRUMENTS
+from helpers.core.config import PROJECT_ROOT, RAW_DIR
+from helpers.core.pipeline import run_process
+from helpers.core.questionnaire import (
     OPTION_SEPARATOR,
     QUESTION_LIST_COLUMNS,
     filled_by,
@@ -241,7 +241,7 @@ def test_forms_pass_axe_in_chromium(written):
         _unavailable("axe-core is not installed: run `npm ci` (package-lock.json pins it)")
     from playwright.sync_api import sync_playwright
 
-    from helpers.pdf import launch_chromium
+    from helpers.build.pdf import launch_chromium
 
     out, _ = written
     found = {}

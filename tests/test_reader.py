@@ -1,4 +1,4 @@
-"""Tests for helpers.reader, and the built books read as a reader reads them.
+"""Tests for helpers.report.reader, and the built books read as a reader reads them.
 
 The unit tests feed small pages with one planted defect each to the checks, so
 each check is shown to fail when it should. The ``book`` tests run every check
@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.build import build_book, pages_left_out
-from helpers.config import BOOK_DIR, RAW_DIR
-from helpers.pipeline import run_process
-from helpers.reader import book_defects, page_defects, page_text
+from helpers.build.book import build_book, pages_left_out
+from helpers.core.config import BOOK_DIR, RAW_DIR
+from helpers.core.pipeline import run_process
+from helpers.report.reader import book_defects, page_defects, page_text
 
 HTML = BOOK_DIR / "_build" / "html"
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.recommendations: the eight recommendations and their live evidence."""
+"""Tests for helpers.report.recommendations: the eight recommendations and their live evidence."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import recommendations
-from helpers.processing import RESULTS_COLUMNS
+from helpers.core.processing import RESULTS_COLUMNS
+from helpers.report import recommendations
 
 
 def _row(measure, group, category, n, base, unit="percent", flag=""):

@@ -1,4 +1,4 @@
-"""Tests of helpers.redaction: identifiers are removed, ordinary text is kept."""
+"""Tests of helpers.text.redaction: identifiers are removed, ordinary text is kept."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.config import RAW_DIR
-from helpers.demo_text import (
+from helpers.core.config import RAW_DIR
+from helpers.demo.text import (
     ENJOYED_MOST_BY_THEME,
     INTERVIEW_EXCERPT_POOLS,
     PLANTED_IDENTIFIERS,
     WORKSHOP_COMMENT_POOLS,
 )
-from helpers.redaction import find_identifiers, known_names, redact
+from helpers.text.redaction import find_identifiers, known_names, redact
 
 R = "[redacted]"
 

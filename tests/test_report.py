@@ -1,4 +1,4 @@
-"""Tests for helpers.report: reading processed tables and formatting numbers."""
+"""Tests for helpers.report.tables: reading processed tables and formatting numbers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import report
+from helpers.report import tables as report
 
 EXPECTED = Path(__file__).parent / "fixtures" / "messy_expected"
 
@@ -42,7 +42,7 @@ def test_format_count_and_mean():
 def test_format_number_never_prints_a_negative_zero():
     import numpy as np
 
-    from helpers.report import format_number
+    from helpers.report.tables import format_number
     values = np.concatenate([np.linspace(-0.006, 0.006, 241), [-0.0049999, -0.005, -1e-12, -0.0]])
     for v in values:
         for signed in (False, True):
@@ -59,7 +59,7 @@ def test_format_number_never_prints_a_negative_zero():
 def test_collection_notes_write_a_repeated_construction_once():
     import pandas as pd
 
-    from helpers.report import collection_notes
+    from helpers.report.tables import collection_notes
 
     adults = ["practitioner_survey", "teacher_survey", "parent_survey"]
     none = pd.DataFrame(columns=["instrument", "column"])

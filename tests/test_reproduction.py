@@ -1,11 +1,11 @@
-"""Tests for helpers.reproduction: matching rules for published numbers."""
+"""Tests for helpers.report.reproduction: matching rules for published numbers."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from helpers.reproduction import compare, summary
+from helpers.report.reproduction import compare, summary
 
 RESULTS = pd.DataFrame({
     "measure": ["m", "m", "m", "c", "s"],

@@ -1,4 +1,4 @@
-"""Tests for helpers.safe_text: escaping for pages, neutralising for spreadsheets."""
+"""Tests for helpers.text.safe_text: escaping for pages, neutralising for spreadsheets."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from helpers.safe_text import FORMULA_PREFIXES, escape_text, neutralise_csv
+from helpers.text.safe_text import FORMULA_PREFIXES, escape_text, neutralise_csv
 
 
 @pytest.mark.parametrize("text", [

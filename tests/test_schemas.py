@@ -1,4 +1,4 @@
-"""Tests for helpers.schemas: the processed-table schemas reject broken tables."""
+"""Tests for helpers.core.schemas: the processed-table schemas reject broken tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from pandera.errors import SchemaError
 
-from helpers.schemas import LOG_SCHEMA, RESULTS_SCHEMA, TESTS_SCHEMA
+from helpers.core.schemas import LOG_SCHEMA, RESULTS_SCHEMA, TESTS_SCHEMA
 
 EXPECTED = "fixtures/messy_expected"
 
@@ -15,7 +15,7 @@ EXPECTED = "fixtures/messy_expected"
 def results():
     from pathlib import Path
 
-    from helpers.report import load_results
+    from helpers.report.tables import load_results
     return load_results(Path(__file__).parent / EXPECTED)
 
 

@@ -1,10 +1,10 @@
-"""Tests for helpers.site: which forces get a local report, and the landing page."""
+"""Tests for helpers.build.site: which forces get a local report, and the landing page."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from helpers.site import BookResult, _landing_page, local_forces, slug
+from helpers.build.site import BookResult, _landing_page, local_forces, slug
 
 
 def test_local_forces_are_active_in_the_census_and_have_respondents():
@@ -39,10 +39,10 @@ def test_landing_page_links_built_books_and_reports_failures():
 def test_log_lines_of_a_book_name_it_once():
     import logging
 
-    from helpers.site import _BookPrefix
+    from helpers.build.site import _BookPrefix
 
     prefix = _BookPrefix("durham")
-    record = logging.LogRecord("helpers.build", logging.INFO, __file__, 1, "executing %d/%d: %s", (1, 9, "index"),
+    record = logging.LogRecord("helpers.build.book", logging.INFO, __file__, 1, "executing %d/%d: %s", (1, 9, "index"),
                                None)
     assert prefix.filter(record) and prefix.filter(record)  # a second handler: no second prefix
     assert record.getMessage() == "[durham] executing 1/9: index"

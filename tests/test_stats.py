@@ -1,4 +1,4 @@
-"""Tests for helpers.stats, cross-checked against SciPy and statsmodels."""
+"""Tests for helpers.core.stats, cross-checked against SciPy and statsmodels."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import GofChisquarePower, TTestIndPower
 
-from helpers.stats import (
+from helpers.core.stats import (
     MWU_ARE,
     POWER_COLUMNS,
     TESTS_COLUMNS,
@@ -295,8 +295,8 @@ def test_schemas_check_the_new_outputs(codebook):
     """tests.csv must carry the appended columns when the pipeline writes it; power.csv is bounded."""
     from pandera.errors import SchemaError
 
-    from helpers.report import load_results
-    from helpers.schemas import POWER_SCHEMA, TESTS_SCHEMA, check_outputs
+    from helpers.core.schemas import POWER_SCHEMA, TESTS_SCHEMA, check_outputs
+    from helpers.report.tables import load_results
 
     tests = compare_groups(_children(np.random.default_rng(1), codebook), codebook)
     TESTS_SCHEMA.validate(tests)

@@ -1,4 +1,4 @@
-"""Tests for helpers.validation: one test per fault class of CONTRACT section 3."""
+"""Tests for helpers.core.validation: one test per fault class of CONTRACT section 3."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.loading import RawTable, StructuralError
-from helpers.validation import LOG_COLUMNS, validate_table
+from helpers.core.loading import RawTable, StructuralError
+from helpers.core.validation import LOG_COLUMNS, validate_table
 
 RANKS = ["rank_emergency", "rank_arrest", "rank_patrol", "rank_investigate", "rank_road_safety", "rank_community"]
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.weighting: post-stratification by force, cross-checked against statsmodels."""
+"""Tests for helpers.core.weighting: post-stratification by force, cross-checked against statsmodels."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.weightstats import DescrStatsW
 
-from helpers.processing import summarise
-from helpers.weighting import (
+from helpers.core.processing import summarise
+from helpers.core.weighting import (
     SENSITIVITY_COLUMNS,
     kish_n,
     poststratification_weights,
@@ -153,7 +153,7 @@ def test_unweighted_values_are_those_of_results(codebook):
 def test_forces_without_census_are_excluded_and_logged(codebook, caplog):
     children = _children(codebook, np.random.default_rng(5), forces=("Durham", "Lincolnshire", "Dyfed-Powys"))
     census = pd.concat([CENSUS, pd.DataFrame({"force": ["Dyfed-Powys"], "children": [0]})], ignore_index=True)
-    with caplog.at_level(logging.INFO, logger="helpers.weighting"):
+    with caplog.at_level(logging.INFO, logger="helpers.core.weighting"):
         weights = poststratification_weights(children, census)
     outside = children["force"].isin(["Lincolnshire", "Dyfed-Powys"])  # children missing, children 0
     assert weights[outside].isna().all() and weights[~outside].notna().all()
@@ -191,7 +191,7 @@ def test_suppressed_cells_stay_suppressed(codebook):
 
 def test_no_census_children_column(codebook, caplog):
     children = _children(codebook, np.random.default_rng(8))
-    with caplog.at_level(logging.WARNING, logger="helpers.weighting"):
+    with caplog.at_level(logging.WARNING, logger="helpers.core.weighting"):
         out = sensitivity(children, CENSUS.drop(columns="children"), codebook)
     assert out["value_weighted"].isna().all() and out["value"].notna().any()
     assert "no children per force" in caplog.text
@@ -206,7 +206,7 @@ def test_kish_n():
 def test_sensitivity_schema(codebook):
     from pandera.errors import SchemaError
 
-    from helpers.schemas import SENSITIVITY_SCHEMA
+    from helpers.core.schemas import SENSITIVITY_SCHEMA
 
     out = sensitivity(_children(codebook, np.random.default_rng(9)), CENSUS, codebook)
     SENSITIVITY_SCHEMA.validate(out)

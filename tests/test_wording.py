@@ -1,4 +1,4 @@
-"""Causal wording (helpers.wording): the phrase list, and every page of the built book.
+"""Causal wording (helpers.text.wording): the phrase list, and every page of the built book.
 
 The book part reads book/_build/html as tests/test_build.py does (``make test``
 builds it first; outside CI it skips when there is no book). Set
@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.config import BOOK_DIR, PROCESSED_DIR
-from helpers.evidence import allows_causal_wording
-from helpers.wording import CAUSAL_PATTERNS, find_causal, quoted_labels, scan_html, visible_text
+from helpers.core.config import BOOK_DIR, PROCESSED_DIR
+from helpers.core.evidence import allows_causal_wording
+from helpers.text.wording import CAUSAL_PATTERNS, find_causal, quoted_labels, scan_html, visible_text
 
 HTML = Path(os.environ.get("MINIPOLICE_HTML", BOOK_DIR / "_build" / "html"))
 
@@ -94,7 +94,7 @@ def test_no_causal_wording_on_any_built_page():
 
 
 def test_a_denial_is_not_a_causal_claim():
-    from helpers.wording import find_causal
+    from helpers.text.wording import find_causal
 
     assert find_causal("These are associations in a survey taken once, not effects of the programme.").empty
     assert find_causal("The design cannot show that the programme caused the difference.").empty

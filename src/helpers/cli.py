@@ -26,9 +26,18 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, outputs
-from .config import BOOK_DIR, DEFAULT_MIN_CELL, DEFAULT_SEED, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR, SYNTHETIC_BANNER
-from .loading import StructuralError
+from helpers import __version__
+from helpers.core import outputs
+from helpers.core.config import (
+    BOOK_DIR,
+    DEFAULT_MIN_CELL,
+    DEFAULT_SEED,
+    PROCESSED_DIR,
+    PROJECT_ROOT,
+    RAW_DIR,
+    SYNTHETIC_BANNER,
+)
+from helpers.core.loading import StructuralError
 
 __all__ = ["main", "build_parser"]
 
@@ -132,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a children's survey asked twice (baseline and follow-up, linked by child_key) with a "
                    "known true difference in differences (docs/waves-and-years.md)")
 
-    from .codebook import INSTRUMENTS
+    from helpers.core.codebook import INSTRUMENTS
 
     q = sub.add_parser("questionnaire", help="write printable questionnaires, data-entry workbooks and question lists",
                        description="Write, from the codebook alone, each instrument's printable questionnaire "
@@ -171,7 +180,7 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 def _process(args: argparse.Namespace) -> int:
-    from .pipeline import run_process
+    from helpers.core.pipeline import run_process
 
     _check_options(args)
     out = args.out or PROCESSED_DIR
@@ -193,7 +202,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _build_locked(args, started, processed, book_dir, html_dir) -> int:
-    from .build import build_book, pages_left_out, process_if_changed, summarize
+    from helpers.build.book import build_book, pages_left_out, process_if_changed, summarize
 
     result = process_if_changed(args.data_dir, processed, force=args.force, min_cell=args.min_cell,
                                 state_dir=Path(book_dir) / ".cache", use_cache=not args.no_cache)
@@ -226,7 +235,7 @@ def _build_locked(args, started, processed, book_dir, html_dir) -> int:
 
 
 def _build_all(args: argparse.Namespace) -> int:
-    from .site import build_all
+    from helpers.build.site import build_all
 
     _check_options(args)
     outputs.check_separate(args.data_dir, args.out)
@@ -237,10 +246,10 @@ def _build_all(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import generate_demo_data
+    from helpers.demo.generate import generate_demo_data
 
     if args.waves:
-        from .demo_waves import generate_wave_demo
+        from helpers.demo.waves import generate_wave_demo
 
         written = generate_wave_demo(args.out, seed=args.seed)
     else:
@@ -268,8 +277,8 @@ def _stop_on_sigterm():
 
 
 def _profile(args: argparse.Namespace) -> int:
-    from .codebook import load_codebook
-    from .profiles import check_report, draft_profile
+    from helpers.core.codebook import load_codebook
+    from helpers.core.profiles import check_report, draft_profile
 
     codebook = load_codebook()
     if args.profile_command == "check":
@@ -287,8 +296,8 @@ def _profile(args: argparse.Namespace) -> int:
 
 
 def _questionnaire(args: argparse.Namespace) -> int:
-    from .pdf import PdfError
-    from .questionnaire import write_questionnaires
+    from helpers.build.pdf import PdfError
+    from helpers.core.questionnaire import write_questionnaires
 
     try:
         files = write_questionnaires(args.out, args.instrument, pdf=not args.no_pdf)

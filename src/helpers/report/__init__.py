@@ -1,0 +1,1 @@
+"""What the chapters print: tables and formatting, phrases, charts, figures and reader checks."""

@@ -1,0 +1,1 @@
+"""Respondents' free text: redaction, qualitative summaries, safe escaping and wording checks."""
