@@ -13,6 +13,9 @@ Subcommands::
     minipolice profile check --data-dir DIR
     minipolice profile init FILE --instrument NAME [--preset P]
     minipolice questionnaire --out DIR [--instrument NAME ...] [--no-pdf]
+
+Every subcommand takes ``--programme DIR|NAME`` (:mod:`helpers.core.programme`):
+the programme folder whose definitions, chapters and data the run uses.
 """
 
 from __future__ import annotations
@@ -33,11 +36,14 @@ from helpers.core.config import (
     DEFAULT_MIN_CELL,
     DEFAULT_SEED,
     PROCESSED_DIR,
+    PROGRAMME_ROOT,
     PROJECT_ROOT,
     RAW_DIR,
     SYNTHETIC_BANNER,
 )
 from helpers.core.loading import StructuralError
+from helpers.core.programme import ENVIRONMENT_VARIABLE, ProgrammeError
+from helpers.core.programme import resolve as resolve_programme
 
 __all__ = ["main", "build_parser"]
 
@@ -74,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_PARTIAL,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--programme", metavar="DIR|NAME",
+                        help="the programme to evaluate: a programme folder, or a name under programmes/ "
+                        "(default: the repository root's programme); may be given after the subcommand too")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug output and full tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -313,8 +322,54 @@ _COMMANDS = {"process": _process, "profile": _profile, "build": _build, "build-a
              "questionnaire": _questionnaire}
 
 
+def _take_programme(argv: list[str]) -> tuple[str | None, list[str]]:
+    """``--programme DIR|NAME`` (anywhere on the line, also as ``--programme=X``) and the other arguments."""
+    rest, spec, i = [], None, 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--programme":
+            if i + 1 >= len(argv):
+                raise ProgrammeError("--programme needs a programme folder or name (e.g. --programme allstars)")
+            spec, i = argv[i + 1], i + 2
+            continue
+        if arg.startswith("--programme="):
+            spec = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+        i += 1
+    return spec, rest
+
+
+def _in_programme(spec: str | None, argv: list[str]) -> int | None:
+    """Run the command for another programme in a child process; ``None`` when this process already serves it.
+
+    Every path of a run (definitions, notebooks, data, the book) follows from
+    the programme, which :mod:`helpers.core.config` fixes when it is
+    imported; the child is started with ``MINIPOLICE_PROGRAMME`` set, and so
+    are the notebook kernels it starts.
+    """
+    programme = resolve_programme(spec)
+    if programme.root == PROGRAMME_ROOT:
+        return None
+    import subprocess
+
+    env = dict(os.environ, **{ENVIRONMENT_VARIABLE: str(programme.root)})
+    log.debug("programme %s: running in %s", programme.name, programme.root)
+    return subprocess.run([sys.executable, "-m", "helpers.cli", *argv], env=env).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        spec, argv = _take_programme(argv)
+        delegated = _in_programme(spec, argv)
+    except ProgrammeError as exc:
+        _setup_logging(False, False)
+        log.error("error: %s", exc)
+        return 2
+    if delegated is not None:
+        return delegated
     args = build_parser().parse_args(argv)
     _setup_logging(args.quiet, args.verbose)
     started = time.perf_counter()

@@ -52,7 +52,7 @@ import yaml
 
 from helpers.build import cache, sources
 from helpers.core import outputs
-from helpers.core.config import NOTEBOOKS_DIR, PROJECT_ROOT
+from helpers.core.config import NOTEBOOKS_DIR, PROGRAMME_ROOT, PROJECT_ROOT
 
 __all__ = ["BuildError", "read_toc", "toc_pages", "execute_notebook", "reader_edition", "write_book_config",
            "build_book", "process_if_changed", "summarize", "COMPARISON_PAGE", "CHANGE_PAGE", "pages_left_out"]
@@ -85,8 +85,8 @@ def pages_left_out(processed_dir: Path, *, compare: bool, auto: bool = False) ->
 
 log = logging.getLogger(__name__)
 
-TOC_PATH = PROJECT_ROOT / "_toc.yml"
-CONFIG_PATH = PROJECT_ROOT / "_config.yml"
+TOC_PATH = PROGRAMME_ROOT / "_toc.yml"
+CONFIG_PATH = PROGRAMME_ROOT / "_config.yml"
 
 
 class BuildError(RuntimeError):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 __all__ = [
     "PROJECT_ROOT",
+    "PROGRAMME_ROOT",
     "RAW_DIR",
     "PROCESSED_DIR",
     "BOOK_DIR",
@@ -27,14 +28,21 @@ __all__ = [
 #: installed outside a checkout.
 PROJECT_ROOT = Path(os.environ.get("MINIPOLICE_ROOT", Path(__file__).resolve().parents[3]))
 
-RAW_DIR = PROJECT_ROOT / "data" / "raw"
-PROCESSED_DIR = PROJECT_ROOT / "data" / "processed"
-BOOK_DIR = PROJECT_ROOT / "book"
-NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+#: The programme this process evaluates: a folder with ``definitions/``,
+#: ``notebooks/``, ``data/``, ``_config.yml`` and ``_toc.yml``. The
+#: repository root is the default programme; ``minipolice --programme``
+#: chooses another by setting ``MINIPOLICE_PROGRAMME`` for the run (and so
+#: for the notebook kernels it starts). See :mod:`helpers.core.programme`.
+PROGRAMME_ROOT = Path(os.environ.get("MINIPOLICE_PROGRAMME") or PROJECT_ROOT).resolve()
+
+RAW_DIR = PROGRAMME_ROOT / "data" / "raw"
+PROCESSED_DIR = PROGRAMME_ROOT / "data" / "processed"
+BOOK_DIR = PROGRAMME_ROOT / "book"
+NOTEBOOKS_DIR = PROGRAMME_ROOT / "notebooks"
 
 #: The programme's definition files (codebook, figures, outcomes,
 #: recommendations): data, not code, so an author edits them without Python.
-DEFINITIONS_DIR = PROJECT_ROOT / "definitions"
+DEFINITIONS_DIR = PROGRAMME_ROOT / "definitions"
 
 #: The instrument as data: one file describing every raw file and column.
 CODEBOOK_PATH = DEFINITIONS_DIR / "codebook.yml"

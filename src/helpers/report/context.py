@@ -47,7 +47,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MultipleLocator
 from pandera.pandas import Check, Column
 
-from helpers.core.config import PROJECT_ROOT
+from helpers.core.config import PROGRAMME_ROOT, PROJECT_ROOT
 from helpers.report.plots import EMPTY_MESSAGE, PALETTE
 
 __all__ = [
@@ -83,7 +83,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Folder of the context tables.
-CONTEXT_DIR = PROJECT_ROOT / "data" / "context"
+CONTEXT_DIR = PROGRAMME_ROOT / "data" / "context"
 #: Evidence reviewed in chapter 2 of the 2019 report.
 EVIDENCE_PATH = CONTEXT_DIR / "evidence_2019.csv"
 #: Landscape of comparable programmes.
@@ -128,7 +128,7 @@ QUALIFIERS = ["", "about", "at least", "more than", "over"]
 _SEED_LIST = r"^\d{3}_[0-9a-f]{16}\.txt(; \d{3}_[0-9a-f]{16}\.txt)*$"
 _CITE_LIST = r"^[a-z][a-z0-9]*(; [a-z][a-z0-9]*)*$"
 #: The report's bibliography (BibTeX), cited by key from the notebooks and the ``cite`` columns.
-REFERENCES_PATH = PROJECT_ROOT / "references.bib"
+REFERENCES_PATH = PROGRAMME_ROOT / "references.bib"
 _NONE_STATED = ("none stated", "none reported", "not stated")
 
 

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.core.config import PROJECT_ROOT
+from helpers.core.config import PROGRAMME_ROOT
 
 __all__ = ["categories", "PUBLISHED_PATH", "TOLERANCE", "ILLUSTRATIVE_MEASURES", "load_published", "compare", "summary",
            "published_text", "illustrative"]
@@ -57,7 +57,7 @@ ILLUSTRATIVE_MEASURES = ("census_schools", "census_children", "census_planned_un
 log = logging.getLogger(__name__)
 
 #: The committed table of numbers published in the 2019 report.
-PUBLISHED_PATH = PROJECT_ROOT / "data" / "published" / "published_2019.csv"
+PUBLISHED_PATH = PROGRAMME_ROOT / "data" / "published" / "published_2019.csv"
 
 #: Largest allowed distance between reproduced and published value, by rounding.
 TOLERANCE = {"integer": 0.5, "one_decimal": 0.05, "two_decimals": 0.005, "exact": 0.0}
