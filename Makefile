@@ -13,7 +13,7 @@ MP     := $(BIN)/minipolice
 # Exits non-zero (with a message) unless the running interpreter is 3.11, the lock's target.
 CHECK_311 := import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "minipolice needs Python 3.11, not " + sys.version.split()[0])
 
-.PHONY: help venv book pdf process data questionnaire test test-unit bench lint lock clean distclean
+.PHONY: help venv book pdf process data questionnaire test test-unit bench check-sources lint lock clean distclean
 
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -84,6 +84,13 @@ test-unit: $(STAMP) ## Run the unit and end-to-end tests only (no book build, no
 # Book, a million-row `process`). Prints a table, writes bench/results.json, exits 1 on a missed target.
 bench: $(STAMP) ## Benchmark builds and the pipeline against plain Jupyter Book (bench/results.json)
 	$(BIN)/python bench/bench.py
+
+# Maintainers' check, not part of `make test`: the repository against the source documents it was
+# written from (no sentence or quote of theirs; every context number in its cited document).
+# The documents are not in the repository: SEEDS names their folder.
+check-sources: $(STAMP) ## Compare the repository with the source documents: make check-sources SEEDS=DIR
+	@test -n "$(SEEDS)" || { echo "give the folder of the source documents: make check-sources SEEDS=DIR" >&2; exit 2; }
+	MINIPOLICE_SEEDS="$(abspath $(SEEDS))" $(BIN)/python -m pytest tools/source_checks -p no:cacheprovider -q
 
 lint: $(STAMP) ## Check the code with ruff
 	$(BIN)/ruff check src tests

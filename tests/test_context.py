@@ -3,7 +3,8 @@
 The committed files must pass their schemas; broken copies must fail with a
 message naming file, row, id and column; every seed file a row cites must
 exist and every number a row states must be written in the cited seed text
-(these two skip when the seed documents are not beside the checkout).
+(those two checks read the source documents, outside the repository, so they
+are maintainers' checks: ``tools/source_checks/test_traceability.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from helpers.report import context
 from helpers.report.context import (
     EVIDENCE_PATH,
     PROGRAMMES_PATH,
-    SEEDS_DIR,
     ContextDataError,
     age_overlap,
     age_ranges,
@@ -35,11 +35,7 @@ from helpers.report.context import (
     programme_overview,
     programme_table,
     references,
-    seed_files,
-    trace_numbers,
 )
-
-needs_seeds = pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="the seed documents are not beside this checkout")
 
 
 @pytest.fixture(scope="module")
@@ -184,62 +180,6 @@ def test_bad_seed_name_is_rejected(tmp_path):
     path = _broken_copy(PROGRAMMES_PATH, tmp_path, _set(4, "seed", "report.pdf"))
     with pytest.raises(ContextDataError, match=r"row 4 \(id PR04\), column 'seed': must name seed files"):
         load_programmes(path)
-
-
-# --- traceability to the source documents ------------------------------------------------------
-
-
-@needs_seeds
-@pytest.mark.parametrize("loader", [load_evidence, load_programmes], ids=["evidence", "programmes"])
-def test_every_cited_seed_file_exists(loader):
-    found = seed_files(loader())
-    assert len(found) >= len(loader())
-    assert found["exists"].all(), found.loc[~found["exists"]].to_dict("records")
-
-
-@needs_seeds
-@pytest.mark.parametrize("loader", [load_evidence, load_programmes], ids=["evidence", "programmes"])
-def test_every_number_is_written_in_the_cited_seed(loader):
-    traced = trace_numbers(loader())
-    assert len(traced) > 20
-    missing = traced.loc[~traced["found"]]
-    assert missing.empty, missing.to_dict("records")
-
-
-@needs_seeds
-def test_evidence_values_are_found_near_the_cited_line(evidence):
-    traced = trace_numbers(evidence)
-    numeric = traced[traced["column"].isin(["value", "comparator_value"])]
-    expected = int(evidence["value"].notna().sum() + evidence["comparator_value"].notna().sum())
-    assert len(numeric) == expected and numeric["found"].all()
-
-
-@needs_seeds
-def test_trace_numbers_catches_an_invented_number(evidence, programmes):
-    changed = evidence.copy()
-    changed.loc[changed["id"] == "E22", "value"] = 37.0   # the report says 36
-    traced = trace_numbers(changed)
-    assert traced.loc[(traced["id"] == "E22") & (traced["column"] == "value"), "found"].tolist() == [False]
-    changed = programmes.copy()
-    changed.loc[changed["id"] == "PR11", "reach"] = "target of 7,466 participants"
-    traced = trace_numbers(changed)
-    assert not traced.loc[traced["id"] == "PR11", "found"].all()
-
-
-def test_seed_files_flags_a_missing_file(tmp_path):
-    frame = pd.DataFrame({"id": ["X1"], "seed": ["001_9379791b815ce9f9.txt; 009_0000000000000000.txt"]})
-    (tmp_path / "001_9379791b815ce9f9.txt").write_text("text")
-    assert seed_files(frame, seeds_dir=tmp_path)["exists"].tolist() == [True, False]
-
-
-def test_trace_numbers_reads_thousands_separators(tmp_path):
-    (tmp_path / "001_9379791b815ce9f9.txt").write_text("line one\nsome 46,000 children\nline three\n")
-    frame = pd.DataFrame({"id": ["E01"], "seed": ["001_9379791b815ce9f9.txt"], "seed_line": [2],
-                          "value": [46000.0], "comparator_value": [float("nan")],
-                          "population": ["children under 18"]})
-    traced = trace_numbers(frame, seeds_dir=tmp_path)
-    assert traced[["column", "number", "found"]].values.tolist() == [
-        ["value", "46000", True], ["population", "18", False]]
 
 
 # --- summaries -------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ forces, practitioners and teachers in the 4 case-study sites (chapter 5).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -38,7 +37,6 @@ LEAD_FORCES = [
     "Lancashire",
     "West Midlands",
 ]
-REPORT = Path("/work/shared/seeds/001_9379791b815ce9f9.txt")
 SEEDS = [0, 1, 20190, 987654]
 
 
@@ -246,16 +244,3 @@ def test_every_text_is_unique_overall():
 def _normalise(text: str) -> str:
     text = text.translate(str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "*": " "}))
     return re.sub(r"\s+", " ", text).strip().casefold()
-
-
-@pytest.mark.skipif(not REPORT.exists(), reason="the 2019 report text is not available here")
-def test_no_text_shares_a_40_character_span_with_the_report():
-    span = 40
-    report = _normalise(REPORT.read_text(encoding="utf-8"))
-    grams = {report[i : i + span] for i in range(len(report) - span + 1)}
-    assert len(grams) > 10_000  # the report was read
-    shared = []
-    for text in set(_all_texts()):
-        norm = _normalise(text)
-        shared += [(text, norm[i : i + span]) for i in range(len(norm) - span + 1) if norm[i : i + span] in grams]
-    assert not shared, shared[:5]

