@@ -615,7 +615,8 @@ def diverging_percent(data: pd.DataFrame, *, polarity: dict[str, int], x: str = 
                       hue_order=None, flag: str | None = "flag", xlabel: str = "Percent",
                       ylabel: str = "", title: str = "", labels: str = "wrap",
                       palette: str = "RdBu", neutral_colour: str = "0.8",
-                      empty: str = EMPTY_MESSAGE) -> Figure:
+                      empty: str = EMPTY_MESSAGE, section: str | None = None,
+                      bar_label: str | None = None) -> Figure:
     """Diverging stacked bars of an agreement (Likert-type) scale.
 
     Each bar is one item or group: favourable answers extend to the right of
@@ -648,12 +649,23 @@ def diverging_percent(data: pd.DataFrame, *, polarity: dict[str, int], x: str = 
         Colour of neutral segments (a mid grey, visible on white).
     empty : str
         Message shown instead of bars when nothing is left to draw.
+    section : str, optional
+        Column naming a heading for each bar (e.g. the question when each
+        question has a bar per group). Bars of one heading are drawn
+        together under it, the heading on a line of its own in bold, so a
+        long question is printed once and never wraps into a neighbour's
+        row; each bar is then labelled by ``bar_label`` alone.
+    bar_label : str, optional
+        Column with the label printed beside each bar when ``section`` is
+        given (default: ``y``).
 
     Returns
     -------
     matplotlib.figure.Figure
         One axes with x from -100 to 100 (tick labels show percents without
         sign); ``ax.containers`` hold one bar container per answer drawn.
+        Every tick label is right-aligned line by line and sits at the
+        centre of its bar (or heading) row.
     """
     rows = _drawable(data, x, flag, "diverging_percent")
     if rows.empty:
@@ -673,8 +685,27 @@ def diverging_percent(data: pd.DataFrame, *, polarity: dict[str, int], x: str = 
         colours[h] = to_rgb(neutral_colour)
     table = rows.pivot_table(index=y, columns=hue, values=x, aggfunc="sum").reindex(
         index=order, columns=hue_order).fillna(0.0)
-    fig, ax = _new_figure(len(order))
-    positions = np.arange(len(order))
+    positions = np.arange(len(order), dtype=float)
+    tick_positions, tick_labels, headings = list(positions), list(order), []
+    if section is not None:
+        first = rows.drop_duplicates(y).set_index(y)
+        heading_of = first[section].astype(str)
+        shown_as = first[bar_label].astype(str) if bar_label is not None else first.index.to_series()
+        tick_positions, tick_labels, at = [], [], 0
+        for head in dict.fromkeys(heading_of[order]):
+            headings.append(len(tick_labels))
+            tick_positions.append(at)
+            tick_labels.append(head)
+            at += 1
+            for k, bar in enumerate(order):
+                if heading_of[bar] == head:
+                    positions[k] = at
+                    tick_positions.append(at)
+                    tick_labels.append(shown_as[bar])
+                    at += 1
+            at += 0.4  # a little air before the next heading
+    lines = sum(max(1, len(textwrap.wrap(str(t), _WRAP))) for t in tick_labels)
+    fig, ax = _new_figure(max(len(tick_labels), int(np.ceil(lines * 0.75))))
     half_neutral = table[neutral].sum(axis=1).to_numpy() / 2 if neutral else np.zeros(len(order))
     segments = []
     for side, levels, start in ((1, favourable, half_neutral), (-1, unfavourable, -half_neutral)):
@@ -697,13 +728,20 @@ def diverging_percent(data: pd.DataFrame, *, polarity: dict[str, int], x: str = 
                             f"{value:.0f}", ha="center", va="center", fontsize="small",
                             color=_text_colour(colours[level]))
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.set_yticks(positions, order)
-    ax.invert_yaxis()
+    ax.set_yticks(tick_positions, tick_labels)
+    ax.set_ylim(max(tick_positions) + 0.6, min(tick_positions) - 0.6)  # first bar on top
     ax.set_xlim(-100, 100)
     ax.xaxis.set_major_locator(FixedLocator([-100, -75, -50, -25, 0, 25, 50, 75, 100]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
     ax.legend()
     _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title="", hue=hue, labels=labels)
+    for k, text in enumerate(ax.get_yticklabels()):
+        text.set_multialignment("right")  # wrapped lines end flush with the bar, not centred on each other
+        if k in headings:
+            text.set_fontweight("bold")
+    if headings:
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="y", visible=False)  # no rule through a heading's row
     return fig
 
 
