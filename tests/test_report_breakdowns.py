@@ -38,7 +38,7 @@ def test_phrases_quote_the_extremes_of_each_group(table):
     phrases = breakdowns.breakdown_phrases(breakdowns.breakdown_rows(table))
     assert phrases["mini_police_low"] == "60% (Boy, “I trust the police”)"  # ties: the first line shown
     assert phrases["mini_police_high"] == "90% (Girl, “I trust the police”)"
-    assert phrases["non_mini_police_high"].startswith("100%")
+    assert phrases["non_mini_police_high"] == "n/a"  # 2 boys hidden, so the 9 girls are too (secondary)
 
 
 def test_dot_chart_draws_one_dot_per_shown_share(table):
