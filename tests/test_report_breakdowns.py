@@ -94,3 +94,23 @@ def test_diverging_bars_without_sections_are_unchanged():
                          "value": [60.0, 40.0, 30.0, 70.0], "flag": ""})
     ax = diverging_percent(data, polarity={"yes": 1, "no": -1}, y="item").axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B"]
+
+
+def test_bars_of_a_row_with_few_groups_sit_on_its_label():
+    """Chart 5.1: each row quotes one or two groups out of five; its bars are centred on its label."""
+    from helpers.report.plots import bar_percent_by_group
+
+    data = pd.DataFrame({"row": ["a", "b", "b", "c"], "group_label": ["G1", "G2", "G3", "G5"],
+                         "value": [60.0, 40.0, 30.0, 90.0], "ci_low": [50.0, 30.0, 20.0, 80.0],
+                         "ci_high": [70.0, 50.0, 40.0, 95.0], "flag": ""})
+    ax = bar_percent_by_group(data, y="row", hue="group_label").axes[0]
+    centres = {}
+    for container in ax.containers:
+        for bar in getattr(container, "patches", []):
+            centres.setdefault(round(bar.get_y() + bar.get_height() / 2), []).append(
+                bar.get_y() + bar.get_height() / 2)
+    ticks = list(ax.get_yticks())
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
+    for position, row in enumerate(["a", "b", "c"]):
+        assert np.isclose(np.mean(centres[ticks[position]]), ticks[position]), row
+    assert len(centres[1]) == 2  # row b: its two groups side by side, no empty slots between them

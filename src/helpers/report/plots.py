@@ -324,6 +324,8 @@ def _finish(ax, *, xlabel: str, ylabel: str, title: str, legend_title: str | Non
             texts = [t[:1].upper() + t[1:] for t in texts]
             ax.set_title("\n".join(filter(None, [title, prefix + " …"])), fontsize="medium")
     ax.set_yticks(ax.get_yticks(), _wrap(texts))
+    for text in ax.get_yticklabels():
+        text.set_multialignment("right")  # a wrapped label's lines end flush against its bar
     legend = ax.get_legend()
     if legend is not None:
         # A figure-level legend above the axes: constrained layout keeps it inside
@@ -495,6 +497,8 @@ def bar_percent_by_group(data: pd.DataFrame, *, x: str = "value", y: str = "item
     matplotlib.figure.Figure
         One axes, x from 0 to 100; ``ax.containers`` hold one bar container
         per hue level, then one error-bar container per interval drawn.
+        Where a row lacks some hue levels, its bars are centred on its label
+        (no empty slots for the absent levels).
     """
     rows = data if category is None else data[data[category_col].astype(str) == str(category)]
     rows = _drawable(rows, x, flag, "bar_percent_by_group")
@@ -507,10 +511,31 @@ def bar_percent_by_group(data: pd.DataFrame, *, x: str = "value", y: str = "item
         rows[hue] = rows[hue].astype(str)
         hue_order = [h for h in _order(rows, hue, hue_order) if h in set(rows[hue])]
         n_hue = len(hue_order)
-    fig, ax = _new_figure(len(order) * max(1, n_hue * 0.6))
-    sns.barplot(rows, x=x, y=y, hue=hue, order=order, hue_order=hue_order, orient="h",
-                errorbar=None, palette=palette if hue is not None else None,
-                color=None if hue is not None else sns.color_palette(palette)[0], ax=ax)
+    # Rows that hold only some of the groups (a chart of quoted numbers, each from its own group):
+    # each row's bars are centred on its label, rather than left in the slots of absent groups.
+    present = {o: [h for h in hue_order if ((rows[y] == o) & (rows[hue] == h)).any()] for o in order} \
+        if hue is not None else {}
+    sparse = hue is not None and any(len(v) < n_hue for v in present.values())
+    lines = sum(max(1, len(textwrap.wrap(str(o), _WRAP))) for o in order)  # room for wrapped labels
+    if sparse:
+        most = max(len(v) for v in present.values())
+        fig, ax = _new_figure(max(len(order) * max(1, most * 0.6), lines * 0.8))
+        slot = 0.8 / most
+        centre_of = {(o, h): i - slot * len(present[o]) / 2 + slot * (k + 0.5)
+                     for i, o in enumerate(order) for k, h in enumerate(present[o])}
+        colours = dict(zip(hue_order, sns.color_palette(palette, n_hue), strict=True))
+        for h in hue_order:
+            part = rows[rows[hue] == h]
+            ax.barh([centre_of[(o, h)] for o in part[y]], part[x].to_numpy(dtype=float), height=slot,
+                    color=colours[h], label=h)
+        ax.set_yticks(np.arange(len(order)), order)
+        ax.set_ylim(len(order) - 0.5, -0.5)
+        ax.legend()
+    else:
+        fig, ax = _new_figure(max(len(order) * max(1, n_hue * 0.6), lines * 0.8))
+        sns.barplot(rows, x=x, y=y, hue=hue, order=order, hue_order=hue_order, orient="h",
+                    errorbar=None, palette=palette if hue is not None else None,
+                    color=None if hue is not None else sns.color_palette(palette)[0], ax=ax)
     if ci_low in rows and ci_high in rows:
         bars = [bar for container in ax.containers if isinstance(container, BarContainer)
                 for bar in container]
@@ -521,7 +546,8 @@ def bar_percent_by_group(data: pd.DataFrame, *, x: str = "value", y: str = "item
             if pd.isna(low) or pd.isna(high):
                 continue
             j = hue_order.index(row[hue]) if hue is not None else 0
-            expected = order.index(row[y]) - 0.4 + width * (j + 0.5)
+            expected = (centre_of[(row[y], row[hue])] if sparse
+                        else order.index(row[y]) - 0.4 + width * (j + 0.5))
             centre = centres[np.argmin(np.abs(centres - expected))] if len(centres) else expected
             value = row[x]
             ax.errorbar(value, centre, xerr=[[max(value - low, 0)], [max(high - value, 0)]],
@@ -735,8 +761,7 @@ def diverging_percent(data: pd.DataFrame, *, polarity: dict[str, int], x: str = 
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
     ax.legend()
     _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title="", hue=hue, labels=labels)
-    for k, text in enumerate(ax.get_yticklabels()):
-        text.set_multialignment("right")  # wrapped lines end flush with the bar, not centred on each other
+    for k, text in enumerate(ax.get_yticklabels()):  # right-aligned by _finish; headings in bold
         if k in headings:
             text.set_fontweight("bold")
     if headings:
