@@ -114,3 +114,23 @@ def test_bars_of_a_row_with_few_groups_sit_on_its_label():
     for position, row in enumerate(["a", "b", "c"]):
         assert np.isclose(np.mean(centres[ticks[position]]), ticks[position]), row
     assert len(centres[1]) == 2  # row b: its two groups side by side, no empty slots between them
+
+
+def test_readable_tables_keep_numbers_and_intervals_whole():
+    from helpers.report import layout
+
+    display = pd.DataFrame({"Question": ["I trust the police", "I feel safe online"],
+                            "Family": ["primary", "secondary"],
+                            "Difference (95% CI)": ["-0.14 (-0.27 to 0.00)", "-0.32 (-0.53 to -0.11)"],
+                            "p": ["0.052", "0.022"], "Holds up?": ["not clearly", "yes"]})
+    html = layout.readable(display.drop(columns="Family"), uuid="t", headers={"p": "Holm p"},
+                           wrap=("Holds up?",)).to_html()
+    assert "(-0.27\u00a0to\u00a00.00)" in html and "-0.14 (" in html  # breaks before the bracket only
+    assert "Holm p" in html and "#T_t td:nth-child(3)" in html  # the p column never wraps
+    assert "#T_t td:nth-child(2)" not in html and "#T_t td:nth-child(4)" not in html
+    split = layout.split_tables(display, by="Family", uuid="d", order=["secondary", "primary"],
+                                captions={"primary": "Primary outcomes"}).data
+    assert split.index('id="T_d-secondary"') < split.index('id="T_d-primary"')
+    assert "Primary outcomes" in split and ">Family<" not in split
+    assert layout.transposed(display, key="Question", corner="Result").columns.tolist() == [
+        "Result", "I trust the police", "I feel safe online"]
