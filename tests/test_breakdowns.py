@@ -28,6 +28,13 @@ def _children(spec: list[tuple[str, str, int, str, int]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _trust(spec, *, min_cell: int, local: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The children of ``spec`` and their ``att_trust`` breakdown, checked against its schema."""
+    children = _children(spec)
+    table = breakdown_table(children, CODEBOOK, items=["att_trust"], min_cell=min_cell, local=local)
+    return children, BREAKDOWNS_SCHEMA.validate(table)
+
+
 def _cell(table, **keys):
     mask = np.ones(len(table), dtype=bool)
     for key, value in keys.items():
@@ -49,11 +56,9 @@ def test_the_shipped_rules_code_every_demo_answer_once():
 
 
 def test_favourable_shares_match_a_crosstab():
-    children = _children([("yes", "girl", 5, "agree", 8), ("yes", "girl", 5, "disagree", 2),
-                          ("yes", "boy", 6, "strongly_agree", 6), ("yes", "boy", 6, "neither", 6),
-                          ("no", "girl", 6, "agree", 7), ("no", "boy", 5, "strongly_disagree", 9)])
-    table = breakdown_table(children, CODEBOOK, items=["att_trust"], min_cell=1, local=False)
-    BREAKDOWNS_SCHEMA.validate(table)
+    children, table = _trust([("yes", "girl", 5, "agree", 8), ("yes", "girl", 5, "disagree", 2),
+                              ("yes", "boy", 6, "strongly_agree", 6), ("yes", "boy", 6, "neither", 6),
+                              ("no", "girl", 6, "agree", 7), ("no", "boy", 5, "strongly_disagree", 9)], min_cell=1)
     expected = pd.crosstab([children["mini_police"], children["gender"]],
                            children["att_trust"].isin(["strongly_agree", "agree"]))
     for (member, gender), counts in expected.iterrows():
@@ -68,11 +73,9 @@ def test_favourable_shares_match_a_crosstab():
 
 
 def test_a_small_level_is_hidden_and_cannot_be_worked_out():
-    children = _children([("yes", "girl", 5, "agree", 20), ("yes", "boy", 5, "agree", 18),
-                          ("yes", "other", 5, "agree", 2), ("yes", "boy", 6, "disagree", 3),
-                          ("no", "girl", 6, "agree", 12), ("no", "boy", 6, "agree", 11)])
-    table = breakdown_table(children, CODEBOOK, items=["att_trust"], min_cell=5, local=False)
-    BREAKDOWNS_SCHEMA.validate(table)
+    _, table = _trust([("yes", "girl", 5, "agree", 20), ("yes", "boy", 5, "agree", 18),
+                       ("yes", "other", 5, "agree", 2), ("yes", "boy", 6, "disagree", 3),
+                       ("no", "girl", 6, "agree", 12), ("no", "boy", 6, "agree", 11)], min_cell=5)
     other = _cell(table, group="mini_police", by="gender", level="other", category="favourable")
     assert other["flag"] == "c" and pd.isna(other["n"]) and pd.isna(other["value"])
     assert breakdown_recoverable(table) == []
@@ -84,10 +87,9 @@ def test_a_small_level_is_hidden_and_cannot_be_worked_out():
 
 
 def test_a_local_report_hides_small_counts_and_their_bases():
-    children = _children([("yes", "girl", 5, "agree", 20), ("yes", "girl", 5, "disagree", 2),
-                          ("yes", "boy", 5, "agree", 15), ("yes", "boy", 6, "agree", 3),
-                          ("no", "girl", 6, "agree", 12), ("no", "boy", 6, "agree", 11)])
-    table = breakdown_table(children, CODEBOOK, items=["att_trust"], min_cell=5, local=True)
+    _, table = _trust([("yes", "girl", 5, "agree", 20), ("yes", "girl", 5, "disagree", 2),
+                       ("yes", "boy", 5, "agree", 15), ("yes", "boy", 6, "agree", 3),
+                       ("no", "girl", 6, "agree", 12), ("no", "boy", 6, "agree", 11)], min_cell=5, local=True)
     girls_other = _cell(table, group="mini_police", by="gender", level="girl", category="other")
     assert girls_other["flag"] == "c"
     year6 = table[(table["group"] == "mini_police") & (table["by"] == "year_group") & (table["level"] == "6")]
