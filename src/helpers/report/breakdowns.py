@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 
 from helpers.core.breakdowns import load_themes
 from helpers.core.codebook import Codebook, load_codebook
+from helpers.report.narrative import list_phrase
 from helpers.report.plots import EMPTY_MESSAGE, PALETTE
 from helpers.report.tables import format_count, format_percent
 
@@ -223,7 +224,7 @@ def least_phrases(results: pd.DataFrame, least: pd.DataFrame) -> dict[str, str]:
     was coded), ``top`` and ``top_share`` (the largest theme but
     "Something else"), ``nothing_share`` (answers saying nothing was
     disliked, or that it ended), ``others`` (the remaining themes, ranked,
-    as ``“label” (share)``). ``n/a`` where the table has no rows.
+    as ``“a” (18%), “b” (13%) and “c” (9%)``). ``n/a`` where the table has no rows.
     """
     out = dict.fromkeys(["answers", "most_answers", "top", "top_share", "nothing_share", "others"], "n/a")
     most = results[results["measure"].eq("enjoyed_most_theme") & results["group"].eq("mini_police")]
@@ -238,8 +239,7 @@ def least_phrases(results: pd.DataFrame, least: pd.DataFrame) -> dict[str, str]:
     themes = ranked[~ranked["category"].isin([rules["other"]["id"], "nothing"])]
     if len(themes):
         out["top"], out["top_share"] = f"“{themes['label'].iloc[0]}”", themes["text"].iloc[0]
-        out["others"] = ", ".join(f"“{lab}” ({txt})" for lab, txt in
-                                  zip(themes["label"].iloc[1:], themes["text"].iloc[1:], strict=True)) or "none"
+        out["others"] = list_phrase(themes.iloc[1:], label="label", quote=True)
     nothing = least[least["category"].eq("nothing")]
     if len(nothing):
         out["nothing_share"] = format_percent(nothing["value"].iloc[0], nothing["flag"].iloc[0])
