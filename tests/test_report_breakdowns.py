@@ -38,7 +38,7 @@ def test_phrases_quote_the_extremes_of_each_group(table):
     phrases = breakdowns.breakdown_phrases(breakdowns.breakdown_rows(table))
     assert phrases["mini_police_low"] == "60% (Boy, “I trust the police”)"  # ties: the first line shown
     assert phrases["mini_police_high"] == "90% (Girl, “I trust the police”)"
-    assert phrases["non_mini_police_high"] == "n/a"  # 2 boys hidden, so the 9 girls are too (secondary)
+    assert phrases["non_mini_police_high"] == "[c]"  # 2 boys hidden, so the 9 girls are too (secondary)
 
 
 def test_dot_chart_draws_one_dot_per_shown_share(table):
@@ -134,3 +134,15 @@ def test_readable_tables_keep_numbers_and_intervals_whole():
     assert "Primary outcomes" in split and ">Family<" not in split
     assert layout.transposed(display, key="Question", corner="Result").columns.tolist() == [
         "Result", "I trust the police", "I feel safe online"]
+
+
+def test_phrases_of_a_local_report_with_everything_hidden_name_no_largest_theme():
+    least = pd.DataFrame({"measure": "enjoyed_least_theme", "group": "mini_police", "unit": "percent",
+                          "category": ["nothing", "boring", "conditions", "other"], "n": pd.array([pd.NA] * 4, "Int64"),
+                          "base": pd.array([pd.NA] * 4, "Int64"), "value": np.nan, "flag": "c"})
+    phrases = breakdowns.least_phrases(pd.DataFrame(columns=["measure", "group", "base"]), least)
+    assert phrases["answers"] == "[c]" and phrases["top"] == "[c]" and "[c]" in phrases["others"]
+    rows = pd.DataFrame({"group": ["mini_police"], "value": [np.nan], "flag": ["c"], "text": ["[c]"],
+                         "item": ["I trust the police"], "level_label": ["Girl"]})
+    phrases = breakdowns.breakdown_phrases(rows)
+    assert phrases["mini_police_high"] == "[c]" and phrases["non_mini_police_high"] == "n/a"

@@ -160,8 +160,9 @@ def breakdown_phrases(rows: pd.DataFrame) -> dict[str, str]:
     """For each group: the lowest and the highest share shown, each with its outcome and level.
 
     Keys ``<group>_low`` and ``<group>_high`` (e.g. ``mini_police_low``):
-    ``"88% (Year 4, “I trust the police”)"``; ``"n/a"`` when nothing is
-    shown. ``levels`` is the number of (outcome, level) shares shown, and
+    ``"88% (Year 4, “I trust the police”)"``; ``"[c]"`` when every share
+    of the group is suppressed, ``"n/a"`` when the table has none.
+    ``levels`` is the number of (outcome, level) shares shown, and
     ``hidden`` the number suppressed.
     """
     out: dict[str, str] = {}
@@ -169,8 +170,8 @@ def breakdown_phrases(rows: pd.DataFrame) -> dict[str, str]:
     for group in GROUPS:
         part = shown[shown["group"] == group]
         for key, ascending in (("low", True), ("high", False)):
-            if part.empty:
-                out[f"{group}_{key}"] = "n/a"
+            if part.empty:  # every share hidden ([c]), or none at all (n/a)
+                out[f"{group}_{key}"] = "[c]" if rows["group"].eq(group).any() else "n/a"
                 continue
             row = part.sort_values("value", ascending=ascending, kind="stable").iloc[0]  # ties: first shown
             out[f"{group}_{key}"] = f"{row['text']} ({row['level_label']}, “{row['item']}”)"
@@ -216,6 +217,11 @@ def theme_table(results: pd.DataFrame, least: pd.DataFrame, *, codebook: Codeboo
     })
 
 
+def _count(value) -> str:
+    """A base for prose: ``138``; ``[c]`` where a local report hid it."""
+    return format_count(value, "c" if pd.isna(value) else "")
+
+
 def least_phrases(results: pd.DataFrame, least: pd.DataFrame) -> dict[str, str]:
     """Counts and shares the prose about the "enjoyed least" themes quotes.
 
@@ -229,17 +235,20 @@ def least_phrases(results: pd.DataFrame, least: pd.DataFrame) -> dict[str, str]:
     out = dict.fromkeys(["answers", "most_answers", "top", "top_share", "nothing_share", "others"], "n/a")
     most = results[results["measure"].eq("enjoyed_most_theme") & results["group"].eq("mini_police")]
     if len(most):
-        out["most_answers"] = format_count(most["base"].iloc[0])
+        out["most_answers"] = _count(most["base"].iloc[0])
     if least.empty:
         return out
     rules = load_themes()
     labels = {t["id"]: t["label"] for t in rules["themes"]} | {rules["other"]["id"]: rules["other"]["label"]}
     ranked = _ranked(least, labels, last=rules["other"]["id"])
-    out["answers"] = format_count(least["base"].iloc[0])
+    out["answers"] = _count(least["base"].iloc[0])
     themes = ranked[~ranked["category"].isin([rules["other"]["id"], "nothing"])]
-    if len(themes):
+    if themes["value"].notna().any():  # the largest theme shown (hidden ones are never larger: see docs)
         out["top"], out["top_share"] = f"“{themes['label'].iloc[0]}”", themes["text"].iloc[0]
         out["others"] = list_phrase(themes.iloc[1:], label="label", quote=True)
+    elif len(themes):  # every share hidden: no theme can be named as the largest
+        out["top"] = out["top_share"] = "[c]"
+        out["others"] = list_phrase(themes, label="label", quote=True)
     nothing = least[least["category"].eq("nothing")]
     if len(nothing):
         out["nothing_share"] = format_percent(nothing["value"].iloc[0], nothing["flag"].iloc[0])
