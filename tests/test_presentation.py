@@ -179,4 +179,4 @@ def test_no_notebook_draws_signed_and_unsigned_effect_sizes_on_one_axis():
                 if 'x="effect_size"' in call and 'hue="effect_label"' in call:
                     calls += 1
                     assert 'panels="effect_label"' in call, f"{path.name}: {call}"
-    assert calls == 1  # the methods appendix; the recommendations chapter refers to it rather than drawing it again
+    assert calls == 1  # the recommendations chapter; the methods appendix refers to it rather than drawing it again
