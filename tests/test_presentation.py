@@ -167,7 +167,7 @@ def test_weighting_prose_prints_only_numbers_of_its_table():
 
 
 def test_no_notebook_draws_signed_and_unsigned_effect_sizes_on_one_axis():
-    """Every chart of effect sizes coloured by their kind splits the kinds into panels (Chart 5.2, methods)."""
+    """The chart of effect sizes splits its kinds into panels, and is drawn once (one chart per quantity)."""
     from helpers.build import sources
     from helpers.core.config import NOTEBOOKS_DIR
     calls = 0
@@ -179,4 +179,4 @@ def test_no_notebook_draws_signed_and_unsigned_effect_sizes_on_one_axis():
                 if 'x="effect_size"' in call and 'hue="effect_label"' in call:
                     calls += 1
                     assert 'panels="effect_label"' in call, f"{path.name}: {call}"
-    assert calls >= 2  # the methods appendix and the recommendations chapter
+    assert calls == 1  # the recommendations chapter; the methods appendix refers to it rather than drawing it again

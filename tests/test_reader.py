@@ -19,7 +19,7 @@ import pytest
 from helpers.build.book import build_book, pages_left_out
 from helpers.core.config import BOOK_DIR, RAW_DIR
 from helpers.core.pipeline import run_process
-from helpers.report.reader import book_defects, page_defects, page_text
+from helpers.report.reader import book_defects, case_labels, lowered_labels, page_defects, page_text
 
 HTML = BOOK_DIR / "_build" / "html"
 
@@ -54,6 +54,8 @@ def test_a_page_that_reads_as_written_has_no_defects():
      "A sentence that is long enough to count as one, said twice.</p>", "sentence printed twice"),
     ("<details><summary><p>Show code cell source</p></summary></details>", "code on the page"),
     ("<div class='cell_input docutils container'><div>x = 1</div></div>", "code on the page"),
+    ("<p>Most children agreed that i think that the police work well with young people.</p>", "label lower-cased"),
+    ("<li>Fewer said i trust the police.</li>", "label lower-cased"),
 ])
 def test_each_defect_is_found(body, defect):
     assert defect in _defects(body)
@@ -147,3 +149,15 @@ def test_national_book_cites_by_author_and_year():
 def test_local_book_reads_as_written(local_html):
     found = book_defects(local_html)
     assert found.empty, _report(found)
+
+
+def test_labels_keep_their_case_in_sentences_but_ordinary_words_may_be_lowered():
+    labels = case_labels()
+    assert "I trust the police" in labels and "A bit safer" not in labels  # "a bit safer" is good prose
+    ok = ("“I trust the police” drew most agreement. I trust the police, said many. Children felt a bit safer, "
+          "and making an impact on others came second.")
+    assert lowered_labels(ok) == []
+    assert lowered_labels("They said that i trust the police.") == [("I trust the police", "i trust the police")]
+    # the line breaks and curly apostrophes of a rendered page do not hide a lowered label
+    label = "I know how to contact the police if I need them"
+    assert lowered_labels("so i know how to contact\nthe police if i need them", [label])

@@ -22,6 +22,9 @@ rows read, kept and quarantined, and writes under ``out_dir``:
                            difference in differences (empty tables without waves; :mod:`helpers.core.change`)
 ``attrition.csv``          who answered only at baseline, and whether they differed then
 ``trend.csv``              with two or more survey years: headline items per year and a trend test
+``breakdowns.csv``         primary outcomes by gender and year group, within each group (descriptive;
+                           :mod:`helpers.core.breakdowns`)
+``enjoyed_least.csv``      themes of what mini-police children enjoyed least, coded by keyword rules
 ``validation_log.csv``     one row per validation event (CONTRACT section 3)
 ``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
 ``row_counts.csv``         per instrument: raw, kept, quarantined, in scope; physical data lines,
@@ -64,6 +67,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core import outputs
+from helpers.core.breakdowns import breakdown_table, least_enjoyed_table
 from helpers.core.change import attrition_table, change_table, did_table, follow_up_only, has_waves, trend_table
 from helpers.core.codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from helpers.core.config import DEFAULT_MIN_CELL, DEMO_MARKER
@@ -76,7 +80,13 @@ from helpers.core.outcomes import OUTCOMES_PATH, file_sha256, item_plan, load_ou
 from helpers.core.pooling import pooled_tables
 from helpers.core.processing import summarise
 from helpers.core.profiles import find_sources, read_source
-from helpers.core.schemas import check_change_outputs, check_design_outputs, check_outputs, check_pooled_outputs
+from helpers.core.schemas import (
+    check_breakdown_outputs,
+    check_change_outputs,
+    check_design_outputs,
+    check_outputs,
+    check_pooled_outputs,
+)
 from helpers.core.stats import comparable_items, compare_groups, design_power
 from helpers.core.validation import LOG_COLUMNS, ValidationResult, validate_table
 from helpers.core.weighting import sensitivity
@@ -89,7 +99,8 @@ log = logging.getLogger(__name__)
 #: Files every successful run writes (besides one Parquet file per instrument).
 OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "evidence.csv", "validation_log.csv",
                 "row_counts.csv", "manifest.json", "design.csv", "balance.csv", "adjusted.csv", "pooled.csv",
-                "pooled_forces.csv", "change.csv", "did.csv", "attrition.csv", "trend.csv")
+                "pooled_forces.csv", "change.csv", "did.csv", "attrition.csv", "trend.csv", "breakdowns.csv",
+                "enjoyed_least.csv")
 
 _VERSIONED = ("minipolice", "pandas", "numpy", "scipy", "statsmodels", "pingouin")
 
@@ -435,6 +446,12 @@ def run_process(
     attrition = attrition_table(all_waves, codebook, items=primary, min_cell=min_cell)
     trend = trend_table(children, codebook, items=primary, min_cell=min_cell)
     check_change_outputs(change, did, attrition, trend)
+    # Descriptive: the primary outcomes by gender and year group, and the themes of what children enjoyed least.
+    breakdowns = breakdown_table(children, codebook, items=primary, min_cell=min_cell, local=force is not None,
+                                 not_collected=not_collected["children_survey"])
+    enjoyed_least = least_enjoyed_table(children, codebook, min_cell=min_cell, local=force is not None,
+                                        not_collected=not_collected["children_survey"])
+    check_breakdown_outputs(breakdowns, enjoyed_least)
 
     # 4. Export: the whole set into a staging folder inside out_dir, then swapped in (_write_outputs).
     #    The staging folder is removed on any exit; one left by a killed run goes at the next run.
@@ -451,7 +468,8 @@ def run_process(
             _to_csv(sensitivity_table, staging / "sensitivity.csv")
             for name, table in (("design", design), ("balance", balance), ("adjusted", adjusted),
                                 ("pooled", pooled), ("pooled_forces", pooled_forces),
-                                ("change", change), ("did", did), ("attrition", attrition), ("trend", trend)):
+                                ("change", change), ("did", did), ("attrition", attrition), ("trend", trend),
+                                ("breakdowns", breakdowns), ("enjoyed_least", enjoyed_least)):
                 _to_csv(table, staging / f"{name}.csv")
             _to_csv(events, staging / "validation_log.csv")
             _to_csv(row_counts, staging / "row_counts.csv")

@@ -3,7 +3,8 @@
 One job: state, as executable checks, what ``results.csv``, ``tests.csv``,
 ``validation_log.csv``, ``power.csv``, ``sensitivity.csv`` and ``evidence.csv``
 must look like (and ``design.csv``, ``balance.csv``, ``adjusted.csv``:
-:func:`check_design_outputs`). The pipeline validates every table
+:func:`check_design_outputs`; ``breakdowns.csv``, ``enjoyed_least.csv``:
+:func:`check_breakdown_outputs`). The pipeline validates every table
 against its schema before writing it, so a programming error can never
 publish a malformed table; other tools can import the same schemas.
 
@@ -21,8 +22,9 @@ from pandera.pandas import Check, Column
 
 __all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "EVIDENCE_SCHEMA",
            "DESIGN_SCHEMA", "BALANCE_SCHEMA", "ADJUSTED_SCHEMA", "POOLED_SCHEMA", "POOLED_FORCES_SCHEMA",
-           "CHANGE_SCHEMA", "DID_SCHEMA", "ATTRITION_SCHEMA", "TREND_SCHEMA",
-           "check_outputs", "check_design_outputs", "check_pooled_outputs", "check_change_outputs"]
+           "CHANGE_SCHEMA", "DID_SCHEMA", "ATTRITION_SCHEMA", "TREND_SCHEMA", "BREAKDOWNS_SCHEMA",
+           "ENJOYED_LEAST_SCHEMA", "check_outputs", "check_design_outputs", "check_pooled_outputs",
+           "check_change_outputs", "check_breakdown_outputs"]
 
 _UNITS = ["percent", "mean", "count"]
 _ACTIONS = ["set_missing", "quarantined", "ignored_column", "missing_column", "noted"]
@@ -539,3 +541,41 @@ def check_change_outputs(change, did, attrition, trend) -> None:
     DID_SCHEMA.validate(did)
     ATTRITION_SCHEMA.validate(attrition)
     TREND_SCHEMA.validate(trend)
+
+
+# --------------------------------------------------------------------------- descriptive breakdowns
+
+BREAKDOWNS_SCHEMA = pa.DataFrameSchema(
+    {
+        "measure": Column(str),
+        "group": Column(str, Check.isin(["mini_police", "non_mini_police"])),
+        "by": Column(str, Check.isin(["gender", "year_group"])),
+        "level": Column(str),
+        "category": Column(str, Check.isin(["favourable", "other"])),
+        "n": Column("Int64", Check.ge(0), nullable=True),
+        "base": Column("Int64", Check.ge(0), nullable=True),
+        "value": Column(float, Check.in_range(0, 100), nullable=True),
+        "unit": Column(str, Check.isin(["percent"])),
+        "ci_low": Column(float, Check.in_range(0, 100), nullable=True),
+        "ci_high": Column(float, Check.in_range(0, 100), nullable=True),
+        "flag": Column(str, Check.isin(["", "c"])),
+    },
+    checks=[
+        Check(_percent_value_matches, error="percent value is not 100 n / base"),
+        Check(_suppressed_cells_are_empty, error="a suppressed cell still shows n or value"),
+        Check(_wilson_contains_value, error="a Wilson interval does not contain its value"),
+    ],
+    unique=["measure", "group", "by", "level", "category"],
+    strict=True,
+    ordered=True,
+    name="breakdowns.csv",
+)
+
+#: ``enjoyed_least.csv``: the columns and checks of ``results.csv`` without the wave columns.
+ENJOYED_LEAST_SCHEMA = RESULTS_SCHEMA.remove_columns(["wave", "year"]).set_name("enjoyed_least.csv")
+
+
+def check_breakdown_outputs(breakdowns, enjoyed_least) -> None:
+    """Validate ``breakdowns.csv`` and ``enjoyed_least.csv``; raise ``SchemaError`` on a breach."""
+    BREAKDOWNS_SCHEMA.validate(breakdowns)
+    ENJOYED_LEAST_SCHEMA.validate(enjoyed_least)

@@ -275,9 +275,13 @@ def draw(spec: FigureSpec, table: pd.DataFrame, *, codebook: Codebook | None = N
     if spec.kind == "diverging":
         polarity, order, labels = _polarity(spec, codebook)
         several_items = rows["measure"].nunique() > 1 and rows["group"].nunique() == 1
+        # Several questions for several groups: each question once, as a heading over its groups' bars.
+        crossed = rows["measure"].nunique() > 1 and rows["group"].nunique() > 1
         return plots.diverging_percent(rows, polarity=polarity, y="bar", hue="category", hue_order=order,
                                        hue_labels=labels, labels="strip-prefix" if several_items else "wrap",
-                                       xlabel="Percent (left of zero: unfavourable answers)")
+                                       xlabel="Percent (left of zero: unfavourable answers)",
+                                       section="item" if crossed else None,
+                                       bar_label="group_label" if crossed else None)
     several_groups = rows["group"].nunique() > 1
     return plots.bar_percent_by_group(rows, y="bar", hue="group_label" if several_groups else None,
                                       hue_order=groups, xlabel=spec.xlabel)

@@ -324,6 +324,8 @@ def _finish(ax, *, xlabel: str, ylabel: str, title: str, legend_title: str | Non
             texts = [t[:1].upper() + t[1:] for t in texts]
             ax.set_title("\n".join(filter(None, [title, prefix + " …"])), fontsize="medium")
     ax.set_yticks(ax.get_yticks(), _wrap(texts))
+    for text in ax.get_yticklabels():
+        text.set_multialignment("right")  # a wrapped label's lines end flush against its bar
     legend = ax.get_legend()
     if legend is not None:
         # A figure-level legend above the axes: constrained layout keeps it inside
@@ -495,6 +497,8 @@ def bar_percent_by_group(data: pd.DataFrame, *, x: str = "value", y: str = "item
     matplotlib.figure.Figure
         One axes, x from 0 to 100; ``ax.containers`` hold one bar container
         per hue level, then one error-bar container per interval drawn.
+        Where a row lacks some hue levels, its bars are centred on its label
+        (no empty slots for the absent levels).
     """
     rows = data if category is None else data[data[category_col].astype(str) == str(category)]
     rows = _drawable(rows, x, flag, "bar_percent_by_group")
@@ -507,10 +511,31 @@ def bar_percent_by_group(data: pd.DataFrame, *, x: str = "value", y: str = "item
         rows[hue] = rows[hue].astype(str)
         hue_order = [h for h in _order(rows, hue, hue_order) if h in set(rows[hue])]
         n_hue = len(hue_order)
-    fig, ax = _new_figure(len(order) * max(1, n_hue * 0.6))
-    sns.barplot(rows, x=x, y=y, hue=hue, order=order, hue_order=hue_order, orient="h",
-                errorbar=None, palette=palette if hue is not None else None,
-                color=None if hue is not None else sns.color_palette(palette)[0], ax=ax)
+    # Rows that hold only some of the groups (a chart of quoted numbers, each from its own group):
+    # each row's bars are centred on its label, rather than left in the slots of absent groups.
+    present = {o: [h for h in hue_order if ((rows[y] == o) & (rows[hue] == h)).any()] for o in order} \
+        if hue is not None else {}
+    sparse = hue is not None and any(len(v) < n_hue for v in present.values())
+    lines = sum(max(1, len(textwrap.wrap(str(o), _WRAP))) for o in order)  # room for wrapped labels
+    if sparse:
+        most = max(len(v) for v in present.values())
+        fig, ax = _new_figure(max(len(order) * max(1, most * 0.6), lines * 0.8))
+        slot = 0.8 / most
+        centre_of = {(o, h): i - slot * len(present[o]) / 2 + slot * (k + 0.5)
+                     for i, o in enumerate(order) for k, h in enumerate(present[o])}
+        colours = dict(zip(hue_order, sns.color_palette(palette, n_hue), strict=True))
+        for h in hue_order:
+            part = rows[rows[hue] == h]
+            ax.barh([centre_of[(o, h)] for o in part[y]], part[x].to_numpy(dtype=float), height=slot,
+                    color=colours[h], label=h)
+        ax.set_yticks(np.arange(len(order)), order)
+        ax.set_ylim(len(order) - 0.5, -0.5)
+        ax.legend()
+    else:
+        fig, ax = _new_figure(max(len(order) * max(1, n_hue * 0.6), lines * 0.8))
+        sns.barplot(rows, x=x, y=y, hue=hue, order=order, hue_order=hue_order, orient="h",
+                    errorbar=None, palette=palette if hue is not None else None,
+                    color=None if hue is not None else sns.color_palette(palette)[0], ax=ax)
     if ci_low in rows and ci_high in rows:
         bars = [bar for container in ax.containers if isinstance(container, BarContainer)
                 for bar in container]
@@ -521,7 +546,8 @@ def bar_percent_by_group(data: pd.DataFrame, *, x: str = "value", y: str = "item
             if pd.isna(low) or pd.isna(high):
                 continue
             j = hue_order.index(row[hue]) if hue is not None else 0
-            expected = order.index(row[y]) - 0.4 + width * (j + 0.5)
+            expected = (centre_of[(row[y], row[hue])] if sparse
+                        else order.index(row[y]) - 0.4 + width * (j + 0.5))
             centre = centres[np.argmin(np.abs(centres - expected))] if len(centres) else expected
             value = row[x]
             ax.errorbar(value, centre, xerr=[[max(value - low, 0)], [max(high - value, 0)]],
@@ -615,7 +641,8 @@ def diverging_percent(data: pd.DataFrame, *, polarity: dict[str, int], x: str = 
                       hue_order=None, flag: str | None = "flag", xlabel: str = "Percent",
                       ylabel: str = "", title: str = "", labels: str = "wrap",
                       palette: str = "RdBu", neutral_colour: str = "0.8",
-                      empty: str = EMPTY_MESSAGE) -> Figure:
+                      empty: str = EMPTY_MESSAGE, section: str | None = None,
+                      bar_label: str | None = None) -> Figure:
     """Diverging stacked bars of an agreement (Likert-type) scale.
 
     Each bar is one item or group: favourable answers extend to the right of
@@ -648,12 +675,23 @@ def diverging_percent(data: pd.DataFrame, *, polarity: dict[str, int], x: str = 
         Colour of neutral segments (a mid grey, visible on white).
     empty : str
         Message shown instead of bars when nothing is left to draw.
+    section : str, optional
+        Column naming a heading for each bar (e.g. the question when each
+        question has a bar per group). Bars of one heading are drawn
+        together under it, the heading on a line of its own in bold, so a
+        long question is printed once and never wraps into a neighbour's
+        row; each bar is then labelled by ``bar_label`` alone.
+    bar_label : str, optional
+        Column with the label printed beside each bar when ``section`` is
+        given (default: ``y``).
 
     Returns
     -------
     matplotlib.figure.Figure
         One axes with x from -100 to 100 (tick labels show percents without
         sign); ``ax.containers`` hold one bar container per answer drawn.
+        Every tick label is right-aligned line by line and sits at the
+        centre of its bar (or heading) row.
     """
     rows = _drawable(data, x, flag, "diverging_percent")
     if rows.empty:
@@ -673,8 +711,27 @@ def diverging_percent(data: pd.DataFrame, *, polarity: dict[str, int], x: str = 
         colours[h] = to_rgb(neutral_colour)
     table = rows.pivot_table(index=y, columns=hue, values=x, aggfunc="sum").reindex(
         index=order, columns=hue_order).fillna(0.0)
-    fig, ax = _new_figure(len(order))
-    positions = np.arange(len(order))
+    positions = np.arange(len(order), dtype=float)
+    tick_positions, tick_labels, headings = list(positions), list(order), []
+    if section is not None:
+        first = rows.drop_duplicates(y).set_index(y)
+        heading_of = first[section].astype(str)
+        shown_as = first[bar_label].astype(str) if bar_label is not None else first.index.to_series()
+        tick_positions, tick_labels, at = [], [], 0
+        for head in dict.fromkeys(heading_of[order]):
+            headings.append(len(tick_labels))
+            tick_positions.append(at)
+            tick_labels.append(head)
+            at += 1
+            for k, bar in enumerate(order):
+                if heading_of[bar] == head:
+                    positions[k] = at
+                    tick_positions.append(at)
+                    tick_labels.append(shown_as[bar])
+                    at += 1
+            at += 0.4  # a little air before the next heading
+    lines = sum(max(1, len(textwrap.wrap(str(t), _WRAP))) for t in tick_labels)
+    fig, ax = _new_figure(max(len(tick_labels), int(np.ceil(lines * 0.75))))
     half_neutral = table[neutral].sum(axis=1).to_numpy() / 2 if neutral else np.zeros(len(order))
     segments = []
     for side, levels, start in ((1, favourable, half_neutral), (-1, unfavourable, -half_neutral)):
@@ -697,13 +754,19 @@ def diverging_percent(data: pd.DataFrame, *, polarity: dict[str, int], x: str = 
                             f"{value:.0f}", ha="center", va="center", fontsize="small",
                             color=_text_colour(colours[level]))
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.set_yticks(positions, order)
-    ax.invert_yaxis()
+    ax.set_yticks(tick_positions, tick_labels)
+    ax.set_ylim(max(tick_positions) + 0.6, min(tick_positions) - 0.6)  # first bar on top
     ax.set_xlim(-100, 100)
     ax.xaxis.set_major_locator(FixedLocator([-100, -75, -50, -25, 0, 25, 50, 75, 100]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
     ax.legend()
     _finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend_title="", hue=hue, labels=labels)
+    for k, text in enumerate(ax.get_yticklabels()):  # right-aligned by _finish; headings in bold
+        if k in headings:
+            text.set_fontweight("bold")
+    if headings:
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="y", visible=False)  # no rule through a heading's row
     return fig
 
 

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 from bs4 import BeautifulSoup
 
-__all__ = ["CHECKS", "PAGES_SKIPPED", "page_text", "page_defects", "book_defects", "citations"]
+__all__ = ["CHECKS", "PAGES_SKIPPED", "page_text", "page_defects", "book_defects", "citations", "case_labels",
+           "lowered_labels"]
 
 #: Pages of a Sphinx build that are not part of the report.
 PAGES_SKIPPED = frozenset({"genindex.html", "search.html", "py-modindex.html"})
@@ -84,6 +86,63 @@ def page_text(html: str) -> tuple[str, list[str]]:
     return text, [p for p in paragraphs if p]
 
 
+def _keeps_case(label: str) -> bool:
+    """Whether a label has a capital that lower-casing would make wrong.
+
+    That is a capital after its first letter ("Volunteer Police Cadets"), or
+    a first word that is a capital on its own account: the pronoun "I" or an
+    acronym ("PCSO visits"). A label whose only capital starts an ordinary
+    word ("Making an impact on others", "A bit safer") may be lower-cased
+    inside a sentence. Labels of one word are left out.
+    """
+    words = label.split()
+    if len(words) < 2:
+        return False
+    first = words[0]
+    return first == "I" or (len(first) > 1 and first.isupper()) or any(c.isupper() for c in label[1:])
+
+
+@cache
+def case_labels() -> tuple[str, ...]:
+    """The codebook's question and answer labels that must keep their case (:func:`_keeps_case`)."""
+    from helpers.core.codebook import load_codebook
+
+    codebook = load_codebook()
+    labels = {c.label for inst in codebook.instruments.values() for c in inst.columns if c.label}
+    labels |= {label for scale in codebook.scales.values() for label in scale.labels}
+    return tuple(sorted(label for label in labels if _keeps_case(label)))
+
+
+def lowered_labels(text: str, labels: tuple[str, ...] | list[str] | None = None) -> list[tuple[str, str]]:
+    """Labels printed with a capital they must keep in lower case: ``[(label, as printed), ...]``.
+
+    A label is looked for in ``text`` ignoring case (whitespace collapsed,
+    curly apostrophes read as straight ones); a match is a defect when a
+    letter that is a capital in the label, other than the first letter of
+    an ordinary first word, is small in the text. Quoted labels keep their
+    case and pass; so does a label at the start of a sentence.
+
+    Examples
+    --------
+    >>> lowered_labels("Most said i think that the police work well with young people.",
+    ...                ["I think that the police work well with young people"])
+    [('I think that the police work well with young people', 'i think that the police work well with young people')]
+    >>> lowered_labels("Most agreed: “I trust the police”.", ["I trust the police"])
+    []
+    """
+    labels = case_labels() if labels is None else labels
+    flat = " ".join(text.replace("\u2019", "'").split())
+    found = []
+    for label in labels:
+        first = label.split()[0]
+        guarded = [i for i, c in enumerate(label) if c.isupper() and (i > 0 or first == "I" or first.isupper())]
+        for match in re.finditer(re.escape(label), flat, flags=re.IGNORECASE):
+            printed = match.group(0)
+            if any(printed[i].islower() for i in guarded):
+                found.append((label, printed))
+    return found
+
+
 def _sentences(paragraphs: list[str]) -> list[str]:
     prose = " ".join(paragraphs)
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+", prose) if len(s.strip()) > 50]
@@ -120,7 +179,8 @@ def page_defects(html: str, *, page: str = "") -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``page, defect, example``, one row per defect found (empty when
-        none): each of :data:`CHECKS` over the visible text, ``code on the
+        none): each of :data:`CHECKS` over the visible text, ``label
+        lower-cased`` for each :func:`lowered_labels` finding, ``code on the
         page`` for a code cell's input or a "Show code cell source" toggle,
         and ``sentence printed twice`` for a sentence of more than fifty
         characters that appears twice in the page's paragraphs.
@@ -136,6 +196,8 @@ def page_defects(html: str, *, page: str = "") -> pd.DataFrame:
         for match in pattern.finditer(text):
             example = text[max(0, match.start() - 40):match.end() + 30]
             rows.append({"page": page, "defect": name, "example": " ".join(example.split())})
+    for label, printed in lowered_labels(text):
+        rows.append({"page": page, "defect": "label lower-cased", "example": f"{printed!r} (codebook: {label!r})"})
     toggles = html.count("Show code cell source") + len(BeautifulSoup(html, "html.parser").select(".cell_input"))
     if toggles:
         rows.append({"page": page, "defect": "code on the page", "example": f"{toggles} code inputs or toggles"})
