@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import codebook as codebook_module
-from helpers.processing import summarise
-from helpers.profiles import find_sources, read_source
-from helpers.reproduction import compare, load_published
-from helpers.validation import validate_table
+from helpers.core import codebook as codebook_module
+from helpers.core.processing import summarise
+from helpers.core.profiles import find_sources, read_source
+from helpers.report.reproduction import compare, load_published
+from helpers.core.validation import validate_table
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMME = ROOT / "programmes" / "allstars"
