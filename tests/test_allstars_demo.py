@@ -20,8 +20,8 @@ import yaml
 from helpers.core import codebook as codebook_module
 from helpers.core.processing import summarise
 from helpers.core.profiles import find_sources, read_source
-from helpers.report.reproduction import compare, load_published
 from helpers.core.validation import validate_table
+from helpers.report.reproduction import compare, load_published
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMME = ROOT / "programmes" / "allstars"

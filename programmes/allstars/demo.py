@@ -199,7 +199,7 @@ def _parents(rng: np.random.Generator, demo: dict, register: list[dict], form: s
 
 def _normalise_xlsx(data: bytes) -> bytes:
     """The same workbook with fixed zip timestamps and document dates (byte-for-byte deterministic)."""
-    stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % _FIXED
+    stamp = dt.datetime(*_FIXED).strftime("%Y-%m-%dT%H:%M:%SZ")
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
