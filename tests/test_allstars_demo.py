@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from helpers.core import codebook as codebook_module
 from helpers.core.processing import summarise
@@ -41,27 +40,8 @@ demo = _load_demo_module()
 
 
 def _codebook() -> codebook_module.Codebook:
-    """The AllStars codebook, read by the engine's own code.
-
-    Until the engine accepts a codebook without the Mini-Police instruments
-    (issue 15), ``load_codebook`` refuses it after building every scale and
-    instrument; the same builders are then called here, so the scales,
-    columns and checks are still the engine's.
-    """
-    try:
-        return codebook_module.load_codebook(CODEBOOK)
-    except ValueError as exc:
-        if "instruments must be" not in str(exc):
-            raise
-    spec = yaml.safe_load(CODEBOOK.read_text(encoding="utf-8"))
-    scales = {name: codebook_module._build_scale(name, s) for name, s in spec["scales"].items()}
-    instruments = {name: codebook_module._build_instrument(name, s, scales) for name, s in spec["instruments"].items()}
-    lookup = {}
-    for entry in spec["forces"]:
-        for alias in [entry["name"], *entry.get("aliases", [])]:
-            lookup[codebook_module._normalise_force(alias)] = entry["name"]
-    return codebook_module.Codebook(spec["version"], scales, instruments,
-                                    tuple(e["name"] for e in spec["forces"]), lookup, {})
+    """The AllStars codebook, read by the engine's own code (a codebook of other instruments than the Mini-Police)."""
+    return codebook_module.load_codebook(CODEBOOK)
 
 
 CB = _codebook()

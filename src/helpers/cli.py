@@ -230,7 +230,7 @@ def _build_locked(args, started, processed, book_dir, html_dir) -> int:
         book_dir=Path(book_dir).resolve(),
         html_dir=Path(html_dir).resolve() if html_dir else None,
         parameters=parameters,
-        banner=" ".join(notice for notice in (_SYNTHETIC_BANNER if result.synthetic else "",
+        banner=" ".join(notice for notice in (_synthetic_banner() if result.synthetic else "",
                                               DISCLOSURE_OFF_BANNER if args.min_cell == 0 else "") if notice)
         or None,
         title=title,
@@ -338,6 +338,11 @@ def _take_programme(argv: list[str]) -> tuple[str | None, list[str]]:
             rest.append(arg)
         i += 1
     return spec, rest
+
+
+def _synthetic_banner() -> str:
+    """The banner of a book built from synthetic data: the programme's own (``programme.yml``), else the root's."""
+    return str(resolve_programme(None).settings.get("synthetic_banner") or "").strip() or _SYNTHETIC_BANNER
 
 
 def _in_programme(spec: str | None, argv: list[str]) -> int | None:

@@ -272,7 +272,8 @@ def suppress(results: pd.DataFrame, *, min_cell: int, local: bool, codebook: Cod
 
 
 def suppress_programme(results: pd.DataFrame, *, min_cell: int, children_groups: set[str],
-                       child_counts: set[str] = frozenset(), codebook: Codebook | None = None) -> pd.DataFrame:
+                       child_counts: set[str] = frozenset(), exempt: set[str] = frozenset(),
+                       codebook: Codebook | None = None) -> pd.DataFrame:
     """Disclosure control of a programme whose settings say which groups hold children's data.
 
     Every count of a children's group (a group of an instrument that
@@ -297,6 +298,9 @@ def suppress_programme(results: pd.DataFrame, *, min_cell: int, children_groups:
     child_counts : set of str
         Count measures that are children's counts and add up to their base
         (children per course, per school).
+    exempt : set of str
+        Further measures that describe the programme rather than children
+        (how many courses ran): never suppressed.
 
     Returns
     -------
@@ -316,8 +320,8 @@ def suppress_programme(results: pd.DataFrame, *, min_cell: int, children_groups:
         return out
     frame = out.reset_index(drop=True)
     child_counts = frozenset(child_counts)
-    exempt = _exempt(frame) & ~frame["measure"].isin(child_counts)
-    eligible = (frame["group"].isin(children_groups) & ~exempt).to_numpy()
+    never = (_exempt(frame) | frame["measure"].isin(exempt)) & ~frame["measure"].isin(child_counts)
+    eligible = (frame["group"].isin(children_groups) & ~never).to_numpy()
     base = frame["base"].astype("Float64")
     n = frame["n"].astype("Float64")
     small_base = base.lt(min_cell).fillna(False).to_numpy(dtype=bool)

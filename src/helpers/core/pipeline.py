@@ -355,7 +355,7 @@ def _programme_disclosure(summary: pd.DataFrame, codebook: Codebook, settings: d
     tallies = tuple(settings.get("tallies") or {})
     child_counts = set(spec.get("child_counts") or []) | set(tallies)
     return suppress_programme(summary, min_cell=min_cell, children_groups=children_groups,
-                              child_counts=child_counts, codebook=codebook)
+                              child_counts=child_counts, exempt=set(spec.get("exempt") or []), codebook=codebook)
 
 
 def run_process(
