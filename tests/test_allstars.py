@@ -164,3 +164,10 @@ def test_book_suppresses_small_courses_and_shows_no_identifiers(book):
     for planted in (r"respondent\d+@example\.invalid", r"office@example\.invalid", r"Demo respondent",
                     r"Beechcroft Primary", r"\bAS0\d\d\b"):
         assert not re.search(planted, everything), planted
+
+
+def test_demo_data_command_runs_the_programme_generator(tmp_path):
+    """`minipolice --programme allstars demo-data` runs programmes/allstars/demo.py: the committed bytes."""
+    assert main(["-q", "--programme", "allstars", "demo-data", "--out", str(tmp_path)]) == 0
+    generated = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert generated == {p.name: p.read_bytes() for p in RAW.iterdir()}

@@ -145,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Write the synthetic demonstration raw files. The committed "
                        "data/raw is exactly this output with the default seed.")
     d.add_argument("--out", type=Path, default=RAW_DIR, help="output folder (default: data/raw)")
-    d.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    d.add_argument("--seed", type=int, default=None,
+                   help=f"random seed (default {DEFAULT_SEED}; a programme folder's demo.py has its own)")
     d.add_argument("--waves", action="store_true",
                    help="a children's survey asked twice (baseline and follow-up, linked by child_key) with a "
                    "known true difference in differences (docs/waves-and-years.md)")
@@ -254,9 +255,32 @@ def _build_all(args: argparse.Namespace) -> int:
     return 1 if any(book.error for book in books) else 0
 
 
+def _programme_demo(args: argparse.Namespace) -> int | None:
+    """A programme folder's own generator (``demo.py`` with ``generate_demo_data(out, seed)``), if it has one."""
+    import importlib.util
+
+    programme = resolve_programme(None)
+    script = programme.root / "demo.py"
+    if programme.is_default or not script.is_file():
+        return None
+    if args.waves:
+        raise StructuralError(f"--waves: the Mini-Police children's survey only; {programme.name} has its own demo.py")
+    spec = importlib.util.spec_from_file_location(f"{programme.name}_demo", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.generate_demo_data(args.out, args.seed)
+    log.info("demo data of %s (%s): %d files written to %s", programme.name,
+             "its default seed" if args.seed is None else f"seed {args.seed}", len(written), args.out)
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from helpers.demo.generate import generate_demo_data
 
+    own = _programme_demo(args)
+    if own is not None:
+        return own
+    args.seed = DEFAULT_SEED if args.seed is None else args.seed
     if args.waves:
         from helpers.demo.waves import generate_wave_demo
 
