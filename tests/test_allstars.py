@@ -171,3 +171,37 @@ def test_demo_data_command_runs_the_programme_generator(tmp_path):
     assert main(["-q", "--programme", "allstars", "demo-data", "--out", str(tmp_path)]) == 0
     generated = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert generated == {p.name: p.read_bytes() for p in RAW.iterdir()}
+
+
+def test_the_disclosure_setting_decides_which_counts_are_childrens(tmp_path):
+    """The same data with staff_feedback listed as children's data: its small cells are suppressed."""
+    folder = tmp_path / "allstars"
+    shutil.copytree(PROGRAMME, folder, ignore=shutil.ignore_patterns("book", "processed", "notebooks"))
+    settings = dict(SETTINGS, disclosure=dict(SETTINGS["disclosure"], not_children=[],
+                                              children=[*SETTINGS["disclosure"]["children"], "staff_feedback"]))
+    (folder / "programme.yml").write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["-q", "--programme", str(folder), "process", "--out", str(out)]) == 0
+    assert _row(_results(out), "manage_anger", "staff", "stars_4")["flag"] == "c"
+
+
+def test_programme_settings_are_part_of_the_build_cache_key():
+    from helpers.build.cache import helpers_hash
+
+    assert "programme.yml" in helpers_hash(set(), definitions_dir=PROGRAMME / "definitions")
+    assert "programme.yml" not in helpers_hash(set(), definitions_dir=PROJECT_ROOT / "definitions")
+
+
+def test_a_codebook_with_only_some_mini_police_instruments_is_refused(tmp_path):
+    from helpers.core.codebook import load_codebook
+
+    spec = yaml.safe_load((PROJECT_ROOT / "definitions" / "codebook.yml").read_text(encoding="utf-8"))
+    spec["instruments"] = {"children_survey": spec["instruments"]["children_survey"]}
+    spec.pop("qualitative", None)
+    spec.pop("forms", None)
+    path = tmp_path / "codebook.yml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(ValueError, match="instruments must be"):
+        load_codebook(path)
+    assert set(load_codebook(PROGRAMME / "definitions" / "codebook.yml").required_instruments) == {
+        "staff_feedback", "parent_midway", "parent_final", "course_register"}
