@@ -205,3 +205,12 @@ def test_a_codebook_with_only_some_mini_police_instruments_is_refused(tmp_path):
         load_codebook(path)
     assert set(load_codebook(PROGRAMME / "definitions" / "codebook.yml").required_instruments) == {
         "staff_feedback", "parent_midway", "parent_final", "course_register"}
+
+
+def test_questionnaire_writes_the_programmes_own_forms(tmp_path):
+    assert main(["-q", "--programme", "allstars", "questionnaire", "--out", str(tmp_path), "--no-pdf"]) == 0
+    lists = sorted(p.name for p in (tmp_path / "question-lists").glob("*.csv"))
+    assert lists == ["course_register_questions.csv", "parent_final_questions.csv", "parent_midway_questions.csv",
+                     "staff_feedback_questions.csv"]
+    staff = pd.read_csv(tmp_path / "question-lists" / "staff_feedback_questions.csv")
+    assert staff.set_index("column").loc["happier", "options"] == "1 star | 2 stars | 3 stars | 4 stars | 5 stars"
