@@ -145,13 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Write the synthetic demonstration raw files. The committed "
                        "data/raw is exactly this output with the default seed.")
     d.add_argument("--out", type=Path, default=RAW_DIR, help="output folder (default: data/raw)")
-    d.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    d.add_argument("--seed", type=int, default=None,
+                   help=f"random seed (default {DEFAULT_SEED}; a programme folder's demo.py has its own)")
     d.add_argument("--waves", action="store_true",
                    help="a children's survey asked twice (baseline and follow-up, linked by child_key) with a "
                    "known true difference in differences (docs/waves-and-years.md)")
 
-    from helpers.core.codebook import INSTRUMENTS
+    from helpers.core.codebook import INSTRUMENTS, load_codebook
 
+    try:  # the programme's own instruments (the Mini-Police: INSTRUMENTS)
+        instruments = load_codebook().required_instruments
+    except (OSError, ValueError, KeyError, TypeError):  # a broken codebook is reported by the command that reads it
+        instruments = INSTRUMENTS
     q = sub.add_parser("questionnaire", help="write printable questionnaires, data-entry workbooks and question lists",
                        description="Write, from the codebook alone, each instrument's printable questionnaire "
                        "(OUT/paper/*.html and *.pdf), its data-entry workbook for typing paper forms "
@@ -159,8 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "for building the form in an online tool (OUT/question-lists/*_questions.csv).")
     q.add_argument("--out", type=Path, default=PROJECT_ROOT / "questionnaire",
                    help="output folder (default: questionnaire/)")
-    q.add_argument("--instrument", nargs="+", choices=INSTRUMENTS, default=None, metavar="NAME",
-                   help="only these instruments (default: all five: " + ", ".join(INSTRUMENTS) + ")")
+    q.add_argument("--instrument", nargs="+", choices=instruments, default=None, metavar="NAME",
+                   help="only these instruments (default: all of them: " + ", ".join(instruments) + ")")
     q.add_argument("--no-pdf", action="store_true",
                    help="skip the PDFs (they need Debian's chromium: apt-get install chromium)")
     return parser
@@ -230,7 +235,7 @@ def _build_locked(args, started, processed, book_dir, html_dir) -> int:
         book_dir=Path(book_dir).resolve(),
         html_dir=Path(html_dir).resolve() if html_dir else None,
         parameters=parameters,
-        banner=" ".join(notice for notice in (_SYNTHETIC_BANNER if result.synthetic else "",
+        banner=" ".join(notice for notice in (_synthetic_banner() if result.synthetic else "",
                                               DISCLOSURE_OFF_BANNER if args.min_cell == 0 else "") if notice)
         or None,
         title=title,
@@ -254,9 +259,32 @@ def _build_all(args: argparse.Namespace) -> int:
     return 1 if any(book.error for book in books) else 0
 
 
+def _programme_demo(args: argparse.Namespace) -> int | None:
+    """A programme folder's own generator (``demo.py`` with ``generate_demo_data(out, seed)``), if it has one."""
+    import importlib.util
+
+    programme = resolve_programme(None)
+    script = programme.root / "demo.py"
+    if programme.is_default or not script.is_file():
+        return None
+    if args.waves:
+        raise StructuralError(f"--waves: the Mini-Police children's survey only; {programme.name} has its own demo.py")
+    spec = importlib.util.spec_from_file_location(f"{programme.name}_demo", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.generate_demo_data(args.out, args.seed)
+    log.info("demo data of %s (%s): %d files written to %s", programme.name,
+             "its default seed" if args.seed is None else f"seed {args.seed}", len(written), args.out)
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from helpers.demo.generate import generate_demo_data
 
+    own = _programme_demo(args)
+    if own is not None:
+        return own
+    args.seed = DEFAULT_SEED if args.seed is None else args.seed
     if args.waves:
         from helpers.demo.waves import generate_wave_demo
 
@@ -338,6 +366,11 @@ def _take_programme(argv: list[str]) -> tuple[str | None, list[str]]:
             rest.append(arg)
         i += 1
     return spec, rest
+
+
+def _synthetic_banner() -> str:
+    """The banner of a book built from synthetic data: the programme's own (``programme.yml``), else the root's."""
+    return str(resolve_programme(None).settings.get("synthetic_banner") or "").strip() or _SYNTHETIC_BANNER
 
 
 def _in_programme(spec: str | None, argv: list[str]) -> int | None:

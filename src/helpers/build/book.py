@@ -274,11 +274,23 @@ def _asset_paths(config: dict) -> list[str]:
     return [p for p in paths if p and "://" not in str(p)]
 
 
+def _asset_origin(name: str, config_path: Path) -> Path:
+    """Where an asset the configuration names comes from: beside the configuration, else the engine's own.
+
+    A programme folder (``programmes/NAME``) keeps its own configuration,
+    bibliography and any asset it overrides; the theme's static files and
+    templates (``book_assets/``) are shared, taken from the repository root.
+    """
+    own = config_path.parent / name
+    shared = PROJECT_ROOT / name
+    return own if own.exists() or not shared.exists() else shared
+
+
 def _asset_files(config: dict, *, config_path: Path) -> list[str]:
     """Relative paths of the files :func:`_copy_assets` writes into a book folder."""
     files = []
     for name in _asset_paths(config):
-        origin = config_path.parent / name
+        origin = _asset_origin(name, config_path)
         if origin.is_dir():
             files += [(Path(name) / p.relative_to(origin)).as_posix() for p in origin.rglob("*") if p.is_file()]
         elif origin.exists():
@@ -287,7 +299,7 @@ def _asset_files(config: dict, *, config_path: Path) -> list[str]:
 
 
 def _copy_assets(config: dict, *, config_path: Path, book_dir: Path) -> None:
-    """Copy the assets ``config`` names, relative to its file, to the same place in ``book_dir``.
+    """Copy the assets ``config`` names (:func:`_asset_origin`) to the same place in ``book_dir``.
 
     Raises
     ------
@@ -295,7 +307,7 @@ def _copy_assets(config: dict, *, config_path: Path, book_dir: Path) -> None:
         An asset the configuration names does not exist.
     """
     for name in _asset_paths(config):
-        origin, target = config_path.parent / name, book_dir / name
+        origin, target = _asset_origin(name, config_path), book_dir / name
         if not origin.exists():
             raise BuildError(f"{config_path} refers to {name}, which does not exist")
         if origin.resolve() == target.resolve():

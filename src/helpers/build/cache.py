@@ -270,12 +270,15 @@ def notebook_helper_modules(notebook: dict) -> set[str]:
 
 def helpers_hash(modules: set[str], helpers_dir: Path = HELPERS_DIR,
                  definitions_dir: Path = DEFINITIONS_DIR) -> dict[str, str]:
-    """Per file: hash of each helper module in ``modules``, every definition file and the build code."""
+    """Per file: hash of each helper module in ``modules``, the definition files, ``programme.yml``, the build code."""
     files = {_module_path(m, helpers_dir).relative_to(helpers_dir).as_posix(): _module_path(m, helpers_dir)
              for m in modules}
     files |= {f"build/{name}": helpers_dir / "build" / name for name in _BUILD_CODE
               if (helpers_dir / "build" / name).exists()}
     files |= {f"definitions/{p.name}": p for p in definitions_dir.glob("*.yml")}
+    settings = definitions_dir.parent / "programme.yml"  # a programme folder's settings (disclosure, tallies ...)
+    if settings.is_file():
+        files["programme.yml"] = settings
     return {name: file_hash(path) for name, path in sorted(files.items())}
 
 

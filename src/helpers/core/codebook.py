@@ -180,6 +180,16 @@ class Codebook:
     #: :mod:`helpers.core.questionnaire`): ``{"programme": str, "instruments": {name: {...}}}``.
     forms: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def required_instruments(self) -> tuple[str, ...]:
+        """Instruments whose file must be supplied, in codebook order (the Mini-Police: :data:`INSTRUMENTS`)."""
+        return tuple(name for name, inst in self.instruments.items() if not inst.optional)
+
+    @property
+    def optional_instruments(self) -> tuple[str, ...]:
+        """Instruments reported as not collected when absent (the Mini-Police: :data:`QUALITATIVE`)."""
+        return tuple(name for name, inst in self.instruments.items() if inst.optional)
+
     def match_force(self, value: Any) -> str | None:
         """Return the canonical force name for ``value``, or ``None`` if unknown."""
         if value is None:
@@ -247,7 +257,11 @@ def _read_codebook(path: Path) -> Codebook:
     scales = {name: _build_scale(name, s) for name, s in spec["scales"].items()}
     specs = {**spec["instruments"], **spec.get("qualitative", {})}
     instruments = {name: _build_instrument(name, s, scales) for name, s in specs.items()}
-    if tuple(instruments) != ALL_INSTRUMENTS:
+    if not instruments:
+        raise ValueError(f"codebook {path}: no instruments")
+    # A codebook with any Mini-Police instrument is the Mini-Police codebook and must have them all, in order;
+    # another programme's codebook (issue 15) declares only its own instruments.
+    if set(instruments) & set(ALL_INSTRUMENTS) and tuple(instruments) != ALL_INSTRUMENTS:
         raise ValueError(f"codebook: instruments must be {ALL_INSTRUMENTS}, found {tuple(instruments)}")
     forces: list[str] = []
     lookup: dict[str, str] = {}
@@ -257,7 +271,7 @@ def _read_codebook(path: Path) -> Codebook:
         for alias in [canonical, *entry.get("aliases", [])]:
             lookup[_normalise_force(alias)] = canonical
     forms = spec.get("forms") or {}
-    unknown = set(forms.get("instruments") or {}) - set(INSTRUMENTS)
+    unknown = set(forms.get("instruments") or {}) - {n for n, inst in instruments.items() if not inst.optional}
     if unknown:
         raise ValueError(f"codebook: forms for unknown instrument(s) {sorted(unknown)}")
     return Codebook(spec["version"], scales, instruments, tuple(forces), lookup, forms)

@@ -73,7 +73,7 @@ import pandas as pd
 from helpers.core.codebook import Codebook, load_codebook
 
 __all__ = ["EXEMPT_MEASURES", "count_for_prose", "group_relations", "hide_sizes", "hide_suppressed_bases",
-           "recoverable", "relations", "suppress", "suppress_tests"]
+           "recoverable", "relations", "suppress", "suppress_programme", "suppress_tests"]
 
 log = logging.getLogger(__name__)
 
@@ -102,16 +102,19 @@ def group_relations(codebook: Codebook | None = None) -> list[tuple[str, tuple[s
     return out
 
 
-def relations(results: pd.DataFrame, codebook: Codebook | None = None) -> list[np.ndarray]:
+def relations(results: pd.DataFrame, codebook: Codebook | None = None,
+              tallies: frozenset[str] | set[str] = frozenset()) -> list[np.ndarray]:
     """The additive relations of a results table, as arrays of row positions.
 
     Each relation is a set of cells whose counts are tied by one equation
     with published numbers: the cells of a percent block (their sum is the
-    base), or one (measure, category) across a whole group and its parts.
+    base), the count rows of one of a programme's ``tallies`` (children per
+    course: their sum is the base), or one (measure, category) across a
+    whole group and its parts.
     """
     frame = results.reset_index(drop=True)
     out: list[np.ndarray] = []
-    percent = frame["unit"].eq("percent")
+    percent = frame["unit"].eq("percent") | frame["measure"].isin(tallies)
     for _, index in frame[percent].groupby(["measure", "group"], sort=False).groups.items():
         if len(index) > 1:
             out.append(np.asarray(index))
@@ -144,10 +147,10 @@ def recoverable(results: pd.DataFrame, codebook: Codebook | None = None) -> list
     return found
 
 
-def _secondary(frame: pd.DataFrame, mark: np.ndarray, eligible: np.ndarray, codebook: Codebook | None
-               ) -> np.ndarray:
+def _secondary(frame: pd.DataFrame, mark: np.ndarray, eligible: np.ndarray, codebook: Codebook | None,
+               tallies: frozenset[str] | set[str] = frozenset()) -> np.ndarray:
     """Suppress more cells until no relation has exactly one suppressed cell."""
-    rels = relations(frame, codebook)
+    rels = relations(frame, codebook, tallies)
     wholes = {whole for whole, _ in group_relations(codebook)}
     n = pd.to_numeric(frame["n"], errors="coerce").fillna(0).to_numpy(dtype=float)
     for _ in range(len(frame) + 1):
@@ -265,6 +268,74 @@ def suppress(results: pd.DataFrame, *, min_cell: int, local: bool, codebook: Cod
         log.info("disclosure control: %d cells suppressed (%d primary, %d secondary; min cell %d, %s)",
                  int(mark.sum()), primary, int(mark.sum()) - primary, min_cell,
                  "local report" if local else "national report")
+    return out
+
+
+def suppress_programme(results: pd.DataFrame, *, min_cell: int, children_groups: set[str],
+                       child_counts: set[str] = frozenset(), exempt: set[str] = frozenset(),
+                       codebook: Codebook | None = None) -> pd.DataFrame:
+    """Disclosure control of a programme whose settings say which groups hold children's data.
+
+    Every count of a children's group (a group of an instrument that
+    describes a child or answers for one, ``programme.yml``'s
+    ``disclosure: children``) between 1 and ``min_cell - 1`` is suppressed,
+    and so is every cell of such a group whose base is below ``min_cell``;
+    secondary suppression follows until no suppressed cell can be worked
+    out from its block (the cells of a percent block, or of a count block
+    listed in ``child_counts``, add up to the base). Counts of schools and
+    courses, and the group sizes, stay (:data:`EXEMPT_MEASURES`), unless
+    listed in ``child_counts``. Groups not in ``children_groups`` (adults'
+    views of a course as a whole) are left as they are.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Output of :func:`helpers.core.processing.summarise` (not changed in place).
+    min_cell : int
+        Threshold; ``min_cell <= 1`` turns suppression off.
+    children_groups : set of str
+        Result groups whose counts are children's counts.
+    child_counts : set of str
+        Count measures that are children's counts and add up to their base
+        (children per course, per school).
+    exempt : set of str
+        Further measures that describe the programme rather than children
+        (how many courses ran): never suppressed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``flag = "c"`` and n, value, ci_low, ci_high emptied for suppressed cells.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"measure": ["by_course"] * 3, "group": ["children"] * 3, "category": ["a", "b", "c"],
+    ...                      "n": [15, 14, 4], "base": [33] * 3, "value": [15.0, 14.0, 4.0], "unit": ["count"] * 3,
+    ...                      "ci_low": np.nan, "ci_high": np.nan, "flag": ""})
+    >>> suppress_programme(rows, min_cell=5, children_groups={"children"}, child_counts={"by_course"})["flag"].tolist()
+    ['', 'c', 'c']
+    """
+    out = results.copy()
+    if min_cell <= 1:
+        return out
+    frame = out.reset_index(drop=True)
+    child_counts = frozenset(child_counts)
+    never = (_exempt(frame) | frame["measure"].isin(exempt)) & ~frame["measure"].isin(child_counts)
+    eligible = (frame["group"].isin(children_groups) & ~never).to_numpy()
+    base = frame["base"].astype("Float64")
+    n = frame["n"].astype("Float64")
+    small_base = base.lt(min_cell).fillna(False).to_numpy(dtype=bool)
+    small_count = (n.gt(0) & n.lt(min_cell)).fillna(False).to_numpy(dtype=bool)
+    mark = eligible & (small_base | small_count)
+    primary = int(mark.sum())
+    mark = _secondary(frame, mark.copy(), eligible, codebook, child_counts)
+    mark = pd.Series(mark, index=out.index)
+    out.loc[mark, ["n"]] = pd.NA
+    out.loc[mark, ["value", "ci_low", "ci_high"]] = np.nan
+    out.loc[mark, "flag"] = "c"
+    if mark.any():
+        log.info("disclosure control (programme setting): %d cells of children's groups suppressed (%d primary, "
+                 "%d secondary; min cell %d)", int(mark.sum()), primary, int(mark.sum()) - primary, min_cell)
     return out
 
 

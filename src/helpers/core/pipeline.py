@@ -67,29 +67,50 @@ import numpy as np
 import pandas as pd
 
 from helpers.core import outputs
-from helpers.core.breakdowns import breakdown_table, least_enjoyed_table
-from helpers.core.change import attrition_table, change_table, did_table, follow_up_only, has_waves, trend_table
-from helpers.core.codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
+from helpers.core.breakdowns import BREAKDOWN_COLUMNS, breakdown_table, least_enjoyed_table
+from helpers.core.change import (
+    ATTRITION_COLUMNS,
+    CHANGE_COLUMNS,
+    DID_COLUMNS,
+    TREND_COLUMNS,
+    attrition_table,
+    change_table,
+    did_table,
+    follow_up_only,
+    has_waves,
+    trend_table,
+)
+from helpers.core.codebook import Codebook, load_codebook
 from helpers.core.config import DEFAULT_MIN_CELL, DEMO_MARKER
-from helpers.core.design import adjusted_table, balance_table, design_table
-from helpers.core.disclosure import hide_sizes, hide_suppressed_bases, suppress, suppress_tests
-from helpers.core.evidence import rate_design
+from helpers.core.design import (
+    ADJUSTED_COLUMNS,
+    BALANCE_COLUMNS,
+    DESIGN_COLUMNS,
+    adjusted_table,
+    balance_table,
+    design_table,
+)
+from helpers.core.disclosure import hide_sizes, hide_suppressed_bases, suppress, suppress_programme, suppress_tests
+from helpers.core.evidence import EVIDENCE_COLUMNS, rate_design
 from helpers.core.intake import force_folders, read_submissions
 from helpers.core.loading import RawTable, StructuralError, find_raw_file
 from helpers.core.outcomes import OUTCOMES_PATH, file_sha256, item_plan, load_outcomes
-from helpers.core.pooling import pooled_tables
-from helpers.core.processing import summarise
+from helpers.core.pooling import POOLED_COLUMNS, POOLED_FORCES_COLUMNS, pooled_tables
+from helpers.core.processing import RESULTS_COLUMNS, summarise, tally_rows
 from helpers.core.profiles import find_sources, read_source
+from helpers.core.programme import resolve as resolve_programme
 from helpers.core.schemas import (
+    LOG_SCHEMA,
+    RESULTS_SCHEMA,
     check_breakdown_outputs,
     check_change_outputs,
     check_design_outputs,
     check_outputs,
     check_pooled_outputs,
 )
-from helpers.core.stats import comparable_items, compare_groups, design_power
+from helpers.core.stats import POWER_COLUMNS, TESTS_COLUMNS, comparable_items, compare_groups, design_power
 from helpers.core.validation import LOG_COLUMNS, ValidationResult, validate_table
-from helpers.core.weighting import sensitivity
+from helpers.core.weighting import SENSITIVITY_COLUMNS, sensitivity
 from helpers.text.safe_text import neutralise_csv
 
 __all__ = ["ProcessResult", "run_process", "resolve_force", "read_inputs", "check_rows_kept", "OUTPUT_FILES"]
@@ -153,7 +174,8 @@ def _versions() -> dict[str, str]:
 def read_inputs(data_dir: Path, codebook: Codebook) -> dict[str, RawTable]:
     """Read every instrument's export (its profile's file, or the file named after it).
 
-    The five survey instruments are required; the qualitative ones are left
+    The codebook's instruments are required (the Mini-Police: the five
+    surveys and census), its optional ones (the qualitative files) are left
     out when absent. Every file is read and checked before any is validated.
 
     Raises
@@ -163,10 +185,10 @@ def read_inputs(data_dir: Path, codebook: Codebook) -> dict[str, RawTable]:
         or required column not found, a stray quote (CONTRACT sections 1 and 7).
     """
     sources = find_sources(data_dir, codebook)
-    for name in INSTRUMENTS:
+    for name in codebook.required_instruments:
         if name not in sources:
             find_raw_file(data_dir, name)  # raises the contract's "raw file missing" message
-    return {name: read_source(sources[name], codebook) for name in (*INSTRUMENTS, *QUALITATIVE) if name in sources}
+    return {name: read_source(sources[name], codebook) for name in codebook.instruments if name in sources}
 
 
 def check_rows_kept(raws: dict[str, RawTable], results: dict[str, ValidationResult]) -> None:
@@ -262,7 +284,7 @@ def _clear_staging(out_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _tag_wave(summary: pd.DataFrame, children: pd.DataFrame, waves: bool) -> pd.DataFrame:
+def _tag_wave(summary: pd.DataFrame, children: pd.DataFrame | None, waves: bool) -> pd.DataFrame:
     """Append ``wave`` and ``year`` to ``results.csv``: the follow-up wave (and its one year) on children's rows.
 
     Empty where not applicable: other instruments' rows, and every row of a survey without waves
@@ -271,7 +293,7 @@ def _tag_wave(summary: pd.DataFrame, children: pd.DataFrame, waves: bool) -> pd.
     out = summary.copy()
     child_rows = out["group"].isin(["mini_police", "non_mini_police", "all_children"])
     out["wave"] = pd.Series(np.where(child_rows & waves, "follow_up", None), index=out.index, dtype=object)
-    years = children["year"].dropna().unique() if "year" in children else []
+    years = children["year"].dropna().unique() if children is not None and "year" in children else []
     out["year"] = pd.array([pd.NA] * len(out), dtype="Int64")
     if len(years) == 1:
         out.loc[child_rows, "year"] = int(years[0])
@@ -281,6 +303,66 @@ def _tag_wave(summary: pd.DataFrame, children: pd.DataFrame, waves: bool) -> pd.
 def _to_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as CSV, text cells that a spreadsheet would read as a formula prefixed with ``'``."""
     neutralise_csv(frame).to_csv(path, index=False)
+
+
+#: The tables of the Mini-Police design's analyses, with their columns (written empty when not applicable).
+_NOT_APPLICABLE = {
+    "tests": [*TESTS_COLUMNS, "flag"], "power": POWER_COLUMNS, "sensitivity": SENSITIVITY_COLUMNS,
+    "evidence": EVIDENCE_COLUMNS, "design": DESIGN_COLUMNS, "balance": BALANCE_COLUMNS,
+    "adjusted": ADJUSTED_COLUMNS, "pooled": POOLED_COLUMNS, "pooled_forces": POOLED_FORCES_COLUMNS,
+    "change": CHANGE_COLUMNS, "did": DID_COLUMNS, "attrition": ATTRITION_COLUMNS, "trend": TREND_COLUMNS,
+    "breakdowns": BREAKDOWN_COLUMNS, "enjoyed_least": RESULTS_COLUMNS,
+}
+
+#: What the Mini-Police design's analyses need from a codebook: the children's survey split into two
+#: groups by a yes/no column, and the scheme census.
+_MINI_POLICE_NEEDS = ("children_survey", "scheme_census")
+
+
+def _mini_police_design(codebook: Codebook) -> bool:
+    """Whether the codebook declares what the comparisons, power, weighting, design and change tables need.
+
+    They compare children in and out of the programme (the children's survey, grouped ``by`` a column),
+    weight by a scheme census and follow waves; a programme without those instruments has none of them.
+    """
+    if not all(name in codebook.instruments for name in _MINI_POLICE_NEEDS):
+        return False
+    return "by" in codebook.instruments["children_survey"].groups
+
+
+def _not_applicable(codebook: Codebook) -> dict[str, pd.DataFrame]:
+    """The analysis tables a programme's codebook gives nothing to compute: each empty, with its header."""
+    missing = [name for name in _MINI_POLICE_NEEDS if name not in codebook.instruments]
+    for name in _NOT_APPLICABLE:
+        log.info("%s.csv: not applicable (the codebook declares no %s); written with its header only", name,
+                 " or ".join(missing) or "grouping of the children's survey")
+    return {name: pd.DataFrame(columns=columns) for name, columns in _NOT_APPLICABLE.items()}
+
+
+def _programme_settings() -> dict:
+    """The settings (``programme.yml``) of the programme this process serves; empty for the root."""
+    return dict(resolve_programme(None).settings)
+
+
+def _programme_disclosure(summary: pd.DataFrame, codebook: Codebook, settings: dict, *,
+                          min_cell: int) -> pd.DataFrame:
+    """Disclosure control as the programme sets it: which instruments' counts are children's counts.
+
+    Without a ``disclosure`` setting every instrument is treated as holding children's data (the safe
+    default); groups of the ``not_children`` instruments (adults' views of a course) are left as they are.
+    """
+    spec = settings.get("disclosure") or {}
+    not_children = set(spec.get("not_children") or [])
+    unknown = (set(spec.get("children") or []) | not_children) - set(codebook.instruments)
+    if unknown:
+        raise StructuralError(f"programme.yml: disclosure names unknown instrument(s) {', '.join(sorted(unknown))}; "
+                              f"the codebook has {', '.join(codebook.instruments)}")
+    children_groups = {group for name, inst in codebook.instruments.items() if name not in not_children
+                       for key, group in inst.groups.items() if key != "by"}
+    tallies = tuple(settings.get("tallies") or {})
+    child_counts = set(spec.get("child_counts") or []) | set(tallies)
+    return suppress_programme(summary, min_cell=min_cell, children_groups=children_groups,
+                              child_counts=child_counts, exempt=set(spec.get("exempt") or []), codebook=codebook)
 
 
 def run_process(
@@ -348,7 +430,7 @@ def run_process(
         empty = intake.empty
     else:
         raws = read_inputs(data_dir, codebook)
-        not_supplied = [name for name in QUALITATIVE if name not in raws]
+        not_supplied = [name for name in codebook.optional_instruments if name not in raws]
         # 2. Validate (raises StructuralError for a missing required column).
         results: dict[str, ValidationResult] = {
             name: validate_table(raw, codebook.instruments[name], codebook) for name, raw in raws.items()
@@ -374,42 +456,7 @@ def run_process(
                  len(res.quarantine), f", {len(scoped)} in {force}" if force else "")
     row_counts = pd.DataFrame(intake.counts if intake is not None else counts)
     not_collected = {name: res.missing_columns for name, res in results.items()}
-    # A survey asked at baseline and follow-up: the cross-sectional tables describe the follow-up wave
-    # (no child counted twice); the change tables below use both waves (docs/waves-and-years.md).
-    all_waves = tables["children_survey"]
-    waves = has_waves(all_waves)
-    if waves:
-        tables["children_survey"] = follow_up_only(all_waves)
-        log.info("children_survey: baseline and follow-up present; the cross-sectional tables describe the %d "
-                 "follow-up answers", len(tables["children_survey"]))
-
     # 3. Derive.
-    summary = summarise(tables, codebook, not_collected)
-    summary = _tag_wave(suppress(summary, min_cell=min_cell, local=force is not None), tables["children_survey"],
-                        waves)
-    # A local report sets each local value beside the national one: the national results,
-    # with the national build's disclosure control, travel with the local tables.
-    national = None
-    if force is not None:
-        national_tables = {name: res.clean for name, res in results.items()}
-        national_tables["children_survey"] = follow_up_only(national_tables["children_survey"])
-        national = _tag_wave(suppress(summarise(national_tables, codebook, not_collected), min_cell=min_cell,
-                                      local=False), national_tables["children_survey"], waves)
-    children = tables["children_survey"]
-    outcomes = load_outcomes(items=[item for item, _ in comparable_items(codebook)])
-    plan = item_plan(outcomes)  # families (Holm within each), directions and SESOIs
-    tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"],
-                           families=dict(zip(plan["measure"], plan["family"], strict=True)))
-    tests = suppress_tests(tests, min_cell=min_cell, local=force is not None)
-    group_sizes = children["mini_police"].astype("object").value_counts()
-    power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)))
-    if force is not None:  # who answered, in one force: small group sizes hidden like cells
-        power = hide_sizes(power, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
-    census = tables["scheme_census"].drop(columns=list(not_collected["scheme_census"]), errors="ignore")
-    sensitivity_table = sensitivity(children, census, codebook, results=summary,
-                                    local=force is not None, not_collected=not_collected["children_survey"])
-    if force is not None and min_cell > 1:
-        sensitivity_table = hide_suppressed_bases(sensitivity_table)
     missing_files = pd.DataFrame([[name, None, None, None, None, "file not supplied; not collected",
                                    "missing_column"] for name in not_supplied]
                                  + [[name, None, None, None, None, "file has a header and no rows; not collected",
@@ -421,37 +468,92 @@ def run_process(
         {"instrument": "str", "problem": "str", "action": "str", "row": "Int64"})  # typed even when empty
     events["submission"] = events["submission"].fillna("").astype(str)  # the force folder; empty when flat
     synthetic = (data_dir / DEMO_MARKER).exists()
-    evidence = rate_design(all_waves)  # headline comparisons unadjusted: see helpers.core.evidence; all waves
-    check_outputs(summary, tests, events, power, sensitivity_table, evidence)
-    design = design_table(children, codebook, plan=plan, not_collected=not_collected["children_survey"],
-                          min_cell=min_cell)
-    balance = balance_table(children, summary, min_cell=min_cell, local=force is not None)
-    adjusted = adjusted_table(children, codebook, plan=plan, design=design,
-                              not_collected=not_collected["children_survey"], min_cell=min_cell)
-    if force is not None:  # who answered, in one force: small group sizes hidden as in tests.csv
-        design = hide_sizes(design, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
-        adjusted = hide_sizes(adjusted, ["n"], min_cell=min_cell)
-    check_design_outputs(design, balance, adjusted)
-    # Pooled across forces (national reports only): each force's difference, then random effects.
-    if force is None:
-        pooled, pooled_forces = pooled_tables(children, plan, codebook, min_cell=min_cell,
-                                              not_collected=not_collected["children_survey"])
+    # Programme settings (programme.yml): which instruments hold children's data, per-value counts (tallies).
+    settings = _programme_settings()
+    # The analyses of the Mini-Police design (children in and out of the programme, a scheme census,
+    # waves) apply only when the codebook declares the instruments they need (issue 15: programmes as data).
+    if _mini_police_design(codebook):
+        # A survey asked at baseline and follow-up: the cross-sectional tables describe the follow-up wave
+        # (no child counted twice); the change tables below use both waves (docs/waves-and-years.md).
+        all_waves = tables["children_survey"]
+        waves = has_waves(all_waves)
+        if waves:
+            tables["children_survey"] = follow_up_only(all_waves)
+            log.info("children_survey: baseline and follow-up present; the cross-sectional tables describe the %d "
+                     "follow-up answers", len(tables["children_survey"]))
+
+        summary = summarise(tables, codebook, not_collected)
+        summary = _tag_wave(suppress(summary, min_cell=min_cell, local=force is not None), tables["children_survey"],
+                            waves)
+        # A local report sets each local value beside the national one: the national results,
+        # with the national build's disclosure control, travel with the local tables.
+        national = None
+        if force is not None:
+            national_tables = {name: res.clean for name, res in results.items()}
+            national_tables["children_survey"] = follow_up_only(national_tables["children_survey"])
+            national = _tag_wave(suppress(summarise(national_tables, codebook, not_collected), min_cell=min_cell,
+                                          local=False), national_tables["children_survey"], waves)
+        children = tables["children_survey"]
+        outcomes = load_outcomes(items=[item for item, _ in comparable_items(codebook)])
+        plan = item_plan(outcomes)  # families (Holm within each), directions and SESOIs
+        tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"],
+                               families=dict(zip(plan["measure"], plan["family"], strict=True)))
+        tests = suppress_tests(tests, min_cell=min_cell, local=force is not None)
+        group_sizes = children["mini_police"].astype("object").value_counts()
+        power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)))
+        if force is not None:  # who answered, in one force: small group sizes hidden like cells
+            power = hide_sizes(power, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
+        census = tables["scheme_census"].drop(columns=list(not_collected["scheme_census"]), errors="ignore")
+        sensitivity_table = sensitivity(children, census, codebook, results=summary,
+                                        local=force is not None, not_collected=not_collected["children_survey"])
+        if force is not None and min_cell > 1:
+            sensitivity_table = hide_suppressed_bases(sensitivity_table)
+        evidence = rate_design(all_waves)  # headline comparisons unadjusted: see helpers.core.evidence; all waves
+        check_outputs(summary, tests, events, power, sensitivity_table, evidence)
+        design = design_table(children, codebook, plan=plan, not_collected=not_collected["children_survey"],
+                              min_cell=min_cell)
+        balance = balance_table(children, summary, min_cell=min_cell, local=force is not None)
+        adjusted = adjusted_table(children, codebook, plan=plan, design=design,
+                                  not_collected=not_collected["children_survey"], min_cell=min_cell)
+        if force is not None:  # who answered, in one force: small group sizes hidden as in tests.csv
+            design = hide_sizes(design, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
+            adjusted = hide_sizes(adjusted, ["n"], min_cell=min_cell)
+        check_design_outputs(design, balance, adjusted)
+        # Pooled across forces (national reports only): each force's difference, then random effects.
+        if force is None:
+            pooled, pooled_forces = pooled_tables(children, plan, codebook, min_cell=min_cell,
+                                                  not_collected=not_collected["children_survey"])
+        else:
+            log.info("pooled: skipped in a local report (one force: nothing to pool)")
+            pooled, pooled_forces = pooled_tables(children.iloc[0:0], plan, codebook, min_cell=min_cell)
+        check_pooled_outputs(pooled, pooled_forces)
+        primary = plan.loc[plan["family"].eq("primary"), "measure"].tolist()
+        change = change_table(all_waves, codebook, min_cell=min_cell)
+        did = did_table(all_waves, codebook, min_cell=min_cell)
+        attrition = attrition_table(all_waves, codebook, items=primary, min_cell=min_cell)
+        trend = trend_table(children, codebook, items=primary, min_cell=min_cell)
+        check_change_outputs(change, did, attrition, trend)
+        # Descriptive: the primary outcomes by gender and year group, and the themes of what children
+        # enjoyed least.
+        breakdowns = breakdown_table(children, codebook, items=primary, min_cell=min_cell, local=force is not None,
+                                     not_collected=not_collected["children_survey"])
+        enjoyed_least = least_enjoyed_table(children, codebook, min_cell=min_cell, local=force is not None,
+                                            not_collected=not_collected["children_survey"])
+        check_breakdown_outputs(breakdowns, enjoyed_least)
+
     else:
-        log.info("pooled: skipped in a local report (one force: nothing to pool)")
-        pooled, pooled_forces = pooled_tables(children.iloc[0:0], plan, codebook, min_cell=min_cell)
-    check_pooled_outputs(pooled, pooled_forces)
-    primary = plan.loc[plan["family"].eq("primary"), "measure"].tolist()
-    change = change_table(all_waves, codebook, min_cell=min_cell)
-    did = did_table(all_waves, codebook, min_cell=min_cell)
-    attrition = attrition_table(all_waves, codebook, items=primary, min_cell=min_cell)
-    trend = trend_table(children, codebook, items=primary, min_cell=min_cell)
-    check_change_outputs(change, did, attrition, trend)
-    # Descriptive: the primary outcomes by gender and year group, and the themes of what children enjoyed least.
-    breakdowns = breakdown_table(children, codebook, items=primary, min_cell=min_cell, local=force is not None,
-                                 not_collected=not_collected["children_survey"])
-    enjoyed_least = least_enjoyed_table(children, codebook, min_cell=min_cell, local=force is not None,
-                                        not_collected=not_collected["children_survey"])
-    check_breakdown_outputs(breakdowns, enjoyed_least)
+        outcomes = None  # no analysis plan: nothing is compared
+        tables_of = _not_applicable(codebook)
+        summary = summarise(tables, codebook, not_collected)
+        summary = pd.concat([summary, tally_rows(tables, codebook, settings.get("tallies") or {})],
+                            ignore_index=True)
+        summary = _programme_disclosure(summary, codebook, settings, min_cell=min_cell)
+        summary = _tag_wave(summary, None, False)
+        national = None
+        (tests, power, sensitivity_table, evidence, design, balance, adjusted, pooled, pooled_forces, change, did,
+         attrition, trend, breakdowns, enjoyed_least) = (tables_of[name] for name in _NOT_APPLICABLE)
+        RESULTS_SCHEMA.validate(summary)  # the analysis tables are empty: only the results and the log to check
+        LOG_SCHEMA.validate(events)
 
     # 4. Export: the whole set into a staging folder inside out_dir, then swapped in (_write_outputs).
     #    The staging folder is removed on any exit; one left by a killed run goes at the next run.
@@ -488,8 +590,8 @@ def run_process(
                 "inputs": (intake.inputs if intake is not None else
                            {name: {"file": raw.path.name, "sha256": raw.sha256} for name, raw in raws.items()}),
                 "versions": _versions(),
-                "outcomes": {"file": OUTCOMES_PATH.name, "sha256": file_sha256(),
-                             "changed": outcomes.get("changed", {}).get("date")},
+                "outcomes": ({"file": OUTCOMES_PATH.name, "sha256": file_sha256(),
+                              "changed": outcomes.get("changed", {}).get("date")} if outcomes is not None else None),
             }
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
             _write_outputs(staging, out_dir)

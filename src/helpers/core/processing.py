@@ -39,7 +39,7 @@ import pandas as pd
 from helpers.core.codebook import Codebook, Column, Instrument
 from helpers.core.stats import wilson_interval
 
-__all__ = ["RESULTS_COLUMNS", "summarise", "instrument_groups"]
+__all__ = ["RESULTS_COLUMNS", "summarise", "instrument_groups", "tally_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -286,4 +286,57 @@ def summarise(tables: dict[str, pd.DataFrame], codebook: Codebook,
     out["value"] = out["value"].astype(float)
     out["flag"] = ""
     log.info("results: %d rows, %d measures", len(out), out["measure"].nunique())
+    return out
+
+
+def tally_rows(tables: dict[str, pd.DataFrame], codebook: Codebook,
+               tallies: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """Counts of rows per value of one column: a programme's ``tallies`` (``programme.yml``).
+
+    Parameters
+    ----------
+    tables : dict of str -> pandas.DataFrame
+        Clean table per instrument.
+    codebook : Codebook
+    tallies : dict
+        Measure name -> ``{"instrument": ..., "by": column}``, e.g.
+        ``{"sample_children_by_course": {"instrument": "course_register", "by": "course"}}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`RESULTS_COLUMNS`: one ``count`` row per value of ``by``
+        (category = the value, in sorted order; n = value = rows with it; base
+        = rows with any value), in the instrument's ``all`` group. Empty when
+        the instrument was not supplied. ``flag`` is empty (disclosure control
+        follows).
+
+    Raises
+    ------
+    ValueError
+        A tally names an instrument or column the codebook does not have.
+
+    Examples
+    --------
+    >>> from helpers.core.codebook import load_codebook
+    >>> cb = load_codebook()
+    >>> frame = pd.DataFrame({"school_id": ["S1", "S2", "S1"]})
+    >>> tally_rows({"parent_survey": frame}, cb, {"t": {"instrument": "parent_survey", "by": "school_id"}})[
+    ...     ["measure", "group", "category", "n", "base"]].values.tolist()
+    [['t', 'parents', 'S1', 2, 3], ['t', 'parents', 'S2', 1, 3]]
+    """
+    rows: list[dict] = []
+    for measure, spec in tallies.items():
+        name, by = spec.get("instrument"), spec.get("by")
+        if name not in codebook.instruments or by not in codebook.instruments[name].column_names:
+            raise ValueError(f"tally {measure}: {name}.{by} is not a column of the codebook")
+        if name not in tables or by not in tables[name]:
+            continue
+        values = tables[name][by].dropna().astype(str)
+        group = codebook.instruments[name].groups["all"]
+        counts = values.value_counts()
+        for category in sorted(counts.index):
+            rows.append(_count_row(measure, group, int(counts[category]), int(len(values)), category=category))
+    out = pd.DataFrame(rows).reindex(columns=RESULTS_COLUMNS)
+    out["flag"] = ""
     return out

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from helpers.core.codebook import ALL_INSTRUMENTS, Codebook, Instrument, normalise_token
+from helpers.core.codebook import Codebook, Instrument, normalise_token
 from helpers.core.loading import (
     RAW_SUFFIXES,
     Grid,
@@ -252,7 +252,8 @@ def load_profile(path: Path, codebook: Codebook) -> Profile:
             raise _fail(path, key, "required (instrument: children_survey, file: a glob such as \"export*.csv\")")
     instrument = spec["instrument"]
     if instrument not in codebook.instruments:
-        raise _fail(path, "instrument", f"unknown instrument {instrument!r}{_suggest(instrument, ALL_INSTRUMENTS)}")
+        known = list(codebook.instruments)
+        raise _fail(path, "instrument", f"unknown instrument {instrument!r}{_suggest(instrument, known)}")
     inst = codebook.instruments[instrument]
     preset_name = spec.get("preset")
     if preset_name is not None and preset_name not in PRESETS:
@@ -392,7 +393,7 @@ def find_sources(data_dir: Path, codebook: Codebook) -> dict[str, Source]:
         if claimed is not None:
             raise StructuralError(f"{path}: {target.name} is read by two profiles (also {claimed.profile.path})")
         sources[profile.instrument] = Source(profile.instrument, target, profile)
-    for name in ALL_INSTRUMENTS:
+    for name in codebook.instruments:
         if name in sources:
             continue
         named = named_raw_files(data_dir, name)
@@ -757,7 +758,7 @@ def draft_profile(path: Path, instrument: str, codebook: Codebook, *, preset: st
     """
     path = Path(path)
     if instrument not in codebook.instruments:
-        raise StructuralError(f"--instrument {instrument!r}: unknown{_suggest(instrument, ALL_INSTRUMENTS)}")
+        raise StructuralError(f"--instrument {instrument!r}: unknown{_suggest(instrument, list(codebook.instruments))}")
     if preset is not None and preset not in PRESETS:
         raise StructuralError(f"--preset {preset!r}: unknown{_suggest(preset, PRESETS)}")
     inst = codebook.instruments[instrument]

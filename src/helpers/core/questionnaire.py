@@ -54,7 +54,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core.codebook import INSTRUMENTS, Codebook, Column, Instrument, load_codebook
+from helpers.core.codebook import Codebook, Column, Instrument, load_codebook
 
 __all__ = [
     "OPTION_SEPARATOR",
@@ -149,7 +149,7 @@ def question_list(instrument: str, codebook: Codebook | None = None) -> pd.DataF
     Parameters
     ----------
     instrument : str
-        One of :data:`helpers.core.codebook.INSTRUMENTS`.
+        One of the codebook's required instruments (the Mini-Police: :data:`helpers.core.codebook.INSTRUMENTS`).
     codebook : Codebook, optional
         Default: the packaged codebook.
 
@@ -169,8 +169,9 @@ def question_list(instrument: str, codebook: Codebook | None = None) -> pd.DataF
         (``yes`` when ``process`` refuses a file without the column).
     """
     codebook = codebook or load_codebook()
-    if instrument not in INSTRUMENTS:
-        raise ValueError(f"unknown instrument {instrument!r}: choose from {', '.join(INSTRUMENTS)}")
+    if instrument not in codebook.required_instruments:
+        known = ", ".join(codebook.required_instruments)
+        raise ValueError(f"unknown instrument {instrument!r}: choose from {known}")
     inst = codebook.instruments[instrument]
     rank_of = _rank_set_of(inst)
     types = {"coded": "choice", "integer": "number", "free_text": "text", "flag": "flag", "force": "force",
@@ -676,7 +677,8 @@ def write_questionnaires(out_dir: Path, instruments: Iterable[str] | None = None
     out_dir : Path
         Created if missing; ``paper/``, ``data-entry/`` and ``question-lists/`` are written in it.
     instruments : iterable of str, optional
-        Default: the five of :data:`helpers.core.codebook.INSTRUMENTS`.
+        Default: every required instrument of the codebook (the Mini-Police: the five of
+        :data:`helpers.core.codebook.INSTRUMENTS`).
     pdf : bool
         Print each HTML form to PDF with Chromium (:func:`helpers.build.pdf.print_html_files`).
     codebook : Codebook, optional
@@ -697,10 +699,11 @@ def write_questionnaires(out_dir: Path, instruments: Iterable[str] | None = None
         ``pdf=True`` and Chromium or Playwright is missing (the other files are written first).
     """
     codebook = codebook or load_codebook()
-    chosen = list(instruments) if instruments else list(INSTRUMENTS)
-    unknown = [name for name in chosen if name not in INSTRUMENTS]
+    known = codebook.required_instruments  # the Mini-Police: INSTRUMENTS; a programme folder: its own
+    chosen = list(instruments) if instruments else list(known)
+    unknown = [name for name in chosen if name not in known]
     if unknown:
-        raise ValueError(f"unknown instrument(s) {', '.join(unknown)}: choose from {', '.join(INSTRUMENTS)}")
+        raise ValueError(f"unknown instrument(s) {', '.join(unknown)}: choose from {', '.join(known)}")
     out_dir = Path(out_dir)
     written = []
     for name in chosen:
