@@ -21,6 +21,21 @@ and keep those results. Three steps are cached, each in the book folder's
     open files below Python). A processed table the chapter never opened
     cannot make it run again, so a change to one raw answer re-executes only
     the chapters that read a table whose bytes changed.
+
+    Finer still, for tables read through the accessor of
+    :mod:`helpers.build.tracking` (``load_results``, ``load_tests``,
+    ``load_national``, ``load_optional``; ``load_columns``;
+    ``load_manifest``): the kernel's log then holds ``rows<TAB>path<TAB>measure``,
+    ``cols<TAB>path<TAB>column`` or ``keys<TAB>path<TAB>entry`` lines, and the
+    page is keyed on :func:`rows_hash` (the header and the rows of the
+    measures it selected, with their positions), :func:`columns_hash` (those
+    columns' values in row order) or :func:`keys_hash` (those top-level JSON
+    entries) instead of the file's bytes. A file the page also read in any
+    other way (a plain ``pd.read_csv``, or a use the accessor cannot follow,
+    which it logs as a ``read`` line) keeps the whole-file key: correctness
+    first. So one child's answer to one item re-executes the pages that
+    selected that item's rows, plus those that read a changed table whole
+    (``docs/incremental-builds.md`` lists them).
 ``html.json``
     The compiled HTML: rebuilt unless the executed notebooks, the book
     configuration and the HTML tree itself (nothing deleted or planted) are
