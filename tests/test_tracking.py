@@ -153,3 +153,23 @@ def test_columns_and_keys_hashes(tmp_path):
     assert cache.keys_hash(manifest, ["outcomes"]) == before
     manifest.write_text(json.dumps({"outcomes": 2, "inputs": 3}))
     assert cache.keys_hash(manifest, ["outcomes"]) != before
+
+
+def test_answered_pattern_follows_missing_cells_and_routing_only(tmp_path, monkeypatch, codebook):
+    path = tmp_path / "children_survey.parquet"
+    frame = pd.DataFrame({"mini_police": ["yes", "no"], "enjoyed": ["yes", None], "att_trust": ["agree", "neither"]})
+    frame.to_parquet(path)
+    before = cache.pattern_hash(path, ["mini_police"])
+    frame.assign(att_trust=["agree", "agree"]).to_parquet(path)  # another answer: same pattern
+    assert cache.pattern_hash(path, ["mini_police"]) == before
+    frame.assign(att_trust=["agree", None]).to_parquet(path)  # an answer left out
+    assert cache.pattern_hash(path, ["mini_police"]) != before
+    frame.assign(mini_police=["yes", "yes"]).to_parquet(path)  # routing changed
+    assert cache.pattern_hash(path, ["mini_police"]) != before
+
+    lines: list[str] = []
+    monkeypatch.setattr(tracking, "_SINK", lines.append)
+    seen = report.load_answered(tmp_path, "children_survey", codebook)
+    assert seen["att_trust"].tolist() == ["answered", "answered"] and seen["mini_police"].tolist() == ["yes", "yes"]
+    where = str(path.resolve())
+    assert f"pattern\t{where}\tmini_police" in lines and not any(x.startswith("read") for x in lines)

@@ -68,7 +68,7 @@ from helpers.core.config import DEFINITIONS_DIR, PROJECT_ROOT
 
 __all__ = ["CACHE_DIR", "Fingerprint", "NotebookCache", "Outcome", "columns_hash", "environment_hash", "file_hash",
            "files_hash", "fingerprint", "helper_modules", "helpers_hash", "keys_hash", "listing_hash",
-           "notebook_helper_modules", "read_log", "record_reads", "rows_hash", "tree_hash"]
+           "notebook_helper_modules", "pattern_hash", "read_log", "record_reads", "rows_hash", "tree_hash"]
 
 log = logging.getLogger(__name__)
 
@@ -384,11 +384,11 @@ def read_log(log_path: Path) -> dict:
     ``rows`` maps a file read through the accessor of :mod:`helpers.build.tracking`
     to the measures selected, ``cols`` a Parquet table to the columns used.
     """
-    found: dict = {"read": set(), "write": set(), "list": set(), "rows": {}, "cols": {}, "keys": {}}
+    found: dict = {"read": set(), "write": set(), "list": set(), "rows": {}, "cols": {}, "keys": {}, "pattern": {}}
     if Path(log_path).exists():
         for line in Path(log_path).read_text(encoding="utf-8").splitlines():
             kind, _, rest = line.partition("\t")
-            if kind in ("rows", "cols", "keys"):
+            if kind in _PARTS:
                 path, _, name = rest.partition("\t")
                 if path:
                     found[kind].setdefault(path, set()).update([name] if name else [])
@@ -416,6 +416,32 @@ def rows_hash(path: Path, measures) -> str:
         column, wanted = header.index(KEY), set(measures)
         kept = [[i, row] for i, row in enumerate(reader) if len(row) > column and row[column] in wanted]
     return _sha256(json.dumps([header, sorted(wanted), kept]).encode())
+
+
+#: What a page can use of a file instead of all of it (log line kinds), as the log explains a change.
+_PARTS = {"rows": "the {} measures it used", "cols": "the {} columns it used", "keys": "the {} entries it used",
+          "pattern": "which cells are answered, and {} routing columns"}
+
+
+def pattern_hash(path: Path, keep) -> str:
+    """Hash of what :func:`helpers.build.tracking.answered_pattern` shows of a Parquet table.
+
+    The column names, the index, which cells are missing, and the values
+    and types of the ``keep`` columns.
+    """
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(path)
+    except (FileNotFoundError, OSError):
+        return "missing"
+    digest = hashlib.sha256(json.dumps([list(map(str, frame.columns)), sorted(keep),
+                                        frame.index.tolist()], default=str).encode())
+    for column in frame.columns:
+        digest.update(frame[column].isna().to_numpy().tobytes())
+        if column in keep:
+            digest.update(json.dumps([str(frame[column].dtype), frame[column].tolist()], default=str).encode())
+    return digest.hexdigest()
 
 
 def keys_hash(path: Path, keys) -> str:
@@ -537,6 +563,8 @@ class NotebookCache:
                 value = columns_hash(Path(path), names)
             elif kind == "keys":
                 value = keys_hash(Path(path), names)
+            elif kind == "pattern":
+                value = pattern_hash(Path(path), names)
             else:
                 value = listing_hash(Path(path), skip=lambda p: self._ignored(p.resolve()))
             self._hashes[key] = value
@@ -565,10 +593,10 @@ class NotebookCache:
         stale = [self._short(p) for p, h in meta.get("reads", {}).items() if self.current_hash(p, "read") != h]
         stale += [f"file names in {self._short(p)}/" for p, h in meta.get("lists", {}).items()
                   if self.current_hash(p, "list") != h]
-        for kind, what in (("rows", "measures"), ("cols", "columns"), ("keys", "entries")):
+        for kind, what in _PARTS.items():
             for p, used in meta.get(kind, {}).items():
                 if self.current_hash(p, kind, used["names"]) != used["hash"]:
-                    stale.append(f"{self._short(p)} (the {len(used['names'])} {what} it used)")
+                    stale.append(f"{self._short(p)} ({what.format(len(used['names']))})")
         return stale
 
     def lookup(self, stem: str, fingerprint: Fingerprint) -> Outcome:
@@ -630,7 +658,7 @@ class NotebookCache:
         parts = {kind: {p: {"names": sorted(names), "hash": self.current_hash(p, kind, names)}
                         for p, names in sorted(recorded[kind].items())
                         if p not in recorded["read"] and self.is_data(Path(p))}
-                 for kind in ("rows", "cols", "keys")}
+                 for kind in _PARTS}
         fp = outcome.fingerprint
         meta = {"stem": outcome.stem, "key": fp.key, "source": fp.source, "parameters": fp.parameters,
                 "helpers": fp.helpers, "environment": fp.environment, "reads": reads, "lists": lists,

@@ -52,10 +52,11 @@ import contextlib
 import os
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["KEY", "ColumnTable", "KeyedDict", "TrackedFrame", "TrackedSeries", "keyed", "quiet_paths",
-           "read_columns", "read_keyed", "read_keys", "sink", "set_sink"]
+__all__ = ["KEY", "ColumnTable", "KeyedDict", "TrackedFrame", "TrackedSeries", "answered_pattern", "keyed",
+           "quiet_paths", "read_columns", "read_keyed", "read_keys", "read_pattern", "sink", "set_sink"]
 
 #: The column whose values name the rows a page depends on.
 KEY = "measure"
@@ -595,3 +596,43 @@ def read_keys(path, reader: Callable) -> dict:
         write(f"read\t{path}")
         return data
     return KeyedDict(data, path, write)
+
+
+def answered_pattern(frame: pd.DataFrame, keep) -> pd.DataFrame:
+    """``frame`` with every cell outside the ``keep`` columns replaced by ``"answered"`` or left missing.
+
+    What a count of answered cells needs (and all it can see): the missing
+    cells, and the values of the columns that route questions (``keep``).
+
+    Examples
+    --------
+    >>> answered_pattern(pd.DataFrame({"a": ["x", None], "r": ["yes", "no"]}), ["r"]).values.tolist()
+    [['answered', 'yes'], [None, 'no']]
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if column not in keep:
+            out[column] = pd.Series(np.where(frame[column].isna(), None, "answered"), index=frame.index,
+                                    dtype=object)
+    return out
+
+
+def read_pattern(path, reader: Callable, *, keep) -> pd.DataFrame:
+    """:func:`answered_pattern` of ``reader(path)``, in and out of a build kernel alike.
+
+    In a kernel it writes ``pattern<TAB>path<TAB>`` and one ``pattern<TAB>path<TAB>column``
+    line per kept column: :mod:`helpers.build.cache` keys the page on the
+    pattern (:func:`helpers.build.cache.pattern_hash`), not on every answer.
+    """
+    write = _SINK
+    if write is None:
+        return answered_pattern(reader(path), keep)
+    path = os.path.abspath(os.fspath(path))
+    with _quiet(path):
+        frame = reader(path)
+    for column in ["", *sorted(keep)]:
+        if "\t" in column or "\n" in column:
+            write(f"read\t{path}")
+        else:
+            write(f"pattern\t{path}\t{column}")
+    return answered_pattern(frame, keep)

@@ -69,6 +69,7 @@ __all__ = [
     "load_sensitivity",
     "load_table",
     "load_columns",
+    "load_answered",
     "load_tests",
     "log_summary",
     "lookup",
@@ -240,6 +241,21 @@ def minimum_detectable(power: pd.DataFrame, effect_name: str = "rank_biserial_r"
 def load_table(processed_dir: str | Path, instrument: str) -> pd.DataFrame:
     """Read one clean respondent-level table (Parquet) written by ``process``."""
     return pd.read_parquet(Path(processed_dir) / f"{instrument}.parquet")
+
+
+def load_answered(processed_dir: str | Path, instrument: str, codebook: Codebook | None = None) -> pd.DataFrame:
+    """One respondent-level table reduced to which cells hold an answer (for :func:`completeness`).
+
+    The columns that route questions (every ``applies_if`` key of the
+    instrument's codebook entry) keep their values; every other cell is
+    ``"answered"`` or missing (:func:`helpers.build.tracking.answered_pattern`).
+    A build then executes the page again only when that pattern changes,
+    not when an answer changes to another answer.
+    """
+    codebook = codebook or load_codebook()
+    keep = sorted({key for column in codebook.instruments[instrument].columns
+                   for key in (column.applies_if or {})})
+    return tracking.read_pattern(Path(processed_dir) / f"{instrument}.parquet", pd.read_parquet, keep=keep)
 
 
 def load_columns(processed_dir: str | Path, instrument: str):
