@@ -198,17 +198,22 @@ class _Tracked:
                 rec.everything()
         return super().__getattribute__(name)
 
-
-class TrackedFrame(_Tracked, pd.DataFrame):
-    """A whole keyed table inside a build kernel (see the module docstring)."""
-
+    # What pandas derives from a tracked object is plain: only what the accessor hands out is tracked.
     @property
     def _constructor(self):
-        return pd.DataFrame
+        return pd.DataFrame if isinstance(self, pd.DataFrame) else pd.Series
 
     @property
     def _constructor_sliced(self):
         return pd.Series
+
+    @property
+    def _constructor_expanddim(self):
+        return pd.DataFrame
+
+
+class TrackedFrame(_Tracked, pd.DataFrame):
+    """A whole keyed table inside a build kernel (see the module docstring)."""
 
     def __getitem__(self, key):
         rec = _watching(self)
@@ -269,14 +274,6 @@ class _Loc:
 class TrackedSeries(_Tracked, pd.Series):
     """A whole column of a keyed table, or a row mask made from one (see the module docstring)."""
 
-    @property
-    def _constructor(self):
-        return pd.Series
-
-    @property
-    def _constructor_expanddim(self):
-        return pd.DataFrame
-
     def _compare(self, method: str, other, *, names: Callable | None = None):
         rec = _watching(self)
         with _inside():
@@ -306,24 +303,6 @@ class TrackedSeries(_Tracked, pd.Series):
         return self._compare("isin", values, names=_collection)
 
     __hash__ = None
-
-    def __ne__(self, other):
-        return self._compare("__ne__", other)
-
-    def ne(self, other):
-        return self._compare("ne", other)
-
-    def __lt__(self, other):
-        return self._compare("__lt__", other)
-
-    def __le__(self, other):
-        return self._compare("__le__", other)
-
-    def __gt__(self, other):
-        return self._compare("__gt__", other)
-
-    def __ge__(self, other):
-        return self._compare("__ge__", other)
 
     def _unary(self, method: str):
         rec = _watching(self)
@@ -405,6 +384,20 @@ class TrackedSeries(_Tracked, pd.Series):
         return pd.Series.loc.fget(self)
 
 
+def _comparison(method: str):
+    """A comparison on a column that gives a mask which does not narrow (extra arguments: a whole read)."""
+    def compare(self, other, *args, **kwargs):
+        if args or kwargs:
+            return _everything_then(method, pd.Series)(self, other, *args, **kwargs)
+        return self._compare(method, other)
+
+    compare.__name__ = method
+    return compare
+
+
+for _name in ("__ne__", "ne", "__lt__", "lt", "__le__", "le", "__gt__", "gt", "__ge__", "ge"):
+    setattr(TrackedSeries, _name, _comparison(_name))
+
 for _cls, _base in ((TrackedFrame, pd.DataFrame), (TrackedSeries, pd.Series)):
     for _name in _SPECIAL:
         if hasattr(_base, _name) and _name not in _cls.__dict__:
@@ -456,17 +449,26 @@ def keyed(frame: pd.DataFrame, path, write: Callable[[str], None] | None = None)
     return _frame(frame, _Recorder(os.path.abspath(os.fspath(path)), write))
 
 
+def _read_quietly(path, reader: Callable):
+    """``reader(path)``, the absolute path and the kernel's sink (``None`` outside a build kernel).
+
+    In a kernel the audit hook does not note this read: the accessor says what was used.
+    """
+    if _SINK is None:
+        return reader(path), path, None
+    path = os.path.abspath(os.fspath(path))
+    with _quiet(path):
+        return reader(path), path, _SINK
+
+
 def read_keyed(path, reader: Callable) -> pd.DataFrame:
     """``reader(path)`` through the accessor: tracked rows inside a build kernel, the plain frame elsewhere.
 
     A table without a ``measure`` column counts as read whole.
     """
-    write = _SINK
+    frame, path, write = _read_quietly(path, reader)
     if write is None:
-        return reader(path)
-    path = os.path.abspath(os.fspath(path))
-    with _quiet(path):
-        frame = reader(path)
+        return frame
     if KEY not in frame.columns:
         write(f"read\t{path}")
         return frame
@@ -521,12 +523,9 @@ class ColumnTable:
 
 def read_columns(path, reader: Callable):
     """``reader(path)`` as a :class:`ColumnTable` inside a build kernel; the plain frame elsewhere."""
-    write = _SINK
+    frame, path, write = _read_quietly(path, reader)
     if write is None:
-        return reader(path)
-    path = os.path.abspath(os.fspath(path))
-    with _quiet(path):
-        frame = reader(path)
+        return frame
     return ColumnTable(frame, path, write)
 
 
@@ -586,12 +585,9 @@ for _name in ("__iter__", "__len__", "__repr__", "__eq__", "__ne__", "__or__", "
 
 def read_keys(path, reader: Callable) -> dict:
     """``reader(path)`` (a dict) as a :class:`KeyedDict` inside a build kernel; the plain dict elsewhere."""
-    write = _SINK
+    data, path, write = _read_quietly(path, reader)
     if write is None:
-        return reader(path)
-    path = os.path.abspath(os.fspath(path))
-    with _quiet(path):
-        data = reader(path)
+        return data
     if not isinstance(data, dict):
         write(f"read\t{path}")
         return data
@@ -624,12 +620,9 @@ def read_pattern(path, reader: Callable, *, keep) -> pd.DataFrame:
     line per kept column: :mod:`helpers.build.cache` keys the page on the
     pattern (:func:`helpers.build.cache.pattern_hash`), not on every answer.
     """
-    write = _SINK
+    frame, path, write = _read_quietly(path, reader)
     if write is None:
-        return answered_pattern(reader(path), keep)
-    path = os.path.abspath(os.fspath(path))
-    with _quiet(path):
-        frame = reader(path)
+        return answered_pattern(frame, keep)
     for column in ["", *sorted(keep)]:
         if "\t" in column or "\n" in column:
             write(f"read\t{path}")
