@@ -366,7 +366,7 @@ def test_one_answer_re_executes_only_the_pages_that_print_its_item(tmp_path):
     executed, reused = _pages(log)
     assert executed == {"03_children", "a4_reproduction"}, log
     assert reused == pages - executed
-    assert "results.csv (the" in log and "measures it used)" in log  # why the chapter ran: its rows changed
+    assert "results.csv (the rows of the" in log and "measures it used)" in log  # why the chapter ran
     html_after = {p: (out / "html" / f"{p}.html").read_text(encoding="utf-8") for p in pages}
     assert html_after["03_children"] != html_before["03_children"]
     assert all(_text(html_after[p]) == _text(html_before[p]) for p in reused)

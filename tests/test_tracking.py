@@ -173,3 +173,35 @@ def test_answered_pattern_follows_missing_cells_and_routing_only(tmp_path, monke
     assert seen["att_trust"].tolist() == ["answered", "answered"] and seen["mini_police"].tolist() == ["yes", "yes"]
     where = str(path.resolve())
     assert f"pattern\t{where}\tmini_police" in lines and not any(x.startswith("read") for x in lines)
+
+
+def test_the_cache_keys_a_page_on_the_rows_it_used(tmp_path):
+    """A stored execution stays valid while its measures' rows are unchanged, whatever else changes."""
+    tables, book = tmp_path / "tables", tmp_path / "book"
+    tables.mkdir()
+    results = tables / "results.csv"
+    results.write_text("measure,value\na,1\nb,2\n")
+    where = str(results.resolve())
+    log = tmp_path / "reads.log"
+    log.write_text(f"rows\t{where}\t\nrows\t{where}\ta\n")
+    executed = tmp_path / "page.ipynb"
+    executed.write_text("{}")
+    notebooks = cache.NotebookCache(book, data_roots=[tables], ignore=[])
+    fingerprint = cache.Fingerprint(source="s", parameters="p", helpers={}, environment="e")
+    outcome = notebooks.lookup("page", fingerprint)
+    assert notebooks.store(outcome, executed, log, 1.0) is not None
+
+    results.write_text("measure,value\na,1\nb,3\n")  # another measure's row
+    notebooks.forget()
+    assert notebooks.lookup("page", fingerprint).reusable
+    results.write_text("measure,value\na,5\nb,3\n")  # the page's own row
+    notebooks.forget()
+    stale = notebooks.lookup("page", fingerprint)
+    assert not stale.reusable and "results.csv (the rows of the 1 measure it used)" in stale.reasons[0]
+
+    log.write_text(f"rows\t{where}\ta\nread\t{where}\n")  # read whole as well: the whole file counts
+    outcome = notebooks.lookup("page", fingerprint)
+    notebooks.store(outcome, executed, log, 1.0)
+    results.write_text("measure,value\na,5\nb,4\n")
+    notebooks.forget()
+    assert not notebooks.lookup("page", fingerprint).reusable

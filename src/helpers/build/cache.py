@@ -303,7 +303,10 @@ def record_reads(log_path: str) -> None:
     Lines are ``read<TAB>path``, ``write<TAB>path`` or ``list<TAB>path`` with
     absolute paths, each once. Files of the Python installation are left
     out. :mod:`helpers.build.book` starts this in each kernel before the first
-    cell runs; it changes nothing the notebook sees.
+    cell runs; it changes nothing the notebook sees. It also makes the log the
+    sink of :mod:`helpers.build.tracking`, whose accessors add
+    ``rows``/``cols``/``keys``/``pattern<TAB>path<TAB>name`` lines for what a
+    page used of a table (and no ``read`` line for the file while they read it).
     """
     out = open(log_path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - open for the kernel's life
     prefixes = tuple({os.path.join(p, "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
@@ -419,8 +422,15 @@ def rows_hash(path: Path, measures) -> str:
 
 
 #: What a page can use of a file instead of all of it (log line kinds), as the log explains a change.
-_PARTS = {"rows": "the {} measures it used", "cols": "the {} columns it used", "keys": "the {} entries it used",
-          "pattern": "which cells are answered, and {} routing columns"}
+_PARTS = {"rows": "the rows of the {} it used", "cols": "the {} it used", "keys": "the {} it used",
+          "pattern": "which cells are answered, and {}"}
+_WHAT = {"rows": "measure", "cols": "column", "keys": "entry", "pattern": "routing column"}
+
+
+def _counted(kind: str, n: int) -> str:
+    """``1 measure``, ``3 measures``, ``2 entries``: what a page used of a file, for the log."""
+    word = _WHAT[kind]
+    return f"{n} {word}" if n == 1 else f"{n} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
 
 
 def pattern_hash(path: Path, keep) -> str:
@@ -596,7 +606,7 @@ class NotebookCache:
         for kind, what in _PARTS.items():
             for p, used in meta.get(kind, {}).items():
                 if self.current_hash(p, kind, used["names"]) != used["hash"]:
-                    stale.append(f"{self._short(p)} ({what.format(len(used['names']))})")
+                    stale.append(f"{self._short(p)} ({what.format(_counted(kind, len(used['names'])))})")
         return stale
 
     def lookup(self, stem: str, fingerprint: Fingerprint) -> Outcome:
