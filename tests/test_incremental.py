@@ -318,3 +318,55 @@ def test_the_html_key_follows_the_sphinx_extension(tmp_path, monkeypatch):
     real = cache.file_hash
     monkeypatch.setattr(cache, "file_hash", lambda path: "edited" if Path(path).name == "theme.py" else real(path))
     assert build._book_inputs_hash(tmp_path, ["index"]) != before
+
+
+# -- finer rebuilds: pages keyed on the result rows they print ------------------------------------
+
+ROOT = Path(__file__).parents[1]
+
+
+def _cli_build(raw: Path, out: Path) -> str:
+    """``minipolice build`` in a child process (as a user runs it); its log."""
+    proc = subprocess.run([sys.executable, "-m", "helpers.cli", "build", "--data-dir", str(raw), "--out", str(out),
+                           "--jobs", "2"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stderr
+
+
+def _pages(log: str) -> tuple[set[str], set[str]]:
+    executed = set(re.findall(r"execute\s+(\S+): ", log))
+    reused = set(re.findall(r"reused\s+(\S+) \(", log))
+    return executed, reused
+
+
+@pytest.mark.book
+def test_one_answer_re_executes_only_the_pages_that_print_its_item(tmp_path):
+    """Issue 15, point 5: one child's answer to "helped me speak up" (impact_speaking) changes.
+
+    Only the children's chapter prints that item (Figure 4.5 and its table), and the 2019
+    comparison reproduces the published share: those two run again. Every other page is reused,
+    among them the front page, the recommendations and the methods appendix (which read
+    results.csv, and manifest.json, whose input hashes changed) and the data dictionary (which
+    counts answered cells of the respondent table: the answer moved, nothing went missing).
+    """
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(ROOT / "data" / "raw", raw)
+    log = _cli_build(raw, out)
+    pages = {p.stem for p in (out / "html").glob("*.html") if p.stem not in ("search", "genindex")}
+    assert {"03_children", "index", "05_recommendations", "a1_methods"} <= pages
+    html_before = {p: (out / "html" / f"{p}.html").read_text(encoding="utf-8") for p in pages}
+
+    path = raw / "children_survey.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = frame.index[(frame["mini_police"] == "yes") & (frame["impact_speaking"] == "neither")][0]
+    frame.loc[row, "impact_speaking"] = "agree"
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+    log = _cli_build(raw, out)
+    executed, reused = _pages(log)
+    assert executed == {"03_children", "a4_reproduction"}, log
+    assert reused == pages - executed
+    assert "results.csv (the rows of the" in log and "measures it used)" in log  # why the chapter ran
+    html_after = {p: (out / "html" / f"{p}.html").read_text(encoding="utf-8") for p in pages}
+    assert html_after["03_children"] != html_before["03_children"]
+    assert all(_text(html_after[p]) == _text(html_before[p]) for p in reused)

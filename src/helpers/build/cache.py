@@ -21,6 +21,21 @@ and keep those results. Three steps are cached, each in the book folder's
     open files below Python). A processed table the chapter never opened
     cannot make it run again, so a change to one raw answer re-executes only
     the chapters that read a table whose bytes changed.
+
+    Finer still, for tables read through the accessor of
+    :mod:`helpers.build.tracking` (``load_results``, ``load_tests``,
+    ``load_national``, ``load_optional``; ``load_columns``;
+    ``load_manifest``): the kernel's log then holds ``rows<TAB>path<TAB>measure``,
+    ``cols<TAB>path<TAB>column`` or ``keys<TAB>path<TAB>entry`` lines, and the
+    page is keyed on :func:`rows_hash` (the header and the rows of the
+    measures it selected, with their positions), :func:`columns_hash` (those
+    columns' values in row order) or :func:`keys_hash` (those top-level JSON
+    entries) instead of the file's bytes. A file the page also read in any
+    other way (a plain ``pd.read_csv``, or a use the accessor cannot follow,
+    which it logs as a ``read`` line) keeps the whole-file key: correctness
+    first. So one child's answer to one item re-executes the pages that
+    selected that item's rows, plus those that read a changed table whole
+    (``docs/incremental-builds.md`` lists them).
 ``html.json``
     The compiled HTML: rebuilt unless the executed notebooks, the book
     configuration and the HTML tree itself (nothing deleted or planted) are
@@ -37,6 +52,7 @@ of the processed folder (file names) is therefore always a dependency.
 from __future__ import annotations
 
 import ast
+import csv
 import hashlib
 import json
 import logging
@@ -50,9 +66,9 @@ from pathlib import Path
 
 from helpers.core.config import DEFINITIONS_DIR, PROJECT_ROOT
 
-__all__ = ["CACHE_DIR", "Fingerprint", "NotebookCache", "Outcome", "environment_hash", "file_hash", "files_hash",
-           "fingerprint", "helper_modules", "helpers_hash", "listing_hash", "notebook_helper_modules",
-           "record_reads", "tree_hash"]
+__all__ = ["CACHE_DIR", "Fingerprint", "NotebookCache", "Outcome", "columns_hash", "environment_hash", "file_hash",
+           "files_hash", "fingerprint", "helper_modules", "helpers_hash", "keys_hash", "listing_hash",
+           "notebook_helper_modules", "pattern_hash", "read_log", "record_reads", "rows_hash", "tree_hash"]
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +81,7 @@ KEEP_PER_NOTEBOOK = 4
 #: The helpers package (the engine), whose modules a notebook may import.
 HELPERS_DIR = Path(__file__).resolve().parents[1]
 
-_BUILD_CODE = ("book.py", "cache.py")
+_BUILD_CODE = ("book.py", "cache.py", "tracking.py")
 
 
 # -- hashing -------------------------------------------------------------------------------------
@@ -290,7 +306,10 @@ def record_reads(log_path: str) -> None:
     Lines are ``read<TAB>path``, ``write<TAB>path`` or ``list<TAB>path`` with
     absolute paths, each once. Files of the Python installation are left
     out. :mod:`helpers.build.book` starts this in each kernel before the first
-    cell runs; it changes nothing the notebook sees.
+    cell runs; it changes nothing the notebook sees. It also makes the log the
+    sink of :mod:`helpers.build.tracking`, whose accessors add
+    ``rows``/``cols``/``keys``/``pattern<TAB>path<TAB>name`` lines for what a
+    page used of a table (and no ``read`` line for the file while they read it).
     """
     out = open(log_path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - open for the kernel's life
     prefixes = tuple({os.path.join(p, "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
@@ -298,12 +317,13 @@ def record_reads(log_path: str) -> None:
     seen: set[tuple[str, str]] = set()
     import_path = {os.path.abspath(p or ".") for p in sys.path}
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+    quiet: set[str] = set()  # replaced below by the accessor's set of files being read
 
     def note(kind: str, path) -> None:
         if isinstance(path, int) or path is None:
             return
         path = os.path.abspath(os.fsdecode(path))
-        if path.startswith(prefixes) or (kind, path) in seen:
+        if path.startswith(prefixes) or (kind, path) in seen or (kind == "read" and path in quiet):
             return
         seen.add((kind, path))
         out.write(f"{kind}\t{path}\n")
@@ -322,6 +342,19 @@ def record_reads(log_path: str) -> None:
                 note("list", folder)
 
     sys.addaudithook(hook)
+    # The accessor of keyed tables (helpers.build.tracking) writes its rows/cols lines here, and the
+    # files it is reading are not noted as whole reads while it reads them.
+    from helpers.build import tracking
+
+    quiet = tracking.quiet_paths()
+    written: set[str] = set()
+
+    def write(line: str) -> None:
+        if line not in written:
+            written.add(line)
+            out.write(line + "\n")
+
+    tracking.set_sink(write)
     # pyarrow opens Parquet files in C++, below Python's open(): pandas.read_parquet and
     # pyarrow.parquet go through these two entry points, which are wrapped to note the path.
     try:
@@ -351,15 +384,106 @@ def record_reads(log_path: str) -> None:
     pq.ParquetFile.__init__ = parquet_file_init
 
 
-def read_log(log_path: Path) -> dict[str, set[str]]:
-    """The ``read``, ``write`` and ``list`` paths a kernel recorded."""
-    found: dict[str, set[str]] = {"read": set(), "write": set(), "list": set()}
+def read_log(log_path: Path) -> dict:
+    """The ``read``, ``write`` and ``list`` paths a kernel recorded, and the keyed rows and columns it used.
+
+    ``rows`` maps a file read through the accessor of :mod:`helpers.build.tracking`
+    to the measures selected, ``cols`` a Parquet table to the columns used.
+    """
+    found: dict = {"read": set(), "write": set(), "list": set(), "rows": {}, "cols": {}, "keys": {}, "pattern": {}}
     if Path(log_path).exists():
         for line in Path(log_path).read_text(encoding="utf-8").splitlines():
-            kind, _, path = line.partition("\t")
-            if kind in found and path:
-                found[kind].add(path)
+            kind, _, rest = line.partition("\t")
+            if kind in _PARTS:
+                path, _, name = rest.partition("\t")
+                if path:
+                    found[kind].setdefault(path, set()).update([name] if name else [])
+            elif kind in found and rest:
+                found[kind].add(rest)
     return found
+
+
+def rows_hash(path: Path, measures) -> str:
+    """Hash of a keyed CSV's header and of its rows whose ``measure`` is one of ``measures``, with their positions.
+
+    ``"missing"`` without the file; the whole file's hash if it has no ``measure`` column.
+    """
+    from helpers.build.tracking import KEY
+
+    try:
+        handle = open(path, newline="", encoding="utf-8")  # noqa: SIM115 - closed below
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return "missing"
+    with handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        if KEY not in header:
+            return file_hash(path)
+        column, wanted = header.index(KEY), set(measures)
+        kept = [[i, row] for i, row in enumerate(reader) if len(row) > column and row[column] in wanted]
+    return _sha256(json.dumps([header, sorted(wanted), kept]).encode())
+
+
+#: What a page can use of a file instead of all of it (log line kinds), as the log explains a change.
+_PARTS = {"rows": "the rows of the {} it used", "cols": "the {} it used", "keys": "the {} it used",
+          "pattern": "which cells are answered, and {}"}
+_WHAT = {"rows": "measure", "cols": "column", "keys": "entry", "pattern": "routing column"}
+
+
+def _counted(kind: str, n: int) -> str:
+    """``1 measure``, ``3 measures``, ``2 entries``: what a page used of a file, for the log."""
+    word = _WHAT[kind]
+    return f"{n} {word}" if n == 1 else f"{n} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
+
+
+def pattern_hash(path: Path, keep) -> str:
+    """Hash of what :func:`helpers.build.tracking.answered_pattern` shows of a Parquet table.
+
+    The column names, the index, which cells are missing, and the values
+    and types of the ``keep`` columns.
+    """
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(path)
+    except (FileNotFoundError, OSError):
+        return "missing"
+    digest = hashlib.sha256(json.dumps([list(map(str, frame.columns)), sorted(keep),
+                                        frame.index.tolist()], default=str).encode())
+    for column in frame.columns:
+        digest.update(frame[column].isna().to_numpy().tobytes())
+        if column in keep:
+            digest.update(json.dumps([str(frame[column].dtype), frame[column].tolist()], default=str).encode())
+    return digest.hexdigest()
+
+
+def keys_hash(path: Path, keys) -> str:
+    """Hash of some top-level entries of a JSON object (``"missing"`` without the file)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return "missing"
+    except ValueError:
+        return file_hash(path)
+    if not isinstance(data, dict):
+        return file_hash(path)
+    return _sha256(json.dumps([[k, k in data, data.get(k)] for k in sorted(keys)], sort_keys=True,
+                              default=str).encode())
+
+
+def columns_hash(path: Path, columns) -> str:
+    """Hash of a Parquet table's column names and of the values of ``columns``, in row order."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path, columns=sorted(columns))
+        names = pq.read_schema(path).names
+    except (FileNotFoundError, OSError):
+        return "missing"
+    digest = hashlib.sha256(json.dumps([names, sorted(columns), table.num_rows]).encode())
+    for name in sorted(columns):
+        digest.update(json.dumps(table.column(name).to_pylist(), default=str).encode())
+    return digest.hexdigest()
 
 
 # -- the notebook cache ---------------------------------------------------------------------------
@@ -437,12 +561,26 @@ class NotebookCache:
         """Whether a file a kernel read is data the notebook depends on."""
         return any(_under(path, r) for r in self.data_roots) and not self._ignored(path)
 
-    def current_hash(self, path: str, kind: str = "read") -> str:
-        """Hash of a file's content (``read``) or a folder's names (``list``), memoised for this build."""
-        key = f"{kind}\t{path}"
+    def current_hash(self, path: str, kind: str = "read", names=()) -> str:
+        """Hash of a file's content (``read``), a folder's names (``list``), some keyed rows of a CSV
+        (``rows``, :func:`rows_hash`) or some columns of a Parquet table (``cols``, :func:`columns_hash`),
+        memoised for this build."""
+        names = sorted(names)
+        key = "\t".join([kind, path, *names])
         if key not in self._hashes:
-            self._hashes[key] = (file_hash(Path(path)) if kind == "read" else
-                                 listing_hash(Path(path), skip=lambda p: self._ignored(p.resolve())))
+            if kind == "read":
+                value = file_hash(Path(path))
+            elif kind == "rows":
+                value = rows_hash(Path(path), names)
+            elif kind == "cols":
+                value = columns_hash(Path(path), names)
+            elif kind == "keys":
+                value = keys_hash(Path(path), names)
+            elif kind == "pattern":
+                value = pattern_hash(Path(path), names)
+            else:
+                value = listing_hash(Path(path), skip=lambda p: self._ignored(p.resolve()))
+            self._hashes[key] = value
         return self._hashes[key]
 
     def forget(self) -> None:
@@ -468,6 +606,10 @@ class NotebookCache:
         stale = [self._short(p) for p, h in meta.get("reads", {}).items() if self.current_hash(p, "read") != h]
         stale += [f"file names in {self._short(p)}/" for p, h in meta.get("lists", {}).items()
                   if self.current_hash(p, "list") != h]
+        for kind, what in _PARTS.items():
+            for p, used in meta.get(kind, {}).items():
+                if self.current_hash(p, kind, used["names"]) != used["hash"]:
+                    stale.append(f"{self._short(p)} ({what.format(_counted(kind, len(used['names'])))})")
         return stale
 
     def lookup(self, stem: str, fingerprint: Fingerprint) -> Outcome:
@@ -525,11 +667,16 @@ class NotebookCache:
                  if self.is_data(Path(p)) and Path(p).is_file()}
         folders = {p for p in recorded["list"] if self.is_data(Path(p))} | set(self.listed)
         lists = {p: self.current_hash(p, "list") for p in sorted(folders)}
+        # A file also read whole (a plain read, or a use the accessor could not follow) keeps the whole-file key.
+        parts = {kind: {p: {"names": sorted(names), "hash": self.current_hash(p, kind, names)}
+                        for p, names in sorted(recorded[kind].items())
+                        if p not in recorded["read"] and self.is_data(Path(p))}
+                 for kind in _PARTS}
         fp = outcome.fingerprint
         meta = {"stem": outcome.stem, "key": fp.key, "source": fp.source, "parameters": fp.parameters,
                 "helpers": fp.helpers, "environment": fp.environment, "reads": reads, "lists": lists,
-                "seconds": round(seconds, 2)}
-        entry_id = _sha256(json.dumps([fp.key, reads, lists], sort_keys=True).encode())[:24]
+                **parts, "seconds": round(seconds, 2)}
+        entry_id = _sha256(json.dumps([fp.key, reads, lists, parts], sort_keys=True).encode())[:24]
         folder = self.root / outcome.stem
         folder.mkdir(parents=True, exist_ok=True)
         meta_path = folder / f"{entry_id}.json"

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.build import tracking
 from helpers.report.tables import (
     GROUP_LABELS,
     SIGNIFICANCE,
@@ -816,6 +817,10 @@ def load_optional(processed_dir: str | Path, name: str) -> pd.DataFrame:
     path = Path(processed_dir) / f"{name}.csv"
     if not path.exists():
         return pd.DataFrame()
+    return tracking.read_keyed(path, _read_optional)
+
+
+def _read_optional(path: Path) -> pd.DataFrame:
     table = pd.read_csv(path, dtype={"measure": str, "group": str, "category": str, "flag": str})
     if "flag" in table:
         table["flag"] = table["flag"].fillna("")

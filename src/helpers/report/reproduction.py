@@ -108,6 +108,8 @@ def compare(published: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
         missing or suppressed), ``difference`` (reproduced minus published
         point value) and ``status``: ``pass``, ``fail`` or ``missing``.
     """
+    # Only the published measures' rows: a build then keys this page on those rows (helpers.build.tracking).
+    results = results[results["measure"].isin(list(dict.fromkeys(published["measure"])))]
     lookup = {(m, g, c): (v, n, u, f) for m, g, c, v, n, u, f in zip(
         results["measure"], results["group"], results["category"], results["value"], results["n"],
         results["unit"], results["flag"].fillna(""), strict=True)}

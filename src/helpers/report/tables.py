@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.build import tracking
 from helpers.core.codebook import INSTRUMENTS, Codebook, load_codebook
 from helpers.core.stats import wilson_interval
 
@@ -67,6 +68,8 @@ __all__ = [
     "submissions",
     "load_sensitivity",
     "load_table",
+    "load_columns",
+    "load_answered",
     "load_tests",
     "log_summary",
     "lookup",
@@ -102,8 +105,13 @@ _RESULT_DTYPES = {"measure": str, "group": str, "category": str, "unit": str, "f
 
 
 def load_results(processed_dir: str | Path) -> pd.DataFrame:
-    """Read ``results.csv`` with codes kept as text (``none`` is a code, not NaN)."""
-    return _read_results(Path(processed_dir) / "results.csv")
+    """Read ``results.csv`` with codes kept as text (``none`` is a code, not NaN).
+
+    In a build kernel the frame notes which measures the chapter selects, so
+    the page is executed again only when those rows change
+    (:mod:`helpers.build.tracking`); elsewhere it is a plain DataFrame.
+    """
+    return tracking.read_keyed(Path(processed_dir) / "results.csv", _read_results)
 
 
 def _read_results(path: Path) -> pd.DataFrame:
@@ -116,8 +124,8 @@ def _read_results(path: Path) -> pd.DataFrame:
 
 
 def load_tests(processed_dir: str | Path) -> pd.DataFrame:
-    """Read ``tests.csv``."""
-    return pd.read_csv(Path(processed_dir) / "tests.csv")
+    """Read ``tests.csv`` (through the accessor of :mod:`helpers.build.tracking`, as :func:`load_results`)."""
+    return tracking.read_keyed(Path(processed_dir) / "tests.csv", pd.read_csv)
 
 
 def load_national(processed_dir: str | Path) -> pd.DataFrame:
@@ -126,7 +134,7 @@ def load_national(processed_dir: str | Path) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=["measure", "group", "category", "n", "base", "value", "unit", "ci_low",
                                      "ci_high", "flag"])
-    return _read_results(path)
+    return tracking.read_keyed(path, _read_results)
 
 
 def beside_national(results: pd.DataFrame, national: pd.DataFrame, measure: str, group: str,
@@ -233,6 +241,31 @@ def minimum_detectable(power: pd.DataFrame, effect_name: str = "rank_biserial_r"
 def load_table(processed_dir: str | Path, instrument: str) -> pd.DataFrame:
     """Read one clean respondent-level table (Parquet) written by ``process``."""
     return pd.read_parquet(Path(processed_dir) / f"{instrument}.parquet")
+
+
+def load_answered(processed_dir: str | Path, instrument: str, codebook: Codebook | None = None) -> pd.DataFrame:
+    """One respondent-level table reduced to which cells hold an answer (for :func:`completeness`).
+
+    The columns that route questions (every ``applies_if`` key of the
+    instrument's codebook entry) keep their values; every other cell is
+    ``"answered"`` or missing (:func:`helpers.build.tracking.answered_pattern`).
+    A build then executes the page again only when that pattern changes,
+    not when an answer changes to another answer.
+    """
+    codebook = codebook or load_codebook()
+    keep = sorted({key for column in codebook.instruments[instrument].columns
+                   for key in (column.applies_if or {})})
+    return tracking.read_pattern(Path(processed_dir) / f"{instrument}.parquet", pd.read_parquet, keep=keep)
+
+
+def load_columns(processed_dir: str | Path, instrument: str):
+    """One respondent-level table of which the chapter uses a few columns by name (``table["column"]``).
+
+    In a build kernel this is a :class:`helpers.build.tracking.ColumnTable`: the
+    page is executed again only when the columns it took change, not when
+    any answer does. Elsewhere it is the DataFrame :func:`load_table` returns.
+    """
+    return tracking.read_columns(Path(processed_dir) / f"{instrument}.parquet", pd.read_parquet)
 
 
 def load_log(processed_dir: str | Path) -> pd.DataFrame:
@@ -352,8 +385,12 @@ def row_count_table(row_counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_manifest(processed_dir: str | Path) -> dict:
-    """Read ``manifest.json`` (parameters, input hashes, versions)."""
-    return json.loads((Path(processed_dir) / "manifest.json").read_text())
+    """Read ``manifest.json`` (parameters, input hashes, versions).
+
+    In a build kernel a :class:`helpers.build.tracking.KeyedDict`: the page
+    depends on the top-level entries it looks up, not on the input hashes.
+    """
+    return tracking.read_keys(Path(processed_dir) / "manifest.json", lambda p: json.loads(Path(p).read_text()))
 
 
 def not_collected(processed_dir: str | Path) -> pd.DataFrame:
