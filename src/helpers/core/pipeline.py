@@ -6,10 +6,14 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 
 ``results.csv``            every figure and headline number (CONTRACT section 4)
 ``national_results.csv``   local runs only: the national results, for comparison
+``national_derived.csv``   local runs only: the national shares of several answers (``derived.csv``'s)
 ``tests.csv``              mini-police vs other children comparisons (with effect-size
                            intervals and the smallest expected count; ``test`` names
                            Fisher's exact or permutation tests for small tables)
 ``power.csv``              smallest effects the children's sample detects with 80% power
+``derived.csv``            numbers the prose prints that are no single results row: shares of
+                           several answers with their intervals, the largest forces' shares,
+                           detectable effects (:mod:`helpers.core.derived`), disclosure-controlled
 ``sensitivity.csv``        children's results unweighted and post-stratified by force
 ``evidence.csv``           the design's Maryland Scientific Methods Scale level (:mod:`helpers.core.evidence`)
 ``design.csv``             the comparisons with schools as clusters (ICC, cluster-robust and
@@ -67,6 +71,7 @@ from helpers.core import outputs
 from helpers.core.change import attrition_table, change_table, did_table, follow_up_only, has_waves, trend_table
 from helpers.core.codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
 from helpers.core.config import DEFAULT_MIN_CELL, DEMO_MARKER
+from helpers.core.derived import SHARE_KEYS, derive
 from helpers.core.design import adjusted_table, balance_table, design_table
 from helpers.core.disclosure import hide_sizes, hide_suppressed_bases, suppress, suppress_tests
 from helpers.core.evidence import rate_design
@@ -76,7 +81,13 @@ from helpers.core.outcomes import OUTCOMES_PATH, file_sha256, item_plan, load_ou
 from helpers.core.pooling import pooled_tables
 from helpers.core.processing import summarise
 from helpers.core.profiles import find_sources, read_source
-from helpers.core.schemas import check_change_outputs, check_design_outputs, check_outputs, check_pooled_outputs
+from helpers.core.schemas import (
+    DERIVED_SCHEMA,
+    check_change_outputs,
+    check_design_outputs,
+    check_outputs,
+    check_pooled_outputs,
+)
 from helpers.core.stats import comparable_items, compare_groups, design_power
 from helpers.core.validation import LOG_COLUMNS, ValidationResult, validate_table
 from helpers.core.weighting import sensitivity
@@ -89,7 +100,7 @@ log = logging.getLogger(__name__)
 #: Files every successful run writes (besides one Parquet file per instrument).
 OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "evidence.csv", "validation_log.csv",
                 "row_counts.csv", "manifest.json", "design.csv", "balance.csv", "adjusted.csv", "pooled.csv",
-                "pooled_forces.csv", "change.csv", "did.csv", "attrition.csv", "trend.csv")
+                "pooled_forces.csv", "change.csv", "did.csv", "attrition.csv", "trend.csv", "derived.csv")
 
 _VERSIONED = ("minipolice", "pandas", "numpy", "scipy", "statsmodels", "pingouin")
 
@@ -412,6 +423,13 @@ def run_process(
     synthetic = (data_dir / DEMO_MARKER).exists()
     evidence = rate_design(all_waves)  # headline comparisons unadjusted: see helpers.core.evidence; all waves
     check_outputs(summary, tests, events, power, sensitivity_table, evidence)
+    derived = derive(summary, tests, power, codebook, min_cell=min_cell, local=force is not None)
+    DERIVED_SCHEMA.validate(derived)
+    national_derived = None  # a local report: the national shares, beside the local ones
+    if national is not None:
+        national_derived = DERIVED_SCHEMA.validate(derive(national, tests.iloc[0:0], power.iloc[0:0], codebook,
+                                                          min_cell=min_cell, local=False))
+        national_derived = national_derived[national_derived["key"].isin(SHARE_KEYS)]
     design = design_table(children, codebook, plan=plan, not_collected=not_collected["children_survey"],
                           min_cell=min_cell)
     balance = balance_table(children, summary, min_cell=min_cell, local=force is not None)
@@ -445,9 +463,11 @@ def run_process(
             _to_csv(summary, staging / "results.csv")
             if national is not None:
                 _to_csv(national, staging / "national_results.csv")
+                _to_csv(national_derived, staging / "national_derived.csv")
             _to_csv(tests, staging / "tests.csv")
             _to_csv(evidence, staging / "evidence.csv")
             _to_csv(power, staging / "power.csv")
+            _to_csv(derived, staging / "derived.csv")
             _to_csv(sensitivity_table, staging / "sensitivity.csv")
             for name, table in (("design", design), ("balance", balance), ("adjusted", adjusted),
                                 ("pooled", pooled), ("pooled_forces", pooled_forces),

@@ -21,7 +21,7 @@ from pandera.pandas import Check, Column
 
 __all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "EVIDENCE_SCHEMA",
            "DESIGN_SCHEMA", "BALANCE_SCHEMA", "ADJUSTED_SCHEMA", "POOLED_SCHEMA", "POOLED_FORCES_SCHEMA",
-           "CHANGE_SCHEMA", "DID_SCHEMA", "ATTRITION_SCHEMA", "TREND_SCHEMA",
+           "CHANGE_SCHEMA", "DID_SCHEMA", "ATTRITION_SCHEMA", "TREND_SCHEMA", "DERIVED_SCHEMA",
            "check_outputs", "check_design_outputs", "check_pooled_outputs", "check_change_outputs"]
 
 _UNITS = ["percent", "mean", "count"]
@@ -167,6 +167,48 @@ POWER_SCHEMA = pa.DataFrameSchema(
     strict=True,
     ordered=True,
     name="power.csv",
+)
+
+def _derived_percent_matches(df):
+    """For unsuppressed percent rows with a count and a base, value = 100 n / base."""
+    rows = df[(df["unit"] == "percent") & (df["flag"] != "c") & df["n"].notna() & (df["base"] > 0)]
+    expected = 100 * rows["n"].astype(float) / rows["base"].astype(float)
+    return bool(((rows["value"] - expected).abs() < 1e-9).all())
+
+
+def _derived_interval_contains(df):
+    rows = df[df["ci_low"].notna() & df["value"].notna()]
+    return bool(((rows["ci_low"] <= rows["value"] + 1e-9) & (rows["value"] <= rows["ci_high"] + 1e-9)).all())
+
+
+#: derived.csv (helpers.core.derived): the numbers the prose prints that are no single results row.
+DERIVED_SCHEMA = pa.DataFrameSchema(
+    {
+        "key": Column(str, Check.isin(["top_two", "bottom_two", "favourable", "unfavourable", "top_forces",
+                                       "top_sample", "top_sample_census", "sample_forces", "census_forces",
+                                       "mde", "mde_pairs", "mde_gap", "alpha", "holm_alpha", "tests"])),
+        "measure": Column(str),
+        "group": Column(str),
+        "category": Column(str),
+        "n": Column("Int64", Check.ge(0), nullable=True),
+        "base": Column("Int64", Check.ge(0), nullable=True),
+        "value": Column(float, nullable=True),
+        "unit": Column(str, Check.isin(["percent", "count", "effect", "points", "probability"])),
+        "ci_low": Column(float, Check.in_range(0, 100), nullable=True),
+        "ci_high": Column(float, Check.in_range(0, 100), nullable=True),
+        "flag": Column(str, Check.isin(["", "c"])),
+    },
+    checks=[
+        Check(_derived_percent_matches, error="percent value is not 100 n / base"),
+        Check(_suppressed_cells_are_empty, error="a suppressed derived row still shows n or value"),
+        Check(_derived_interval_contains, error="a Wilson interval does not contain its value"),
+        Check(lambda df: bool(df.loc[df["unit"].eq("percent"), "value"].dropna().between(0, 100 + 1e-9).all()),
+              error="a percent outside 0-100"),
+    ],
+    unique=["key", "measure", "group", "category"],
+    strict=True,
+    ordered=True,
+    name="derived.csv",
 )
 
 SENSITIVITY_SCHEMA = pa.DataFrameSchema(
