@@ -16,6 +16,7 @@ __all__ = [
     "BOOK_DIR",
     "NOTEBOOKS_DIR",
     "CODEBOOK_PATH",
+    "PHRASES_PATH",
     "DEFINITIONS_DIR",
     "DEFAULT_MIN_CELL",
     "DEFAULT_SEED",
@@ -33,11 +34,16 @@ BOOK_DIR = PROJECT_ROOT / "book"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 
 #: The programme's definition files (codebook, figures, outcomes,
-#: recommendations): data, not code, so an author edits them without Python.
-DEFINITIONS_DIR = PROJECT_ROOT / "definitions"
+#: recommendations, phrases): data, not code, so an author edits them without
+#: Python. The ``MINIPOLICE_DEFINITIONS`` environment variable points at
+#: another folder (a reworded copy; the notebooks' kernels inherit it).
+DEFINITIONS_DIR = Path(os.environ.get("MINIPOLICE_DEFINITIONS", PROJECT_ROOT / "definitions"))
 
 #: The instrument as data: one file describing every raw file and column.
 CODEBOOK_PATH = DEFINITIONS_DIR / "codebook.yml"
+
+#: The sentences an author may reword (:mod:`helpers.report.phrases`).
+PHRASES_PATH = DEFINITIONS_DIR / "phrases.yml"
 
 #: Disclosure-control threshold (CONTRACT section 5).
 DEFAULT_MIN_CELL = 5

@@ -18,8 +18,8 @@ Examples
 >>> tests = pd.DataFrame({"measure": ["att_listen"], "p_holm": [0.004], "effect_size": [-0.2],
 ...                       "effect_name": ["rank_biserial_r"], "effect_ci_low": [-0.31],
 ...                       "effect_ci_high": [-0.09]})
->>> support(tests, "att_listen")
-'a difference the data support (Holm-adjusted p = 0.004; rank-biserial r = -0.20, 95% CI -0.31 to -0.09)'
+>>> support(tests, "att_listen")  # p below 0.01: strong evidence, worded by definitions/phrases.yml
+'a difference the data clearly support (Holm-adjusted p = 0.004; rank-biserial r = -0.20, 95% CI -0.31 to -0.09)'
 >>> compared_word(71.0, 64.0), compared_word(64.0, 71.0), compared_word(70.2, 70.4)
 ('higher', 'lower', 'about the same')
 """
@@ -28,16 +28,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.report import phrases
 from helpers.report.tables import (
     GROUP_LABELS,
     SIGNIFICANCE,
-    collapse,
+    derived_value,
     format_count,
     format_number,
     format_percent,
     format_result,
     lookup,
-    per_force,
+    share_row,
 )
 from helpers.text.safe_text import escape_text
 
@@ -59,13 +60,16 @@ _EFFECT_NAMES = {"cramers_v": "Cramér's V", "rank_biserial_r": "rank-biserial r
 SAME_WITHIN = 1.0
 
 
-def share_value(results: pd.DataFrame, measure: str, group: str, categories: list[str]) -> float | None:
-    """The percent of a group giving any of ``categories`` (``None`` if suppressed or absent)."""
-    rows = results[(results["measure"] == measure) & (results["group"] == group)
-                   & results["unit"].eq("percent")]
-    if rows.empty:
+def share_value(results: pd.DataFrame, measure: str, group: str, categories: list[str], *,
+                derived: pd.DataFrame | None = None) -> float | None:
+    """The percent of a group giving any of ``categories`` (``None`` if suppressed or absent).
+
+    Several answers are a row of ``derived`` (``derived.csv``), looked up by
+    :func:`helpers.report.tables.share_row`.
+    """
+    row = share_row(results, measure, group, categories, derived=derived)
+    if row is None:
         return None
-    row = collapse(rows, categories, answer="").iloc[0]
     if row["flag"] == "c" or pd.isna(row["value"]):
         return None
     return float(row["value"])
@@ -89,28 +93,31 @@ def supported(tests: pd.DataFrame, measure: str) -> bool | None:
     return bool(float(rows.iloc[0]["p_holm"]) < SIGNIFICANCE)
 
 
-def support(tests: pd.DataFrame, measure: str) -> str:
-    """Whether the data support a mini-police vs other children difference, with the numbers.
+def support(tests: pd.DataFrame, measure: str, *, wording: phrases.Wording | None = None) -> str:
+    """Whether the data support a difference between the compared groups, with the numbers.
+
+    The words are a verdict of :mod:`helpers.report.phrases`, chosen by the
+    strength of the evidence (:func:`helpers.report.phrases.strength`:
+    strong, some, unclear, untestable) and, with a page's ``wording``, the
+    next wording of that grade on the page, so one page does not repeat itself.
 
     Returns
     -------
     str
-        ``"a difference the data support (…)"``, ``"a difference the data do
-        not clearly support (…)"`` or ``"no test was possible"``; the
-        parentheses give the Holm-adjusted p-value and the effect size with
-        its 95% confidence interval when ``tests.csv`` has one.
+        The verdict with, in its ``{stats}`` slot, the Holm-adjusted p-value
+        and the effect size with its 95% confidence interval when
+        ``tests.csv`` has one.
     """
-    verdict = supported(tests, measure)
-    if verdict is None:
-        return "no test was possible"
-    row = tests[tests["measure"] == measure].iloc[0]
+    rows = tests[tests["measure"] == measure]
+    if rows.empty or pd.isna(rows.iloc[0]["p_holm"]):
+        return phrases.verdict("untestable", wording=wording)
+    row = rows.iloc[0]
     p_holm = float(row["p_holm"])
     p_text = "p < 0.001" if p_holm < 0.001 else f"p = {p_holm:.3f}"
     effect = f"{_EFFECT_NAMES.get(row['effect_name'], row['effect_name'])} = {format_number(row['effect_size'])}"
     if "effect_ci_low" in row and pd.notna(row.get("effect_ci_low")) and pd.notna(row.get("effect_ci_high")):
         effect += f", 95% CI {format_number(row['effect_ci_low'])} to {format_number(row['effect_ci_high'])}"
-    words = "a difference the data support" if verdict else "a difference the data do not clearly support"
-    return f"{words} (Holm-adjusted {p_text}; {effect})"
+    return phrases.verdict(phrases.strength(p_holm), f"Holm-adjusted {p_text}; {effect}", wording=wording)
 
 
 def strength_word(tests: pd.DataFrame, measure: str) -> str:
@@ -127,18 +134,28 @@ def strength_word(tests: pd.DataFrame, measure: str) -> str:
 
 
 def compare_groups_phrase(results: pd.DataFrame, measure: str, categories: list[str], *,
+                          derived: pd.DataFrame | None = None,
                           groups: tuple[str, str] = ("mini_police", "non_mini_police"),
-                          nouns: tuple[str, str] = ("mini-police children", "other children")) -> str:
-    """``"88% of mini-police children against 80% of other children"`` for one answer (or several)."""
-    first, second = (share_value(results, measure, g, categories) for g in groups)
+                          nouns: tuple[str, str] | None = None) -> str:
+    """``"88% of <programme> children against 80% of other children"`` for one answer (or several).
+
+    The sentence is the ``compare_groups`` template of
+    :mod:`helpers.report.phrases`; ``nouns`` name the two groups (default:
+    the phrase file's ``compare_nouns``).
+    """
+    first, second = (share_value(results, measure, g, categories, derived=derived) for g in groups)
     if first is None and second is None and results[results["measure"] == measure].empty:
         return "not collected"
     text = [format_percent(v) if v is not None else "[c]" for v in (first, second)]
-    return f"{text[0]} of {nouns[0]} against {text[1]} of {nouns[1]}"
+    nouns = nouns or tuple(phrases.wordings("compare_nouns"))
+    return phrases.sentence("compare_groups", first=text[0], first_noun=nouns[0], second=text[1],
+                            second_noun=nouns[1])
 
 
-def top_forces(results: pd.DataFrame, measure: str, *, k: int = 2) -> dict[str, str]:
-    """The ``k`` forces with the largest census count, and their share of the national total.
+def top_forces(derived: pd.DataFrame, measure: str) -> dict[str, str]:
+    """The two forces with the largest census count and their share of the national total.
+
+    Looked up in ``derived.csv`` (key ``top_forces``).
 
     Returns
     -------
@@ -146,22 +163,15 @@ def top_forces(results: pd.DataFrame, measure: str, *, k: int = 2) -> dict[str, 
         ``names`` ("Durham and Lincolnshire"), ``share`` ("63%") and
         ``count`` ("246"); ``n/a`` values when nothing is known.
     """
-    rows = per_force(results, measure)
-    rows = rows[rows["flag"].fillna("") != "c"].dropna(subset=["value"])
     try:
-        total = float(lookup(results, measure, "national", "count")["value"])
+        row = derived_value(derived, "top_forces", measure, "")
     except KeyError:
-        total = float(rows["value"].sum())
-    top = rows.nlargest(k, "value")
-    if top.empty or not total:
         return {"names": "n/a", "share": "n/a", "count": "n/a"}
-    names = list(top["force"])
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return {"names": joined, "share": format_percent(100 * top["value"].sum() / total),
-            "count": format_count(top["value"].sum())}
+    return {"names": _and_join(row["category"].split("+")), "share": format_percent(row["value"], row["flag"]),
+            "count": format_count(row["n"], row["flag"])}
 
 
-def census_phrases(results: pd.DataFrame) -> dict[str, str]:
+def census_phrases(results: pd.DataFrame, derived: pd.DataFrame) -> dict[str, str]:
     """Every census number the national-overview chapter quotes, formatted for glue.
 
     Returns
@@ -175,6 +185,8 @@ def census_phrases(results: pd.DataFrame) -> dict[str, str]:
         ``one_cycle`` (percent of answering forces with one cycle a year),
         ``growth`` (planned units as a percent of current schools) and
         ``planned_new_forces`` (planned units in forces still planning a scheme).
+        The largest forces' shares and the counts of forces are rows of
+        ``derived`` (``derived.csv``).
     """
     out = {
         "forces": format_result(results, "census_forces", "national", "count"),
@@ -190,15 +202,14 @@ def census_phrases(results: pd.DataFrame) -> dict[str, str]:
                                             default="n/a"),
     }
     for measure, key in (("census_schools", "top_schools"), ("census_children", "top_children")):
-        top = top_forces(results, measure)
+        top = top_forces(derived, measure)
         out[f"{key}_names"], out[f"{key}_share"] = top["names"], top["share"]
-    schools = per_force(results, "census_schools").set_index("force")["value"]
-    children = per_force(results, "census_children").set_index("force")["value"]
-    with_schools = schools[schools > 0].index
-    out["children_unstated"] = format_count(sum(1 for f in with_schools if f not in children.index
-                                                or pd.isna(children.get(f))))
-    planned = per_force(results, "census_planned_units")
-    out["planning_forces"] = format_count(int((planned["value"] > 0).sum()))
+    for measure, category, key in (("census_children", "unstated", "children_unstated"),
+                                   ("census_planned_units", "planning", "planning_forces")):
+        try:
+            out[key] = format_count(derived_value(derived, "census_forces", measure, category)["value"])
+        except KeyError:
+            out[key] = "n/a"
     return out
 
 
@@ -247,11 +258,6 @@ _SWOT_NAMES = {"strength": "Strengths", "weakness": "Weaknesses", "opportunity":
                "threat": "Threats"}
 
 
-def _percent_rows(results: pd.DataFrame, measure: str, group: str) -> pd.DataFrame:
-    """Percent rows of one measure and group."""
-    return results[(results["measure"] == measure) & (results["group"] == group) & results["unit"].eq("percent")]
-
-
 def _item_text(measure: str, group: str, *, short: bool = False, capital: bool = False) -> str:
     """Question text of an adult survey item (without its prefix when ``short``; lower-case unless ``capital``)."""
     from helpers.report.tables import measure_label
@@ -267,7 +273,7 @@ def _item_text(measure: str, group: str, *, short: bool = False, capital: bool =
 
 
 def share_interval(results: pd.DataFrame, measure: str, group: str, categories: list[str], *,
-                   default: str = "not collected") -> str:
+                   derived: pd.DataFrame | None = None, default: str = "not collected") -> str:
     """A share with its 95% Wilson interval, for prose: ``"73% (95% CI 59% to 83%)"``.
 
     Parameters
@@ -284,9 +290,8 @@ def share_interval(results: pd.DataFrame, measure: str, group: str, categories: 
     Returns
     -------
     str
-        The percent and its interval (recomputed for the combined answers
-        by :func:`helpers.report.tables.collapse`); ``[c]`` when any added cell is
-        suppressed.
+        The percent and its interval (for several answers, the row of
+        ``derived``: ``derived.csv``); ``[c]`` when suppressed.
 
     Examples
     --------
@@ -295,20 +300,22 @@ def share_interval(results: pd.DataFrame, measure: str, group: str, categories: 
     ...                     "category": ["strongly_agree", "agree", "neither"], "n": [23, 8, 2],
     ...                     "base": [33] * 3, "value": [69.7, 24.2, 6.1], "unit": ["percent"] * 3,
     ...                     "flag": [""] * 3})
-    >>> share_interval(res, "recommend", "teachers", ["strongly_agree", "agree"])
+    >>> from helpers.core.derived import answer_shares
+    >>> derived = answer_shares(res, min_cell=5, local=False)
+    >>> share_interval(res, "recommend", "teachers", ["strongly_agree", "agree"], derived=derived)
     '94% (95% CI 80% to 98%)'
     """
-    rows = _percent_rows(results, measure, group)
-    if rows.empty:
+    row = share_row(results, measure, group, categories, derived=derived)
+    if row is None:
         return default
-    row = collapse(rows, categories, answer="").iloc[0]
     if row["flag"] == "c" or pd.isna(row["value"]):
         return "[c]"
     return (f"{format_percent(float(row['value']))} (95% CI {format_percent(float(row['ci_low']))} "
             f"to {format_percent(float(row['ci_high']))})")
 
 
-def interval_table(results: pd.DataFrame, items: list[dict], *, question: str = "full") -> pd.DataFrame:
+def interval_table(results: pd.DataFrame, items: list[dict], *, derived: pd.DataFrame | None = None,
+                   question: str = "full") -> pd.DataFrame:
     """Headline percentages of the adult surveys with their 95% Wilson intervals.
 
     Parameters
@@ -339,7 +346,8 @@ def interval_table(results: pd.DataFrame, items: list[dict], *, question: str = 
     >>> import pandas as pd
     >>> res = pd.DataFrame({"measure": ["recommend"] * 2, "group": ["teachers"] * 2,
     ...                     "category": ["strongly_agree", "agree"], "n": [23, 8], "base": [33, 33],
-    ...                     "value": [69.7, 24.2], "unit": ["percent"] * 2, "flag": ["", ""]})
+    ...                     "value": [69.7, 24.2], "unit": ["percent"] * 2, "ci_low": [52.7, 12.8],
+    ...                     "ci_high": [82.6, 41.1], "flag": ["", ""]})
     >>> out = interval_table(res, [{"measure": "recommend", "group": "teachers",
     ...                             "categories": ["strongly_agree"], "answer": "Strongly agree"}])
     >>> out[["question", "n", "base", "estimate"]].to_dict("records")
@@ -350,17 +358,16 @@ def interval_table(results: pd.DataFrame, items: list[dict], *, question: str = 
         raise ValueError(f"interval_table: question must be 'full' or 'short', not {question!r}")
     rows = []
     for item in items:
-        block = _percent_rows(results, item["measure"], item["group"])
-        if block.empty:
+        row = share_row(results, item["measure"], item["group"], list(item["categories"]), derived=derived)
+        if row is None:
             continue
-        row = collapse(block, list(item["categories"]), answer=item["answer"]).iloc[0]
         hidden = row["flag"] == "c" or pd.isna(row["value"])
         low, high, value = (float("nan") if hidden else float(row[c]) for c in ("ci_low", "ci_high", "value"))
         rows.append({
             "question": _item_text(item["measure"], item["group"], short=question == "short", capital=True),
             "group": group_label(item["group"]),
             "answer": item["answer"],
-            "n": row["n"],
+            "n": row["n"] if pd.notna(row["n"]) else pd.NA,
             "base": None if pd.isna(row["base"]) else int(row["base"]),  # hidden in a local report's small group
             "percent": value, "ci_low": low, "ci_high": high, "width": high - low,
             "estimate": "[c]" if hidden else (f"{format_percent(value)} ({format_percent(low)} "
@@ -370,7 +377,8 @@ def interval_table(results: pd.DataFrame, items: list[dict], *, question: str = 
     return pd.DataFrame(rows, columns=columns)
 
 
-def share_range(results: pd.DataFrame, measures: list[str], group: str, categories: list[str]) -> dict[str, str]:
+def share_range(results: pd.DataFrame, measures: list[str], group: str, categories: list[str], *,
+                derived: pd.DataFrame | None = None) -> dict[str, str]:
     """The lowest and highest share giving ``categories`` across a block of items, and which items.
 
     Parameters
@@ -402,18 +410,18 @@ def share_range(results: pd.DataFrame, measures: list[str], group: str, categori
     >>> import pandas as pd
     >>> res = pd.DataFrame({"measure": ["behaviour_school", "behaviour_home"], "group": ["teachers"] * 2,
     ...                     "category": ["positive"] * 2, "n": [30, 26], "base": [34, 34],
-    ...                     "value": [88.2, 76.5], "unit": ["percent"] * 2, "flag": ["", ""]})
+    ...                     "value": [100 * 30 / 34, 100 * 26 / 34], "unit": ["percent"] * 2, "flag": ["", ""]})
     >>> share_range(res, ["behaviour_school", "behaviour_home"], "teachers", ["positive"])
     {'low': '76%', 'high': '88%', 'top': 'behaviour in school', 'bottom': 'behaviour at home', 'items': '2'}
-    >>> share_range(res.assign(n=30), ["behaviour_school", "behaviour_home"], "teachers", ["positive"])["top"]
+    >>> share_range(res.assign(n=30, value=100 * 30 / 34), ["behaviour_school", "behaviour_home"], "teachers",
+    ...             ["positive"])["top"]
     'behaviour in school and behaviour at home'
     """
-    rows = results[results["measure"].isin(measures) & (results["group"] == group)
-                   & results["category"].isin(categories) & results["unit"].eq("percent")]
-    collected = format_count(rows["measure"].nunique())
-    values = {m: share_value(results, m, group, categories) for m in measures}
-    values = {m: v for m, v in values.items() if v is not None}
-    if rows["flag"].eq("c").any():
+    found = {m: share_row(results, m, group, categories, derived=derived) for m in measures}
+    found = {m: row for m, row in found.items() if row is not None}
+    collected = format_count(len(found))
+    values = {m: float(row["value"]) for m, row in found.items() if row["flag"] != "c" and pd.notna(row["value"])}
+    if len(values) < len(found):
         return {"low": "[c]", "high": "[c]", "top": "[c]", "bottom": "[c]", "items": collected}
     if not values:
         return {"low": "n/a", "high": "n/a", "top": "n/a", "bottom": "n/a", "items": "0"}
@@ -740,7 +748,6 @@ import numpy as np  # noqa: E402
 
 from helpers.core.codebook import Codebook, load_codebook  # noqa: E402
 from helpers.core.config import DEFAULT_MIN_CELL, DEFAULT_SEED  # noqa: E402
-from helpers.core.stats import design_power  # noqa: E402
 from helpers.report.tables import format_mean, measure_label  # noqa: E402
 from helpers.report.tables import tests_table as _tests_table  # noqa: E402
 from helpers.text.qualitative import illustrative_quotes  # noqa: E402
@@ -846,7 +853,8 @@ def _strip(label: str, prefix: str) -> str:
 
 
 def item_ranking(results: pd.DataFrame, measures: list[str], group: str, *, categories: list[str] | None = None,
-                 instrument: str = _CHILDREN, strip: str = "", codebook: Codebook | None = None) -> pd.DataFrame:
+                 derived: pd.DataFrame | None = None, instrument: str = _CHILDREN, strip: str = "",
+                 codebook: Codebook | None = None) -> pd.DataFrame:
     """Several items of one group, ranked by their share (or by their mean).
 
     Parameters
@@ -858,7 +866,8 @@ def item_ranking(results: pd.DataFrame, measures: list[str], group: str, *, cate
     group : str
         Reporting group.
     categories : list of str, optional
-        Answers added up for each item (e.g. strongly agree and agree):
+        Answers added up for each item (e.g. strongly agree and agree; the
+        share is a row of ``derived``, ``derived.csv``, for several answers):
         items are ranked by that share, largest first. Without it the
         items' means are ranked, smallest first (1 = most important, or
         strongly agree, comes first).
@@ -901,7 +910,7 @@ def item_ranking(results: pd.DataFrame, measures: list[str], group: str, *, cate
             value = float(row["value"]) if flag != "c" and pd.notna(row["value"]) else np.nan
             text = format_mean(row["value"], flag)
         else:
-            share = share_value(results, measure, group, categories)
+            share = share_value(results, measure, group, categories, derived=derived)
             value = np.nan if share is None else share
             text = "[c]" if share is None else format_percent(share)
         label = _strip(measure_label(measure, instrument, codebook), strip)
@@ -1072,15 +1081,19 @@ def support_summary(tests: pd.DataFrame, measures: list[str], *, instrument: str
             "all_or_some": "all" if tested and len(yes) == len(tested) else "none" if not yes else "some"}
 
 
-def sample_skew(results: pd.DataFrame, *, group: str = "all_children", k: int = 2) -> dict[str, str]:
+def sample_skew(derived: pd.DataFrame, *, group: str = "all_children") -> dict[str, str]:
     """How concentrated the children's sample is in its largest forces, against the census.
+
+    Every number is a row of ``derived.csv`` (keys ``top_sample``,
+    ``top_sample_census``, ``sample_forces``); the sentence is a template of
+    :mod:`helpers.report.phrases` (``sample_skew``).
 
     Returns
     -------
     dict
         ``names`` ("Cumbria and Durham"), ``share`` (their share of the
         group's answers, "64%"), ``census_share`` (their share of the
-        census's mini-police children, or "n/a"), ``forces`` (forces in the
+        census's programme children, or "n/a"), ``forces`` (forces in the
         sample), ``compared`` ("larger than", "smaller than" or "about
         the same as": the sample share against the census share) and
         ``sentence``, all of it in words (one force: a sentence saying so).
@@ -1088,53 +1101,46 @@ def sample_skew(results: pd.DataFrame, *, group: str = "all_children", k: int = 
     Examples
     --------
     >>> import pandas as pd
-    >>> r = pd.DataFrame({"measure": ["sample_force"] * 3 + ["census_children"] * 3,
-    ...                   "group": ["all_children"] * 3 + ["A", "B", "national"],
-    ...                   "category": ["A", "B", "C", "count", "count", "count"], "n": [6, 3, 1, 40, 10, 100],
-    ...                   "base": [10] * 3 + [None] * 3, "value": [60.0, 30.0, 10.0, 40, 10, 100],
-    ...                   "unit": ["percent"] * 3 + ["count"] * 3, "flag": [""] * 6})
-    >>> skew = sample_skew(r, k=1)
+    >>> d = pd.DataFrame({"key": ["top_sample", "top_sample_census", "sample_forces"],
+    ...                   "measure": ["sample_force", "census_children", "sample_force"],
+    ...                   "group": ["all_children", "national", "all_children"], "category": ["A", "A", "forces"],
+    ...                   "n": [6, 40, None], "base": [10, 100, None], "value": [60.0, 40.0, 3.0],
+    ...                   "unit": ["percent", "percent", "count"], "flag": ["", "", ""]})
+    >>> skew = sample_skew(d)
     >>> skew["names"], skew["share"], skew["census_share"], skew["compared"]
     ('A', '60%', '40%', 'larger than')
-    >>> print(skew["sentence"])
-    The force area with the most respondents, A, supplied 60% of them. In the scheme census it accounts for \
-40% of all mini-police children, so its share of the survey is larger than its share of the programme.
+    >>> skew["sentence"].startswith("The force area with the most respondents, A, supplied 60% of them.")
+    True
     """
-    rows = results[results["measure"].eq("sample_force") & results["group"].eq(group)
-                   & results["unit"].eq("percent")]
-    rows = rows[rows["flag"].fillna("") != "c"].dropna(subset=["value"])
-    forces = int((rows["n"].fillna(0) > 0).sum())
-    top = rows.nlargest(k, "value")
-    if top.empty:
+    def row(key: str, measure: str, category: str = "") -> pd.Series | None:
+        try:
+            return derived_value(derived, key, measure, category)
+        except KeyError:
+            return None
+
+    counted = row("sample_forces", "sample_force", "forces")
+    forces = int(counted["value"]) if counted is not None and pd.notna(counted["value"]) else 0
+    top = row("top_sample", "sample_force")
+    if top is None:
         return {"names": "n/a", "share": "n/a", "census_share": "n/a", "forces": format_count(forces),
-                "compared": "not comparable with", "sentence": "The forces of the respondents are not known."}
-    names = sorted(top["category"])
-    share = float(top["value"].sum())
-    census = per_force(results, "census_children")
-    census = census[census["flag"].fillna("") != "c"].dropna(subset=["value"])
-    try:
-        total = float(lookup(results, "census_children", "national", "count")["value"])
-    except KeyError:
-        total = float(census["value"].sum())
-    census_share = 100 * float(census.loc[census["force"].isin(names), "value"].sum()) / total if total else None
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    out = {"names": joined, "share": format_percent(share),
+                "compared": "not comparable with", "sentence": phrases.sentence("sample_skew_unknown")}
+    names = sorted(top["category"].split("+"))
+    census = row("top_sample_census", "census_children")
+    share = None if top["flag"] == "c" else float(top["value"])
+    census_share = None if census is None or census["flag"] == "c" else float(census["value"])
+    joined = _and_join(names)
+    out = {"names": joined, "share": format_percent(top["value"], top["flag"]),
            "census_share": "n/a" if census_share is None else format_percent(census_share),
            "forces": format_count(forces),
-           "compared": ("not comparable with" if census_share is None else
+           "compared": ("not comparable with" if census_share is None or share is None else
                         compared_word(share, census_share, higher="larger than", lower="smaller than",
                                       same="about the same as"))}
     if forces <= 1:
-        out["sentence"] = (f"All the children who answered are from {joined}, so the survey has no spread "
-                           "across forces to distort.")
+        out["sentence"] = phrases.sentence("sample_skew_one_force", names=joined)
         return out
-    many = len(names) > 1
-    count = {2: "two", 3: "three", 4: "four", 5: "five"}.get(len(names), format_count(len(names)))
-    lead = f"The {count} force areas with the most respondents" if many else "The force area with the most respondents"
-    out["sentence"] = (f"{lead}, {joined}, supplied {out['share']} of them. In the scheme census "
-                       f"{'the same forces account' if many else 'it accounts'} for {out['census_share']} of all "
-                       f"mini-police children, so {'their' if many else 'its'} share of the survey is "
-                       f"{out['compared']} {'their' if many else 'its'} share of the programme.")
+    out["sentence"] = phrases.sentence("sample_skew_many" if len(names) > 1 else "sample_skew_one",
+                                       count=phrases.number_words(len(names)), names=joined, share=out["share"],
+                                       census_share=out["census_share"], compared=out["compared"])
     return out
 
 
@@ -1227,27 +1233,18 @@ def format_comparisons(table: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=COMPARISON_LABELS)
 
 
-def _detectable_gap(w: float, share_mini: float, *, pooled: float = 0.5) -> float:
-    """Percentage points between two groups' shares that a 2x2 Cohen's w (phi) stands for.
-
-    phi = (p1 - p2) * sqrt(q (1 - q)) / sqrt(p (1 - p)) for a 2x2 table with a
-    share q of the children in the first group and a pooled share p answering yes.
-    """
-    return 100 * w * np.sqrt(pooled * (1 - pooled)) / np.sqrt(share_mini * (1 - share_mini))
-
-
-def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: float = 0.8) -> dict[str, str]:
+def power_phrases(power: pd.DataFrame, derived: pd.DataFrame) -> dict[str, str]:
     """What the design could and could not detect, formatted for glue.
 
     Parameters
     ----------
     power : pandas.DataFrame
-        ``power.csv`` (:func:`helpers.core.stats.design_power`); when empty it is
-        recomputed from the largest group sizes in ``tests``.
-    tests : pandas.DataFrame
-        ``tests.csv`` (for the group sizes and the number of tests).
-    power_level : float
-        The power the minimum detectable effects are computed for.
+        ``power.csv`` (for the group sizes and the power).
+    derived : pandas.DataFrame
+        ``derived.csv``: the detectable effects (keys ``mde``,
+        ``mde_pairs``, ``mde_gap``, ``alpha``, ``holm_alpha``, ``tests``;
+        :func:`helpers.core.derived.detectable`), looked up, never
+        recomputed here.
 
     Returns
     -------
@@ -1255,7 +1252,7 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
         ``n_mini``, ``n_other``: group sizes; ``power``: ``80%``;
         ``alpha``: ``0.05``; ``mde_r``: smallest rank-biserial r detected
         (two-sided, unadjusted alpha); ``mde_pairs``: the same effect as the
-        share of (mini-police, other) pairs in which the mini-police child
+        share of (programme, other) pairs in which the programme child
         gives the more positive answer (``59%`` against ``50%`` for no
         difference); ``mde_v``: smallest Cramér's V for a yes/no item;
         ``mde_gap``: that V in percentage points for an answer given by
@@ -1269,52 +1266,44 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"measure": ["a", "b"], "p_holm": [0.01, 0.5], "effect_size": [-0.25, 0.05],
-    ...                   "effect_name": ["rank_biserial_r"] * 2, "n_mini_police": [248, 248],
-    ...                   "n_non_mini_police": [102, 102]})
-    >>> p = power_phrases(pd.DataFrame(), t)
+    >>> from helpers.core.derived import detectable
+    >>> from helpers.core.stats import design_power
+    >>> power = design_power(248, 102)
+    >>> p = power_phrases(power, detectable(power, pd.DataFrame({"p_holm": [0.01, 0.5]})))
     >>> p["mde_r"], p["mde_pairs"], p["tests"]
     ('0.19', '59%', '2')
     """
-    def size(value) -> int | None:  # a group size; None where a local report suppressed it (too small)
-        return None if pd.isna(value) else int(value)
+    def size(column: str) -> str:  # a group size; [c] where a local report suppressed it (too small)
+        if power.empty or pd.isna(power[column].iloc[0]):
+            return "[c]"
+        return format_count(int(power[column].iloc[0]))
 
-    if tests.empty:
-        n_mini = n_other = 0
-    else:
-        n_mini, n_other = size(tests["n_mini_police"].max()), size(tests["n_non_mini_police"].max())
-    alpha = float(power["alpha"].iloc[0]) if not power.empty and "alpha" in power else SIGNIFICANCE
-    if power.empty:
-        power = design_power(n_mini or 0, n_other or 0, power=power_level, alpha=alpha)
-    else:
-        n_mini, n_other = size(power["n_mini_police"].iloc[0]), size(power["n_non_mini_police"].iloc[0])
-    shown = {"n_mini": "[c]" if n_mini is None else format_count(n_mini),
-             "n_other": "[c]" if n_other is None else format_count(n_other)}
-    n_mini, n_other = n_mini or 0, n_other or 0
-    m = int(tests["p_holm"].notna().sum()) if "p_holm" in tests else 0
-    strict = design_power(n_mini, n_other, power=power_level, alpha=alpha / max(m, 1))
+    def value(key: str, measure: str, category: str) -> float:
+        try:
+            row = derived_value(derived, key, measure, category)
+        except KeyError:
+            return np.nan
+        return float(row["value"]) if row["flag"] != "c" and pd.notna(row["value"]) else np.nan
 
-    def pick(table: pd.DataFrame, name: str, dof: float | None = None) -> float:
-        rows = table[table["effect_name"].eq(name)]
-        if dof is not None:
-            rows = rows[rows["dof"].eq(dof)]
-        return float(rows["effect_size"].iloc[0]) if len(rows) and pd.notna(rows["effect_size"].iloc[0]) else np.nan
+    def fmt(x: float, digits: int = 2, unit: str = "") -> str:
+        return "n/a" if pd.isna(x) else format_number(x, digits) + unit
 
-    r, r_holm, v = pick(power, "rank_biserial_r"), pick(strict, "rank_biserial_r"), pick(power, "cramers_v", 1.0)
-    share_mini = n_mini / (n_mini + n_other) if n_mini + n_other else np.nan
-
-    def fmt(x: float, pattern: str = "{:.2f}") -> str:
-        return "n/a" if pd.isna(x) else format_number(x) if pattern == "{:.2f}" else pattern.format(x)
-
-    out = {
-        **shown,
-        "power": format_percent(100 * power_level), "alpha": f"{alpha:g}",
-        "mde_r": fmt(r), "mde_pairs": fmt(100 * (1 + r) / 2, "{:.0f}%"),
-        "mde_v": fmt(v), "mde_gap": fmt(_detectable_gap(v, share_mini), "{:.0f}"),
-        "mde_r_holm": fmt(r_holm), "mde_pairs_holm": fmt(100 * (1 + r_holm) / 2, "{:.0f}%"),
-        "holm_alpha": fmt(alpha / max(m, 1), "{:.4f}"), "tests": format_count(m),
+    level = float(power["power"].iloc[0]) if not power.empty else np.nan
+    alpha = value("alpha", "p_holm", "unadjusted")
+    return {
+        "n_mini": size("n_mini_police"), "n_other": size("n_non_mini_police"),
+        "power": "n/a" if pd.isna(level) else format_percent(100 * level),
+        "alpha": "n/a" if pd.isna(alpha) else f"{alpha:g}",
+        "mde_r": fmt(value("mde", "rank_biserial_r", "unadjusted")),
+        "mde_pairs": fmt(value("mde_pairs", "rank_biserial_r", "unadjusted"), 0, "%"),
+        "mde_v": fmt(value("mde", "cramers_v", "unadjusted")),
+        "mde_gap": fmt(value("mde_gap", "cramers_v", "unadjusted"), 0),
+        "mde_r_holm": fmt(value("mde", "rank_biserial_r", "holm_strictest")),
+        "mde_pairs_holm": fmt(value("mde_pairs", "rank_biserial_r", "holm_strictest"), 0, "%"),
+        "holm_alpha": fmt(value("holm_alpha", "p_holm", "holm_strictest"), 4),
+        "tests": format_count(value("tests", "p_holm", "count")) if pd.notna(value("tests", "p_holm", "count"))
+        else "0",
     }
-    return out
 
 
 def _summary_answer(measure: str, unit_rows: pd.DataFrame, codebook: Codebook) -> tuple[list[str], str]:

@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.codebook import INSTRUMENTS, Codebook, load_codebook
+from helpers.core.derived import COLUMNS as DERIVED_COLUMNS
+from helpers.core.derived import lookup_share
 from helpers.core.stats import wilson_interval
 
 __all__ = [
@@ -40,7 +42,9 @@ __all__ = [
     "Markdown",
     "GROUP_LABELS",
     "SIGNIFICANCE",
-    "collapse",
+    "derived_value",
+    "load_derived",
+    "share_row",
     "collection_note",
     "beside_national",
     "column_counts",
@@ -130,10 +134,13 @@ def load_national(processed_dir: str | Path) -> pd.DataFrame:
 
 
 def beside_national(results: pd.DataFrame, national: pd.DataFrame, measure: str, group: str,
-                    categories: list[str], *, force: str) -> str:
+                    categories: list[str], *, force: str, derived: pd.DataFrame | None = None,
+                    national_derived: pd.DataFrame | None = None) -> str:
     """A local value with the national one beside it: ``"Durham: 74% · national: 71%"``.
 
     Without national results (a national report) only the value is given.
+    Several answers are looked up in ``derived`` and ``national_derived``
+    (``derived.csv``, ``national_derived.csv``).
 
     Examples
     --------
@@ -143,10 +150,11 @@ def beside_national(results: pd.DataFrame, national: pd.DataFrame, measure: str,
     ...                 ["yes"], force="Durham")
     'Durham: 75% · national: 71%'
     """
-    local = format_share(results, measure, group, categories)
+    local = format_share(results, measure, group, categories, derived=derived)
     if national is None or national.empty:
         return local
-    return f"{force}: {local} · national: {format_share(national, measure, group, categories)}"
+    beside = format_share(national, measure, group, categories, derived=national_derived)
+    return f"{force}: {local} · national: {beside}"
 
 
 class Markdown:
@@ -184,7 +192,8 @@ class Markdown:
 
 
 def local_comparison(results: pd.DataFrame, national: pd.DataFrame, *, force: str,
-                     items: list[tuple[str, str, list[str], str]]) -> str:
+                     items: list[tuple[str, str, list[str], str]], derived: pd.DataFrame | None = None,
+                     national_derived: pd.DataFrame | None = None) -> str:
     """A MyST bullet list of local values beside national ones (empty for a national report).
 
     ``items`` are ``(measure, group, categories, what)``; each bullet reads
@@ -192,9 +201,40 @@ def local_comparison(results: pd.DataFrame, national: pd.DataFrame, *, force: st
     """
     if national is None or national.empty or not force:
         return ""
-    lines = [f"- {what}: {beside_national(results, national, m, g, c, force=force)}" for m, g, c, what in items]
+    values = [beside_national(results, national, m, g, c, force=force, derived=derived,
+                              national_derived=national_derived) for m, g, c, _ in items]
+    lines = [f"- {item[3]}: {value}" for item, value in zip(items, values, strict=True)]
     return (f"**{force} beside all forces.** Suppressed local values print as [c].\n\n" + "\n".join(lines)
             + "\n")
+
+
+def load_derived(processed_dir: str | Path, *, national: bool = False) -> pd.DataFrame:
+    """``derived.csv`` (``national_derived.csv`` with ``national``): shares of several answers and the
+    other numbers the prose prints (:mod:`helpers.core.derived`); empty, with its columns, if absent."""
+    path = Path(processed_dir) / ("national_derived.csv" if national else "derived.csv")
+    if not path.exists():
+        return pd.DataFrame(columns=DERIVED_COLUMNS)
+    return pd.read_csv(path, keep_default_na=False, na_values=[""],
+                       dtype={c: str for c in ("key", "measure", "group", "category", "unit", "flag")}
+                       ).fillna({"flag": ""})
+
+
+def derived_value(derived: pd.DataFrame, key: str, measure: str, category: str, *, group: str | None = None
+                  ) -> pd.Series:
+    """The one ``derived.csv`` row of a ``key`` (``top_forces``, ``mde`` ...) for a measure and category.
+
+    Raises
+    ------
+    KeyError
+        No such row.
+    """
+    rows = derived[derived["key"].eq(key) & derived["measure"].eq(measure)
+                   & (derived["category"].eq(category) if category else True)]
+    if group is not None:
+        rows = rows[rows["group"].eq(group)]
+    if rows.empty:
+        raise KeyError(f"derived.csv has no {key} row for {measure} {category}".rstrip())
+    return rows.iloc[0]
 
 
 def load_power(processed_dir: str | Path) -> pd.DataFrame:
@@ -557,57 +597,53 @@ def format_result(results: pd.DataFrame, measure: str, group: str, category: str
     return format_mean(row["value"], flag)
 
 
-def collapse(block: pd.DataFrame, categories: list[str], *, answer: str) -> pd.DataFrame:
-    """Combine answers of percent rows into one (e.g. strongly agree + agree).
+def share_row(results: pd.DataFrame, measure: str, group: str, categories: list[str], *,
+              derived: pd.DataFrame | None = None) -> pd.Series | None:
+    """The row holding the share of a group giving any of ``categories``; ``None`` when not collected.
 
-    Parameters
-    ----------
-    block : pandas.DataFrame
-        Percent rows of :func:`load_results` or :func:`item_block`.
-    categories : list of str
-        Answer codes to add up.
-    answer : str
-        Display label of the combined answer (its ``category`` is the codes
-        joined with ``+``).
+    One answer code is its row of ``results.csv``; several are a row of
+    ``derived.csv`` (:mod:`helpers.core.derived`), looked up, never added up
+    here. Both rows have ``n``, ``base``, ``value``, ``ci_low``, ``ci_high``
+    and ``flag``.
 
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (measure, group) with the other descriptive columns of
-        ``block`` kept, ``n`` the summed count, ``base``, ``value`` = 100·n/base,
-        a fresh 95% Wilson interval and ``flag`` = ``c`` (n and value empty)
-        when any added cell was suppressed.
+    Raises
+    ------
+    ValueError
+        Several codes and no ``derived`` table.
+    KeyError
+        The item was collected but ``derived.csv`` has no such answer set
+        (add it to :func:`helpers.core.derived.answer_sets`).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"measure": "x", "group": "teachers", "category": ["yes", "no"], "n": [3, 1],
+    ...                      "base": 4, "value": [75.0, 25.0], "unit": "percent", "flag": ""})
+    >>> float(share_row(rows, "x", "teachers", ["yes"])["value"]), share_row(rows, "y", "teachers", ["yes"])
+    (75.0, None)
     """
-    rows = block[block["category"].isin(categories)]
-    keys = [c for c in ("measure", "group", "item", "group_label", "unit") if c in rows]
-    out = (rows.groupby(keys, sort=False, dropna=False)
-           .agg(n=("n", lambda s: s.sum(min_count=len(s)) if s.notna().all() else pd.NA),
-                base=("base", "max"),
-                flag=("flag", lambda s: "c" if s.eq("c").any() else ""))
-           .reset_index())
-    out["n"] = out["n"].astype("Int64")
-    out.loc[out["flag"].eq("c"), "n"] = pd.NA
-    n = out["n"].astype("float").to_numpy()
-    base = out["base"].astype("float").to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["value"] = np.where(base > 0, 100 * n / np.where(base > 0, base, 1), np.nan)
-    low, high = wilson_interval(np.nan_to_num(n), base)
-    out["ci_low"] = np.where(np.isnan(n), np.nan, low)
-    out["ci_high"] = np.where(np.isnan(n), np.nan, high)
-    out["category"] = "+".join(categories)
-    out["answer"] = answer
-    return out
+    rows = results[(results["measure"] == measure) & (results["group"] == group) & results["unit"].eq("percent")]
+    if rows.empty:
+        return None
+    if len(categories) == 1:
+        found = rows[rows["category"] == categories[0]]
+        if found.empty:
+            raise KeyError(f"results.csv has no {categories[0]} row for ({measure}, {group})")
+        return found.iloc[0]
+    if derived is None:
+        raise ValueError(f"the share of {'+'.join(categories)} for {measure} is a row of derived.csv: pass derived=")
+    return lookup_share(derived, measure, group, categories)
 
 
 def format_share(results: pd.DataFrame, measure: str, group: str, categories: list[str], *,
-                 default: str = "not collected") -> str:
-    """The percent giving any of several answers (e.g. agree or strongly agree), for prose."""
-    rows = results[(results["measure"] == measure) & (results["group"] == group)
-                   & results["unit"].eq("percent")]
-    if rows.empty:
+                 derived: pd.DataFrame | None = None, default: str = "not collected") -> str:
+    """The percent giving any of several answers (e.g. agree or strongly agree), for prose.
+
+    Looked up by :func:`share_row` (``derived.csv`` for several answers).
+    """
+    row = share_row(results, measure, group, categories, derived=derived)
+    if row is None:
         return default
-    row = collapse(rows, categories, answer="").iloc[0]
-    return format_percent(float(row["value"]), row["flag"])
+    return format_percent(float(row["value"]), row["flag"] if isinstance(row["flag"], str) else "")
 
 
 def per_force(results: pd.DataFrame, measure: str) -> pd.DataFrame:
