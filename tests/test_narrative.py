@@ -485,7 +485,9 @@ def test_balance_display_and_summary():
     assert shown.iloc[0].tolist() == ["Gender", "Girl", "50%", "49%", "0.03"]
     assert shown.iloc[1].tolist() == ["Force area", "Durham", "[c]", "[c]", "[c]"]
     assert shown.iloc[2, 2] == "9.99 (SD 0.59)" and shown.iloc[2, 1] == "Mean"
-    assert narrative._p_text(0.0497) == "0.0497" and narrative._p_text(0.052) == "0.052"
+    from helpers.report.formatting import format_p
+
+    assert format_p(0.0497) == "0.0497" and format_p(0.052) == "0.052"
     summary = narrative.balance_summary(balance)
     assert summary == {"threshold": "0.1", "rows": "2", "imbalanced": "1", "largest": "Age (-0.17)"}
 

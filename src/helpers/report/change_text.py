@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.core.codebook import Codebook, load_codebook
-from helpers.report.tables import format_count, format_number, format_percent, measure_label
+from helpers.report.formatting import format_count, format_number, format_p, format_percent
+from helpers.report.tables import measure_label
 
 __all__ = ["TEMPLATES", "DID_AXIS_LABELS", "front_page_note", "follow_up_note", "linked_note", "change_summary",
            "did_chart_rows", "change_display", "attrition_display", "trend_display", "trend_chart_rows", "has_change",
@@ -78,13 +79,6 @@ def has_trend(trend: pd.DataFrame) -> bool:
 def _clear(frame: pd.DataFrame, low: str = "ci_low", high: str = "ci_high") -> int:
     rows = frame.dropna(subset=[low, high])
     return int(((rows[low] > 0) | (rows[high] < 0)).sum())
-
-
-def _p(value, flag: str = "") -> str:
-    """A p-value for a table: ``< 0.001`` below it, three decimals otherwise; ``[c]``/``n/a`` as elsewhere."""
-    if flag == "c" or pd.isna(value):
-        return format_number(value, 3, flag=flag)
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def _num(value, digits: int = 2) -> str:
@@ -173,7 +167,7 @@ def change_display(change: pd.DataFrame, *, codebook: Codebook | None = None) ->
             "Baseline": format_number(row["mean_baseline"], 2, flag=flag, minus=_MINUS),
             "Follow-up": format_number(row["mean_follow_up"], 2, flag=flag, minus=_MINUS),
             "Change": _num(row["mean_change"]) if flag != "c" else "[c]",
-            "p": _p(row["p_value"], flag),
+            "p": format_p(row["p_value"], flag=flag),
             "Test": {"wilcoxon": "Wilcoxon signed-rank", "mcnemar_exact": "exact McNemar"}.get(row["test"], ""),
         })
     return pd.DataFrame(rows)
@@ -214,7 +208,7 @@ def trend_display(trend: pd.DataFrame, *, codebook: Codebook | None = None) -> p
             "Interval": "[c]" if flag == "c" else
             f"{format_percent(row['ci_low'])} to {format_percent(row['ci_high'])}",
             "Trend per year (points)": _num(row["slope"], 1),
-            "p (trend)": _p(row["p_trend"]),
+            "p (trend)": format_p(row["p_trend"]),
         })
     return pd.DataFrame(rows)
 

@@ -29,13 +29,11 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.report import phrases
+from helpers.report.formatting import format_count, format_mean, format_number, format_p, format_percent
 from helpers.report.tables import (
     GROUP_LABELS,
     SIGNIFICANCE,
     derived_value,
-    format_count,
-    format_number,
-    format_percent,
     format_result,
     lookup,
     share_row,
@@ -113,7 +111,7 @@ def support(tests: pd.DataFrame, measure: str, *, wording: phrases.Wording | Non
         return phrases.verdict("untestable", wording=wording)
     row = rows.iloc[0]
     p_holm = float(row["p_holm"])
-    p_text = "p < 0.001" if p_holm < 0.001 else f"p = {p_holm:.3f}"
+    p_text = format_p(p_holm, prose=True)
     effect = f"{_EFFECT_NAMES.get(row['effect_name'], row['effect_name'])} = {format_number(row['effect_size'])}"
     if "effect_ci_low" in row and pd.notna(row.get("effect_ci_low")) and pd.notna(row.get("effect_ci_high")):
         effect += f", 95% CI {format_number(row['effect_ci_low'])} to {format_number(row['effect_ci_high'])}"
@@ -748,7 +746,7 @@ import numpy as np  # noqa: E402
 
 from helpers.core.codebook import Codebook, load_codebook  # noqa: E402
 from helpers.core.config import DEFAULT_MIN_CELL, DEFAULT_SEED  # noqa: E402
-from helpers.report.tables import format_mean, measure_label  # noqa: E402
+from helpers.report.tables import measure_label  # noqa: E402
 from helpers.report.tables import tests_table as _tests_table  # noqa: E402
 from helpers.text.qualitative import illustrative_quotes  # noqa: E402
 
@@ -1227,7 +1225,7 @@ def format_comparisons(table: pd.DataFrame) -> pd.DataFrame:
         "n": [f"{format_count(a)} / {format_count(b)}" for a, b in
               zip(table["n_mini_police"], table["n_non_mini_police"], strict=True)],
         "effect": [_ci_text(row) for _, row in table.iterrows()],
-        "p_holm": ["n/a" if pd.isna(p) else "< 0.001" if p < 0.001 else f"{p:.3f}" for p in table["p_holm"]],
+        "p_holm": [format_p(p) for p in table["p_holm"]],
         "verdict": [verdict.get(v, "no test") if not pd.isna(v) else "no test" for v in table["supported"]],
     })
     return out.rename(columns=COMPARISON_LABELS)
@@ -1889,15 +1887,6 @@ _SCORE_NAMES = {"scored": "difference in mean score", "rank": "difference in mea
 _COVARIATE_NAMES = {"gender": "Gender", "force": "Force area", "year_group": "Year group", "age": "Age"}
 
 
-def _p_text(p) -> str:
-    """p for a table: three decimals, four where three would print a p just below 0.05 as ``0.050``."""
-    if p is None or pd.isna(p):
-        return "n/a"
-    if p < 0.001:
-        return "< 0.001"
-    return f"{p:.4f}" if round(p, 3) == SIGNIFICANCE and p != SIGNIFICANCE else f"{p:.3f}"
-
-
 def _interval(row: pd.Series, estimate: str = "difference", low: str = "ci_low", high: str = "ci_high") -> str:
     if pd.isna(row.get(estimate)):
         return "[c]" if row.get("flag") == "c" else "n/a"
@@ -2024,8 +2013,8 @@ def design_display(design: pd.DataFrame, *, codebook: Codebook | None = None) ->
             "item": measure_label(row["measure"], _CHILDREN, codebook),
             "family": row["family"],
             "difference": _interval(row),
-            "p_cluster_holm": _p_text(row["p_cluster_holm"]),
-            "p_within": _p_text(row["p_within"]),
+            "p_cluster_holm": format_p(row["p_cluster_holm"]),
+            "p_within": format_p(row["p_within"]),
             "icc": format_number(row["icc"]),
             "design_effect": format_number(row["design_effect"]),
             "verdict": verdict,
@@ -2068,8 +2057,8 @@ def primary_display(design: pd.DataFrame, adjusted: pd.DataFrame, *, plan: pd.Da
             "sesoi": format_number(row["sesoi"]),
             "difference": _interval(row),
             "adjusted": _interval(adj.loc[measure]) if measure in adj.index else "n/a",
-            "p_cluster_holm": _p_text(row["p_cluster_holm"]),
-            "p_equivalence": _p_text(row["p_equivalence"]),
+            "p_cluster_holm": format_p(row["p_cluster_holm"]),
+            "p_equivalence": format_p(row["p_equivalence"]),
             # "equivalent", "difference", "inconclusive": the bound is the SESOI column
             "equivalence": row["equivalence"].split(" (")[0] if isinstance(row["equivalence"], str)
             and row["equivalence"] else "[c]" if row.get("flag") == "c" else "n/a",

@@ -33,8 +33,9 @@ import yaml
 
 from helpers.core.config import DEFINITIONS_DIR
 from helpers.report.figures import load_specs
+from helpers.report.formatting import format_count, format_percent
 from helpers.report.narrative import support
-from helpers.report.tables import GROUP_LABELS, derived_value, format_count, format_percent, lookup, share_row
+from helpers.report.tables import GROUP_LABELS, derived_value, lookup, share_row
 
 __all__ = ["EVIDENCE_COLUMNS", "RECOMMENDATIONS_PATH", "evidence_table", "load_recommendations", "phrases"]
 

@@ -1,10 +1,11 @@
-"""Reading processed tables for the chapters, and formatting their numbers.
+"""Reading processed tables for the chapters, and the formatters they use.
 
 One job: give notebooks what they need from ``data/processed`` without any
 logic in the notebook itself — the results table with display labels, one
 value looked up by (measure, group, category), blocks of items ready to
-plot, the list of measures that were not collected, and number formatting
-that respects disclosure control (suppressed cells print as ``[c]``).
+plot, the list of measures that were not collected. The number formatters
+(suppressed cells print as ``[c]``) live in :mod:`helpers.report.formatting`
+and are importable from here too, where the chapters find them.
 
 Notebooks read processed tables only, never raw files.
 
@@ -31,6 +32,15 @@ from helpers.core.codebook import INSTRUMENTS, Codebook, load_codebook
 from helpers.core.derived import COLUMNS as DERIVED_COLUMNS
 from helpers.core.derived import lookup_share
 from helpers.core.stats import wilson_interval
+from helpers.report.formatting import (  # the formatters live there; the chapters reach them as report.*
+    format_count,
+    format_mean,
+    format_number,
+    format_numbers,
+    format_p,
+    format_percent,
+)
+from helpers.report.formatting import not_shown as _not_shown
 
 __all__ = [
     "CONFIDENCE",
@@ -55,6 +65,7 @@ __all__ = [
     "format_mean",
     "format_number",
     "format_numbers",
+    "format_p",
     "format_percent",
     "format_result",
     "format_share",
@@ -468,99 +479,6 @@ def item_block(results: pd.DataFrame, measures: list[str], groups: list[str], *,
     return rows.reset_index(drop=True)
 
 
-def _not_shown(value, flag: str) -> str | None:
-    """``[c]`` for a suppressed cell, ``n/a`` for an empty one, else ``None``."""
-    if flag == "c":
-        return "[c]"
-    if value is None or pd.isna(value):
-        return "n/a"
-    return None
-
-
-def format_percent(value: float, flag: str = "", digits: int = 0) -> str:
-    """A percentage for prose: ``71%``; ``[c]`` when suppressed; ``n/a`` when empty.
-
-    Halves round up, as in the 2019 report (Python's own formatting rounds
-    them to even: 62.5 would print as 62).
-
-    Examples
-    --------
-    >>> format_percent(62.5), format_percent(12.5), format_percent(0.125, digits=2)
-    ('63%', '13%', '0.13%')
-    """
-    shown = _not_shown(value, flag)
-    if shown:
-        return shown
-    step = Decimal(1).scaleb(-digits)
-    return f"{Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)}%"
-
-
-def format_number(value, digits: int = 2, *, signed: bool = False, flag: str = "", minus: str = "-") -> str:
-    """A decimal for prose and tables that never prints a negative zero.
-
-    The one formatter of signed decimals (effect sizes, their intervals,
-    differences): a value that rounds to zero prints as ``0.00`` (``+0.00``
-    never, ``-0.00`` never), whatever its sign before rounding.
-
-    Parameters
-    ----------
-    value : float
-    digits : int
-        Decimal places.
-    signed : bool
-        Print ``+`` before positive values (differences).
-    flag : str
-        ``c`` prints ``[c]``; a missing value prints ``n/a``.
-    minus : str
-        The minus sign (``"\u2212"`` for typeset text).
-
-    Examples
-    --------
-    >>> format_number(-0.004), format_number(-0.004, signed=True), format_number(0.2, signed=True)
-    ('0.00', '0.00', '+0.20')
-    >>> format_number(-0.31), format_number(-1.5, digits=0)
-    ('-0.31', '-2')
-    """
-    shown = _not_shown(value, flag)
-    if shown:
-        return shown
-    step = Decimal(1).scaleb(-digits)
-    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        return f"{abs(rounded):f}"
-    text = f"{abs(rounded):f}"
-    return (minus + text) if rounded < 0 else ("+" + text if signed else text)
-
-
-def format_numbers(frame: pd.DataFrame, digits: int = 3, *, na_rep: str = "n/a") -> pd.DataFrame:
-    """A table for display: float columns as text with :func:`format_number` (no ``-0.000``), empty as ``na_rep``.
-
-    Integer and text columns are left as they are; the input is not changed.
-
-    Examples
-    --------
-    >>> format_numbers(pd.DataFrame({"r": [-0.0001, 0.25], "n": [3, 4]}))["r"].tolist()
-    ['0.000', '0.250']
-    """
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_float_dtype(out[column]):
-            out[column] = [na_rep if pd.isna(v) else format_number(v, digits) for v in out[column]]
-    return out
-
-
-def format_count(value, flag: str = "") -> str:
-    """A count for prose with thousands separators: ``5,517``; ``[c]`` when suppressed."""
-    return _not_shown(value, flag) or f"{int(value):,}"
-
-
-def format_mean(value: float, flag: str = "", digits: int = 2) -> str:
-    """A mean for prose: ``1.84``; ``[c]`` when suppressed."""
-    return _not_shown(value, flag) or f"{value:.{digits}f}"
-
-
-
-
 #: Means of counts of people or units ("children per school"): a reader gets a whole
 #: number ("about 17"), never "16.98 children".
 MEANS_OF_COUNTS = frozenset({"census_children_per_school"})
@@ -929,7 +847,7 @@ def describe_test(tests: pd.DataFrame, measure: str, *, default: str = "no test 
         return default
     row = rows.iloc[0]
     p_holm = float(row["p_holm"])
-    p_text = "p < 0.001" if p_holm < 0.001 else f"p = {p_holm:.3f}"
+    p_text = format_p(p_holm, prose=True)
     effect = _EFFECT_NAMES.get(row["effect_name"], str(row["effect_name"]))
     return f"Holm-adjusted {p_text}, {effect} = {format_number(row['effect_size'])}"
 
