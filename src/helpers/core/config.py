@@ -18,6 +18,7 @@ __all__ = [
     "CODEBOOK_PATH",
     "PHRASES_PATH",
     "DEFINITIONS_DIR",
+    "definitions_dir",
     "DEFAULT_MIN_CELL",
     "DEFAULT_SEED",
     "DEMO_MARKER",
@@ -38,6 +39,13 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 #: Python. The ``MINIPOLICE_DEFINITIONS`` environment variable points at
 #: another folder (a reworded copy; the notebooks' kernels inherit it).
 DEFINITIONS_DIR = Path(os.environ.get("MINIPOLICE_DEFINITIONS", PROJECT_ROOT / "definitions"))
+
+
+def definitions_dir() -> Path:
+    """The definitions folder as the environment names it now (``MINIPOLICE_DEFINITIONS``), for code
+    that must follow a change made after import (the build cache, the phrase file)."""
+    return Path(os.environ.get("MINIPOLICE_DEFINITIONS", PROJECT_ROOT / "definitions"))
+
 
 #: The instrument as data: one file describing every raw file and column.
 CODEBOOK_PATH = DEFINITIONS_DIR / "codebook.yml"

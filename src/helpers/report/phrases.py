@@ -47,7 +47,8 @@ __all__ = ["GRADES", "Wording", "load_phrases", "number_words", "sentence", "str
 GRADES = ("strong", "some", "unclear", "untestable")
 
 def _path(path: str | Path | None) -> Path:
-    return Path(path) if path else config.PHRASES_PATH
+    """``path``, else the phrase file of the definitions folder the environment names now."""
+    return Path(path) if path else config.definitions_dir() / config.PHRASES_PATH.name
 
 
 @lru_cache(maxsize=8)
