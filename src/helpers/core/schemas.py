@@ -187,15 +187,10 @@ DERIVED_SCHEMA = pa.DataFrameSchema(
         "key": Column(str, Check.isin(["top_two", "bottom_two", "favourable", "unfavourable", "top_forces",
                                        "top_sample", "top_sample_census", "sample_forces", "census_forces",
                                        "mde", "mde_pairs", "mde_gap", "alpha", "holm_alpha", "tests"])),
-        "measure": Column(str),
-        "group": Column(str),
-        "category": Column(str),
-        "n": Column("Int64", Check.ge(0), nullable=True),
-        "base": Column("Int64", Check.ge(0), nullable=True),
-        "value": Column(float, nullable=True),
+        # measure ... value as in results.csv; unit has more kinds; no wave, year
+        **{name: RESULTS_SCHEMA.columns[name] for name in ("measure", "group", "category", "n", "base", "value")},
         "unit": Column(str, Check.isin(["percent", "count", "effect", "points", "probability"])),
-        "ci_low": Column(float, Check.in_range(0, 100), nullable=True),
-        "ci_high": Column(float, Check.in_range(0, 100), nullable=True),
+        **{name: RESULTS_SCHEMA.columns[name] for name in ("ci_low", "ci_high")},
         "flag": Column(str, Check.isin(["", "c"])),
     },
     checks=[
