@@ -25,7 +25,7 @@ Rows (column ``key``)
     The two forces with the most respondents in a group's sample
     (``sample_force``): ``n`` their respondents, ``base`` the group's.
 ``top_sample_census``
-    The census's mini-police children in those same two forces, as a share
+    The census's programme children in those same two forces, as a share
     of all of them (``measure`` ``census_children``).
 ``sample_forces``
     How many forces have respondents in the children's sample (``unit``
@@ -40,7 +40,7 @@ Rows (column ``key``)
     (``rank_biserial_r``, ``cramers_v`` for a yes/no item), ``category``
     ``unadjusted`` (alpha 0.05) or ``holm_strictest`` (alpha divided by the
     number of comparisons); ``mde_pairs`` is that r as the share of
-    (mini-police, other) pairs in which the mini-police child answers more
+    (programme, other) pairs in which the programme's child answers more
     favourably, 100 (1 + r) / 2; ``mde_gap`` is that V in percentage points
     for an answer given by half the children.
 ``holm_alpha``, ``tests``
@@ -86,8 +86,18 @@ COLUMNS = ["key", "measure", "group", "category", "n", "base", "value", "unit", 
 #: Keys of the rows that add up answers of one item (looked up by their codes).
 SHARE_KEYS = ("top_two", "bottom_two", "favourable", "unfavourable")
 
-#: Reporting groups of results.csv (every other group of a census row is a force).
-_GROUPS = ("mini_police", "non_mini_police", "all_children", "practitioners", "teachers", "parents", "national")
+
+
+def _reporting_groups(codebook: Codebook | None = None) -> set[str]:
+    """The reporting groups of results.csv, from the codebook (every other group of a census row is a force)."""
+    codebook = codebook or load_codebook()
+    return {g for inst in codebook.instruments.values() for g in inst.groups.values()} | {"national"}
+
+
+def _compared(codebook: Codebook | None = None) -> tuple[str, str]:
+    """The children's two compared groups (in the programme, not), as the codebook names them."""
+    groups = (codebook or load_codebook()).instruments["children_survey"].groups
+    return groups["yes"], groups["no"]
 
 #: The power the detectable effects are computed for (as in power.csv).
 _POWER = 0.8
@@ -187,7 +197,7 @@ def _census_total(results: pd.DataFrame, measure: str, forces: pd.DataFrame) -> 
 
 
 def _forces(results: pd.DataFrame, measure: str) -> pd.DataFrame:
-    rows = results[results["measure"].eq(measure) & ~results["group"].isin(_GROUPS)]
+    rows = results[results["measure"].eq(measure) & ~results["group"].isin(_reporting_groups())]
     return rows[rows["flag"].fillna("") != "c"].dropna(subset=["value"])
 
 
@@ -243,7 +253,7 @@ def top_sample(results: pd.DataFrame, *, group: str = "all_children", k: int = 2
 def census_counts(results: pd.DataFrame) -> pd.DataFrame:
     """Counts of forces from the census: with schools but no child count; planning new units."""
     schools = _forces(results, "census_schools").set_index("group")["value"]
-    children = results[results["measure"].eq("census_children") & ~results["group"].isin(_GROUPS)]
+    children = results[results["measure"].eq("census_children") & ~results["group"].isin(_reporting_groups())]
     children = children.set_index("group")["value"]
     unstated = sum(1 for force in schools[schools > 0].index
                    if force not in children.index or pd.isna(children.get(force)))
@@ -280,7 +290,7 @@ def detectable(power: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFrame:
     >>> float(round(r["mde"], 2)), round(r["mde_pairs"])
     (0.19, 59)
     """
-    sizes = [power[c].iloc[0] if len(power) else np.nan for c in ("n_mini_police", "n_non_mini_police")]
+    sizes = [power[f"n_{g}"].iloc[0] if len(power) else np.nan for g in _compared()]
     hidden = any(pd.isna(s) for s in sizes)
     n_mini, n_other = (0 if pd.isna(s) else int(s) for s in sizes)
     alpha = float(power["alpha"].iloc[0]) if len(power) else 0.05

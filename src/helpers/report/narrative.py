@@ -1,7 +1,7 @@
 """Phrases for the chapters' prose, written from the processed tables.
 
 One job: turn result rows and tests into the short phrases the narrative
-glues into its sentences — "88% of mini-police children against 80% of
+glues into its sentences — "88% of the programme's children against 80% of
 other children", "a difference the data support (Holm-adjusted p = 0.009;
 rank-biserial r = -0.21, 95% CI -0.32 to -0.10)", "Durham and
 Lincolnshire, with 63% of all schools" — so that no number, and no claim
@@ -33,12 +33,19 @@ from helpers.report.formatting import format_count, format_mean, format_number, 
 from helpers.report.tables import (
     GROUP_LABELS,
     SIGNIFICANCE,
+    compared_groups,
     derived_value,
     format_result,
     lookup,
     share_row,
 )
 from helpers.text.safe_text import escape_text
+
+#: The children's two compared groups, as the codebook names them (in the programme, and not).
+_PROGRAMME, _COMPARISON = compared_groups()
+
+#: The programme's name in generated headings (the phrase file's ``names``: ``programme``, ``programme_title``).
+_NAMES = phrases.load_phrases()["names"]
 
 __all__ = [
     "compare_groups_phrase",
@@ -133,7 +140,7 @@ def strength_word(tests: pd.DataFrame, measure: str) -> str:
 
 def compare_groups_phrase(results: pd.DataFrame, measure: str, categories: list[str], *,
                           derived: pd.DataFrame | None = None,
-                          groups: tuple[str, str] = ("mini_police", "non_mini_police"),
+                          groups: tuple[str, str] | None = None,
                           nouns: tuple[str, str] | None = None) -> str:
     """``"88% of <programme> children against 80% of other children"`` for one answer (or several).
 
@@ -141,7 +148,8 @@ def compare_groups_phrase(results: pd.DataFrame, measure: str, categories: list[
     :mod:`helpers.report.phrases`; ``nouns`` name the two groups (default:
     the phrase file's ``compare_nouns``).
     """
-    first, second = (share_value(results, measure, g, categories, derived=derived) for g in groups)
+    first, second = (share_value(results, measure, g, categories, derived=derived)
+                     for g in groups or compared_groups())
     if first is None and second is None and results[results["measure"] == measure].empty:
         return "not collected"
     text = [format_percent(v) if v is not None else "[c]" for v in (first, second)]
@@ -348,9 +356,8 @@ def interval_table(results: pd.DataFrame, items: list[dict], *, derived: pd.Data
     ...                     "ci_high": [82.6, 41.1], "flag": ["", ""]})
     >>> out = interval_table(res, [{"measure": "recommend", "group": "teachers",
     ...                             "categories": ["strongly_agree"], "answer": "Strongly agree"}])
-    >>> out[["question", "n", "base", "estimate"]].to_dict("records")
-    [{'question': 'I would recommend the mini-police to other schools', 'n': 23, 'base': 33, \
-'estimate': '70% (53% to 83%)'}]
+    >>> out[["n", "base", "estimate"]].to_dict("records")
+    [{'n': 23, 'base': 33, 'estimate': '70% (53% to 83%)'}]
     """
     if question not in ("full", "short"):
         raise ValueError(f"interval_table: question must be 'full' or 'short', not {question!r}")
@@ -736,7 +743,7 @@ def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5,
 
 # --- chapter 4: children ---------------------------------------------------
 # Phrases and tables of the children's chapter (notebooks/03_children.ipynb):
-# item rankings, the direction of each mini-police vs other children
+# item rankings, the direction of each programme vs other children
 # difference, the comparisons table, what the design could detect (power),
 # the force-skew sensitivity check and workshop quotes by theme.
 
@@ -775,8 +782,8 @@ __all__ += [
 COMPARISON_LABELS = {
     "item": "Question",
     "test": "Test",
-    "direction": "Mini-police children …",
-    "n": "Answers (mini-police / other)",
+    "direction": f"{_NAMES['programme_title']} children …",
+    "n": f"Answers ({_NAMES['programme']} / other)",
     "effect": "Effect size (95% CI)",
     "p_holm": "Holm-adjusted p",
     "verdict": "Difference supported?",
@@ -786,11 +793,11 @@ COMPARISON_LABELS = {
 SENSITIVITY_LABELS = {
     "item": "Question",
     "answer": "Answer shown",
-    "mini_police": "Mini-police",
-    "non_mini_police": "Other children",
+    _PROGRAMME: _NAMES["programme_title"],
+    _COMPARISON: "Other children",
     "difference": "Difference",
     "interval": "95% interval of the weighted difference (clustered by school)",
-    "effective_n": "Effective n, before → after trimming (mini-police / other)",
+    "effective_n": f"Effective n, before → after trimming ({_NAMES['programme']} / other)",
     "direction": "Direction",
 }
 
@@ -834,9 +841,9 @@ def count_of(results: pd.DataFrame, measure: str, group: str, category: str, *,
     Examples
     --------
     >>> import pandas as pd
-    >>> r = pd.DataFrame({"measure": ["enjoyed"], "group": ["mini_police"], "category": ["no"], "n": [2],
+    >>> r = pd.DataFrame({"measure": ["enjoyed"], "group": ["teachers"], "category": ["no"], "n": [2],
     ...                   "base": [248], "value": [0.8], "unit": ["percent"], "flag": [""]})
-    >>> count_of(r, "enjoyed", "mini_police", "no"), count_of(r, "enjoyed", "mini_police", "yes")
+    >>> count_of(r, "enjoyed", "teachers", "no"), count_of(r, "enjoyed", "teachers", "yes")
     ('2', 'not collected')
     """
     try:
@@ -873,7 +880,7 @@ def item_ranking(results: pd.DataFrame, measures: list[str], group: str, *, cate
         Instrument of the question texts.
     strip : str
         Leading words removed from every question text ("Being in the
-        mini-police has improved my").
+        programme has improved my").
     codebook : Codebook, optional
 
     Returns
@@ -988,17 +995,17 @@ def list_phrase(table: pd.DataFrame, *, label: str = "item", value: str = "text"
 
 def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *,
                      codebook: Codebook | None = None) -> str:
-    """Which way mini-police children's answers lean, against other children's, in words.
+    """Which way the programme's children's answers lean, against other children's, in words.
 
     For items tested with Mann-Whitney U the sign of the rank-biserial r
-    decides (negative: mini-police answers nearer the first code of the
+    decides (negative: the programme's children's answers nearer the first code of the
     scale, "strongly agree" or rank 1); for chi-square items the share
     answering ``yes`` in ``results``, compared with :func:`compared_word`.
 
     Returns
     -------
     str
-        A predicate for the subject "mini-police children": ``"agreed more
+        A predicate for the subject "<programme> children": ``"agreed more
         strongly than other children"``, ``"felt safer than other children
         did"``, ``"ranked it as more important than other children did"``,
         ``"answered yes more often than other children"``, their opposites,
@@ -1022,8 +1029,8 @@ def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *
         return "could not be compared with other children"
     row = rows.iloc[0]
     if row["test"] in ("chi_square", "fisher_exact", "chi_square_permutation"):
-        word = compared_word(share_value(results, measure, "mini_police", ["yes"]),
-                             share_value(results, measure, "non_mini_police", ["yes"]),
+        word = compared_word(share_value(results, measure, _PROGRAMME, ["yes"]),
+                             share_value(results, measure, _COMPARISON, ["yes"]),
                              higher="more often", lower="less often", same="same")
         if word.startswith("not comparable"):
             return "were compared with other children (their shares are suppressed)"
@@ -1155,7 +1162,7 @@ def _ci_text(row: pd.Series) -> str:
 
 def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *,
                      codebook: Codebook | None = None) -> pd.DataFrame:
-    """Every mini-police vs other children comparison, with its verdict, for a table.
+    """Every comparison of the programme's children with other children, with its verdict, for a table.
 
     Parameters
     ----------
@@ -1173,7 +1180,7 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
     pandas.DataFrame
         One row per comparison, in the order of ``tests.csv``: ``measure``,
         ``item`` (question text), ``test`` (display name),
-        ``n_mini_police``, ``n_non_mini_police``, ``effect_label``,
+        ``n_<group>`` of the two compared groups, ``effect_label``,
         ``effect_size``, ``effect_ci_low``, ``effect_ci_high``, ``p_holm``,
         ``supported`` (boolean, missing when no test was possible),
         ``strength`` (:func:`strength_word`), ``direction``
@@ -1185,7 +1192,8 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
     >>> import pandas as pd
     >>> t = pd.DataFrame({"measure": ["att_listen"], "test": ["mann_whitney_u"], "statistic": [10.0],
     ...                   "p_value": [0.001], "p_holm": [0.02], "effect_size": [-0.2],
-    ...                   "effect_name": ["rank_biserial_r"], "n_mini_police": [248], "n_non_mini_police": [102]})
+    ...                   "effect_name": ["rank_biserial_r"]})
+    >>> t = t.assign(**{f"n_{g}": [n] for g, n in zip(compared_groups(), (248, 102))})
     >>> comparison_table(t)[["test", "supported", "strength", "direction"]]
                  test  supported strength                                 direction
     0  Mann-Whitney U       True    small  agreed more strongly than other children
@@ -1199,7 +1207,7 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
     out["supported"] = pd.array([supported(tests, m) for m in out["measure"]], dtype="boolean")
     out["strength"] = [strength_word(tests, m) for m in out["measure"]]
     out["direction"] = [direction_phrase(tests, results, m, codebook=codebook) for m in out["measure"]]
-    columns = ["measure", "item", "test", "n_mini_police", "n_non_mini_police", "effect_label", "effect_size",
+    columns = ["measure", "item", "test", f"n_{_PROGRAMME}", f"n_{_COMPARISON}", "effect_label", "effect_size",
                "effect_ci_low", "effect_ci_high", "p_holm", "supported", "strength", "direction"]
     return out[columns].reset_index(drop=True)
 
@@ -1212,8 +1220,8 @@ def format_comparisons(table: pd.DataFrame) -> pd.DataFrame:
     >>> import pandas as pd
     >>> t = pd.DataFrame({"measure": ["att_listen"], "test": ["mann_whitney_u"], "statistic": [10.0],
     ...                   "p_value": [0.001], "p_holm": [0.0004], "effect_size": [-0.2],
-    ...                   "effect_name": ["rank_biserial_r"], "n_mini_police": [248], "n_non_mini_police": [102],
-    ...                   "effect_ci_low": [-0.31], "effect_ci_high": [-0.09]})
+    ...                   "effect_name": ["rank_biserial_r"], "effect_ci_low": [-0.31], "effect_ci_high": [-0.09]})
+    >>> t = t.assign(**{f"n_{g}": [n] for g, n in zip(compared_groups(), (248, 102))})
     >>> format_comparisons(comparison_table(t)).iloc[0, 4:].tolist()
     ['rank-biserial r -0.20 (-0.31 to -0.09)', '< 0.001', 'yes']
     """
@@ -1223,7 +1231,7 @@ def format_comparisons(table: pd.DataFrame) -> pd.DataFrame:
         "test": table["test"],
         "direction": table["direction"],
         "n": [f"{format_count(a)} / {format_count(b)}" for a, b in
-              zip(table["n_mini_police"], table["n_non_mini_police"], strict=True)],
+              zip(table[f"n_{_PROGRAMME}"], table[f"n_{_COMPARISON}"], strict=True)],
         "effect": [_ci_text(row) for _, row in table.iterrows()],
         "p_holm": [format_p(p) for p in table["p_holm"]],
         "verdict": [verdict.get(v, "no test") if not pd.isna(v) else "no test" for v in table["supported"]],
@@ -1289,7 +1297,7 @@ def power_phrases(power: pd.DataFrame, derived: pd.DataFrame) -> dict[str, str]:
     level = float(power["power"].iloc[0]) if not power.empty else np.nan
     alpha = value("alpha", "p_holm", "unadjusted")
     return {
-        "n_mini": size("n_mini_police"), "n_other": size("n_non_mini_police"),
+        "n_mini": size(f"n_{_PROGRAMME}"), "n_other": size(f"n_{_COMPARISON}"),
         "power": "n/a" if pd.isna(level) else format_percent(100 * level),
         "alpha": "n/a" if pd.isna(alpha) else f"{alpha:g}",
         "mde_r": fmt(value("mde", "rank_biserial_r", "unadjusted")),
@@ -1335,11 +1343,11 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
     -------
     pandas.DataFrame
         One row per item: ``measure``, ``item``, ``answer``, ``unit``
-        (``percent`` or ``mean``), ``mini_police``,
-        ``mini_police_weighted``, ``non_mini_police``,
-        ``non_mini_police_weighted``, ``difference``,
-        ``difference_weighted`` (mini-police minus other children; NaN for
-        items asked of mini-police children only or when a cell is
+        (``percent`` or ``mean``), ``<programme group>``,
+        ``<programme group>_weighted``, ``<comparison group>``,
+        ``<comparison group>_weighted`` (the codebook's group names), ``difference``,
+        ``difference_weighted`` (the programme's children minus other children; NaN for
+        items asked of the programme's children only or when a cell is
         suppressed), ``effective_n_mini``, ``effective_n_other`` (Kish),
         ``direction`` and ``direction_weighted`` ("higher", "lower",
         "about the same", or empty) and ``changed`` (the weighting turns
@@ -1349,7 +1357,7 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
     Examples
     --------
     >>> import pandas as pd
-    >>> s = pd.DataFrame({"measure": ["aware_cadets"] * 3, "group": ["mini_police", "non_mini_police", "difference"],
+    >>> s = pd.DataFrame({"measure": ["aware_cadets"] * 3, "group": [*compared_groups(), "difference"],
     ...                   "category": ["yes"] * 3, "unit": ["percent"] * 3, "base": [248, 102, None],
     ...                   "value": [66.0, 45.0, 21.0], "value_weighted": [60.0, 50.0, 10.0],
     ...                   "effective_n": [76.0, 27.0, None], "excluded": [0, 0, None], "flag": ["", "", ""]})
@@ -1358,8 +1366,8 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
     0  Yes (%)        21.0                 10.0    False
     """
     codebook = codebook or load_codebook()
-    columns = ["measure", "item", "answer", "unit", "mini_police", "mini_police_weighted", "non_mini_police",
-               "non_mini_police_weighted", "difference", "difference_weighted", "effective_n_mini",
+    columns = ["measure", "item", "answer", "unit", _PROGRAMME, f"{_PROGRAMME}_weighted", _COMPARISON,
+               f"{_COMPARISON}_weighted", "difference", "difference_weighted", "effective_n_mini",
                "effective_n_other", "direction", "direction_weighted", "changed", "difference_ci_low",
                "difference_ci_high", "effective_n_mini_untrimmed", "effective_n_other_untrimmed"]
     if sensitivity.empty:
@@ -1374,14 +1382,13 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
         part = part[part["category"].isin(categories)]
         row = {"measure": measure, "item": measure_label(measure, _CHILDREN, codebook), "answer": answer,
                "unit": "mean" if categories == ["mean"] else "percent"}
-        for group, key in (("mini_police", "mini_police"), ("non_mini_police", "non_mini_police"),
-                           ("difference", "difference")):
+        for group, key in ((_PROGRAMME, _PROGRAMME), (_COMPARISON, _COMPARISON), ("difference", "difference")):
             cells = part[part["group"].eq(group)]
             hidden = cells.empty or cells["flag"].fillna("").eq("c").any()
             row[key] = np.nan if hidden else float(cells["value"].sum())
             row[f"{key}_weighted"] = np.nan if hidden else float(cells["value_weighted"].sum(min_count=1))
             if group != "difference":
-                short = "mini" if group == "mini_police" else "other"
+                short = "mini" if group == _PROGRAMME else "other"
                 row[f"effective_n_{short}"] = np.nan if cells.empty else float(cells["effective_n"].iloc[0])
                 untrimmed = cells["effective_n_untrimmed"] if "effective_n_untrimmed" in cells else cells["effective_n"]
                 row[f"effective_n_{short}_untrimmed"] = np.nan if cells.empty else float(untrimmed.iloc[0])
@@ -1389,7 +1396,7 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
                 one = len(cells) == 1 and not hidden and "weighted_ci_low" in cells
                 row["difference_ci_low"] = float(cells["weighted_ci_low"].iloc[0]) if one else np.nan
                 row["difference_ci_high"] = float(cells["weighted_ci_high"].iloc[0]) if one else np.nan
-        if pd.isna(row["mini_police"]) or ("non_mini_police" in set(part["group"]) and pd.isna(row["non_mini_police"])):
+        if pd.isna(row[_PROGRAMME]) or (_COMPARISON in set(part["group"]) and pd.isna(row[_COMPARISON])):
             row["difference"] = row["difference_weighted"] = np.nan  # never recover a suppressed cell
             row["difference_ci_low"] = row["difference_ci_high"] = np.nan
         within = SAME_WITHIN if row["unit"] == "percent" else SAME_MEAN_WITHIN
@@ -1431,9 +1438,10 @@ def format_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"item": ["I know"], "answer": ["Yes (%)"], "unit": ["percent"], "mini_police": [66.1],
-    ...                   "mini_police_weighted": [60.4], "non_mini_police": [45.0],
-    ...                   "non_mini_police_weighted": [50.2], "difference": [21.1], "difference_weighted": [10.2],
+    >>> p, c = compared_groups()
+    >>> t = pd.DataFrame({"item": ["I know"], "answer": ["Yes (%)"], "unit": ["percent"], p: [66.1],
+    ...                   f"{p}_weighted": [60.4], c: [45.0],
+    ...                   f"{c}_weighted": [50.2], "difference": [21.1], "difference_weighted": [10.2],
     ...                   "effective_n_mini": [76.3], "effective_n_other": [26.9], "direction": ["higher"],
     ...                   "direction_weighted": ["higher"], "changed": [False]})
     >>> format_sensitivity(t).iloc[0].tolist()
@@ -1449,11 +1457,10 @@ def format_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({
         "item": table["item"],
         "answer": table["answer"],
-        "mini_police": [cell(a, b, u) for a, b, u in
-                        zip(table["mini_police"], table["mini_police_weighted"], table["unit"], strict=True)],
-        "non_mini_police": [cell(a, b, u) for a, b, u in zip(table["non_mini_police"],
-                                                             table["non_mini_police_weighted"], table["unit"],
-                                                             strict=True)],
+        _PROGRAMME: [cell(a, b, u) for a, b, u in
+                     zip(table[_PROGRAMME], table[f"{_PROGRAMME}_weighted"], table["unit"], strict=True)],
+        _COMPARISON: [cell(a, b, u) for a, b, u in
+                      zip(table[_COMPARISON], table[f"{_COMPARISON}_weighted"], table["unit"], strict=True)],
         "difference": [cell(a, b, u, signed=True) for a, b, u in
                        zip(table["difference"], table["difference_weighted"], table["unit"], strict=True)],
         "interval": [_interval_text(lo, hi, u) for lo, hi, u in
@@ -1610,7 +1617,7 @@ def quotes_by_theme(table: pd.DataFrame, *, n: int = 2, themes: list[str] | None
 
 
 def workshop_quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, themes: pd.DataFrame | None = None,
-                             speaker: str = "Mini-police child, creative workshop",
+                             speaker: str = f"{_NAMES['programme_title']} child, creative workshop",
                              min_cell: int = DEFAULT_MIN_CELL) -> str:
     """Quotes of :func:`quotes_by_theme` as MyST block quotes under a bold heading per theme.
 
@@ -1836,7 +1843,7 @@ __all__ += [
 DESIGN_LABELS = {
     "item": "Question",
     "family": "Outcome family",
-    "difference": "Difference, mini-police minus other (95% CI)",
+    "difference": f"Difference, {_NAMES['programme']} minus other (95% CI)",
     "p_cluster_holm": "Holm-adjusted p, schools as clusters",
     "p_within": "p within schools",
     "icc": "ICC",
@@ -1860,8 +1867,8 @@ PRIMARY_LABELS = {
 BALANCE_LABELS = {
     "covariate": "Characteristic",
     "category": "Category",
-    "mini_police": "Mini-police children",
-    "non_mini_police": "Other children",
+    _PROGRAMME: f"{_NAMES['programme_title']} children",
+    _COMPARISON: "Other children",
     "std_difference": "Standardised difference",
 }
 
@@ -2098,8 +2105,8 @@ def balance_display(balance: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             "covariate": _COVARIATE_NAMES.get(row["covariate"], row["covariate"]),
             "category": category,
-            "mini_police": _balance_cell(row, "mini_police"),
-            "non_mini_police": _balance_cell(row, "non_mini_police"),
+            _PROGRAMME: _balance_cell(row, _PROGRAMME),
+            _COMPARISON: _balance_cell(row, _COMPARISON),
             "std_difference": "[c]" if row["flag"] == "c" else format_number(row["std_difference"]),
         })
     return pd.DataFrame(rows, columns=list(BALANCE_LABELS)).rename(columns=BALANCE_LABELS)

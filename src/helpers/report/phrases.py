@@ -39,7 +39,6 @@ import pandas as pd
 import yaml
 
 from helpers.core import config
-from helpers.report.tables import SIGNIFICANCE
 
 __all__ = ["GRADES", "Wording", "load_phrases", "number_words", "sentence", "strength", "verdict", "wordings"]
 
@@ -132,6 +131,8 @@ def sentence(name: str, *, wording: Wording | None = None, path: str | Path | No
 
 def strength(p_holm: float | None, *, path: str | Path | None = None) -> str:
     """The grade of evidence of a comparison from its Holm-adjusted p-value (:data:`GRADES`)."""
+    from helpers.report.tables import SIGNIFICANCE  # here: tables reads its labels from this module
+
     if p_holm is None or pd.isna(p_holm):
         return "untestable"
     if float(p_holm) < float(load_phrases(path)["strength"]["strong_below"]):
