@@ -23,7 +23,7 @@ import yaml
 from helpers.build.sources import read_chapter
 from helpers.core.config import DEFINITIONS_DIR, NOTEBOOKS_DIR, PHRASES_PATH, PROJECT_ROOT, RAW_DIR
 from helpers.core.pipeline import run_process
-from helpers.report import narrative, phrases
+from helpers.report import phrases
 
 MINI = Path(__file__).parent / "fixtures" / "mini_book"
 
