@@ -1005,7 +1005,8 @@ def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *
     Returns
     -------
     str
-        A predicate for the subject "<programme> children": ``"agreed more
+        A predicate for the subject "<programme> children", a ``direction_*``
+        sentence of the phrase file: ``"agreed more
         strongly than other children"``, ``"felt safer than other children
         did"``, ``"ranked it as more important than other children did"``,
         ``"answered yes more often than other children"``, their opposites,
@@ -1026,26 +1027,23 @@ def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *
     codebook = codebook or load_codebook()
     rows = tests[tests["measure"] == measure]
     if rows.empty or pd.isna(rows.iloc[0]["effect_size"]):
-        return "could not be compared with other children"
+        return phrases.sentence("direction_untested")
     row = rows.iloc[0]
     if row["test"] in ("chi_square", "fisher_exact", "chi_square_permutation"):
         word = compared_word(share_value(results, measure, _PROGRAMME, ["yes"]),
                              share_value(results, measure, _COMPARISON, ["yes"]),
-                             higher="more often", lower="less often", same="same")
+                             higher="more", lower="less", same="same")
         if word.startswith("not comparable"):
-            return "were compared with other children (their shares are suppressed)"
-        return "answered much as other children did" if word == "same" \
-            else f"answered yes {word} than other children"
+            return phrases.sentence("direction_suppressed")
+        return phrases.sentence(f"direction_{'same' if word == 'same' else 'yes_' + word}")
     r = float(row["effect_size"])
     if format_number(r) == format_number(0):  # an effect printed as 0.00 gets no direction word
-        return "answered much as other children did"
+        return phrases.sentence("direction_same")
     nearer_start = r < 0
     role = codebook.instruments[_CHILDREN].column(measure).role
-    if role == "rank":
-        return f"ranked it as {'more' if nearer_start else 'less'} important than other children did"
-    if role == "safety":
-        return f"felt {'safer' if nearer_start else 'less safe'} than other children did"
-    return f"agreed {'more' if nearer_start else 'less'} strongly than other children"
+    kind = {"rank": ("rank_more", "rank_less"), "safety": ("safer", "less_safe")}.get(role, ("agree_more",
+                                                                                              "agree_less"))
+    return phrases.sentence(f"direction_{kind[0] if nearer_start else kind[1]}")
 
 
 def support_summary(tests: pd.DataFrame, measures: list[str], *, instrument: str = _CHILDREN,
@@ -1824,8 +1822,6 @@ def trim_percentile(quantile: float = TRIM_QUANTILE) -> str:
 # tests.csv stays as the sensitivity analysis.
 
 __all__ += [
-    "DESIGN_BRIEF",
-    "DESIGN_ICC",
     "DESIGN_LABELS",
     "PRIMARY_LABELS",
     "BALANCE_LABELS",
@@ -1870,20 +1866,6 @@ BALANCE_LABELS = {
     _PROGRAMME: f"{_NAMES['programme_title']} children",
     _COMPARISON: "Other children",
     "std_difference": "Standardised difference",
-}
-
-#: The sentence part of the children's "In brief" on the design-based comparisons.
-DESIGN_BRIEF = {
-    "some": "{survive} of the {tested} differences tested hold up: {items}",
-    "none": "no comparison could be made (too few schools, or a group too small to show)",
-}
-
-#: The children's chapter's sentences on the ICC (``icc`` key of :func:`design_summary`).
-DESIGN_ICC = {
-    "some": "Over the questions compared, the ICC ran from {icc_low} to {icc_high} (median {icc_median}), highest "
-            "for {icc_top}. The design effect, how many times larger the variance of an average is than in a "
-            "simple random sample of the same size, reached {deff_high}.",
-    "none": "Too few schools took part for the ICC to be estimated.",
 }
 
 #: Absolute standardised difference from which a covariate is called imbalanced (a common rule of thumb).
@@ -1955,8 +1937,8 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
         groups), ``icc_low``/``icc_high``/``icc_median``, ``icc_top`` (the
         question with the highest ICC), ``deff_high``, and the family sizes
         ``primary``, ``secondary``, ``exploratory``, ``primary_survive``, and
-        ``brief`` (:data:`DESIGN_BRIEF`: the count and the questions, or why
-        no comparison was possible), ``icc`` (:data:`DESIGN_ICC`).
+        ``brief`` (the phrase file's ``design_brief_*``: the count and the
+        questions, or why no comparison was possible), ``icc`` (``design_icc_*``).
 
     Examples
     --------
@@ -1974,7 +1956,8 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
     if design is None or design.empty:
         keys = ("tested", "survive", "items", "naive", "lost", "within", "schools_within", "icc_low", "icc_high",
                 "icc_median", "icc_top", "deff_high", "primary", "secondary", "exploratory", "primary_survive")
-        return {"brief": DESIGN_BRIEF["none"], "icc": DESIGN_ICC["none"], **{key: "n/a" for key in keys}}
+        return {"brief": phrases.sentence("design_brief_none"), "icc": phrases.sentence("design_icc_none"),
+                **{key: "n/a" for key in keys}}
     as_tests = design.rename(columns={"p_cluster_holm": "p_holm"})
     ours = support_summary(as_tests, list(design["measure"]), codebook=codebook)
     naive = support_summary(tests, list(tests["measure"]), codebook=codebook)
@@ -1985,8 +1968,8 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
     icc = design["icc"].dropna()
     top = design.loc[design["icc"].idxmax()] if icc.size else None
     sizes = design["family"].value_counts()
-    brief = DESIGN_BRIEF["none"] if ours["tested"] == "0" else \
-        DESIGN_BRIEF["some"].format(survive=ours["supported"], tested=ours["tested"], items=ours["items"])
+    brief = phrases.sentence("design_brief_none") if ours["tested"] == "0" else \
+        phrases.sentence("design_brief_some", survive=ours["supported"], tested=ours["tested"], items=ours["items"])
     values = {"icc_low": format_number(icc.min()) if icc.size else "n/a",
               "icc_high": format_number(icc.max()) if icc.size else "n/a",
               "icc_median": format_number(icc.median()) if icc.size else "n/a",
@@ -1994,7 +1977,7 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
               "deff_high": format_number(design["design_effect"].max()) if icc.size else "n/a"}
     return {
         "brief": brief,
-        "icc": DESIGN_ICC["some"].format(**values) if icc.size else DESIGN_ICC["none"],
+        "icc": phrases.sentence("design_icc_some", **values) if icc.size else phrases.sentence("design_icc_none"),
         "tested": ours["tested"], "survive": ours["supported"], "items": ours["items"], "naive": naive["supported"],
         "lost": lost_text,
         "within": format_count(int((holds & (design["p_within"] < SIGNIFICANCE)).sum())),
