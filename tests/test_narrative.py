@@ -9,8 +9,20 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 
+from helpers.core.derived import answer_shares, detectable, top_sample
 from helpers.report import narrative
+
+
+def _derived(results: pd.DataFrame) -> pd.DataFrame:
+    """derived.csv for hand-made results, as the pipeline writes it (helpers.core.derived)."""
+    return pd.concat([answer_shares(results, min_cell=0, local=False), top_sample(results)], ignore_index=True)
+
+
+def _wilson(n: int, base: int) -> tuple[float, float]:
+    low, high = proportion_confint(n, base, alpha=0.05, method="wilson")
+    return 100 * low, 100 * high
 
 # --- chapter 5: adults' views ------------------------------------------------------
 
@@ -19,7 +31,9 @@ def _rows(measure: str, group: str, counts: dict[str, int], flag: str = "") -> p
     base = sum(counts.values())
     return pd.DataFrame({
         "measure": measure, "group": group, "category": list(counts), "n": list(counts.values()),
-        "base": base, "value": [100 * n / base for n in counts.values()], "unit": "percent", "flag": flag,
+        "base": base, "value": [100 * n / base for n in counts.values()], "unit": "percent",
+        "ci_low": [_wilson(n, base)[0] for n in counts.values()],
+        "ci_high": [_wilson(n, base)[1] for n in counts.values()], "flag": flag,
     })
 
 
@@ -43,7 +57,8 @@ def test_share_interval_matches_statsmodels_wilson(adult_results):
     from statsmodels.stats.proportion import proportion_confint
 
     low, high = proportion_confint(35, 48, alpha=0.05, method="wilson")  # 0.590, 0.834
-    text = narrative.share_interval(adult_results, "achieving_aims", "practitioners", ["strongly_agree", "agree"])
+    text = narrative.share_interval(adult_results, "achieving_aims", "practitioners", ["strongly_agree", "agree"],
+                                    derived=_derived(adult_results))
     assert text == f"73% (95% CI {100 * low:.0f}% to {100 * high:.0f}%)"
 
 
@@ -76,22 +91,21 @@ def test_interval_table_rows_and_widths(adult_results):
 
 def test_share_range_names_top_and_bottom(adult_results):
     out = narrative.share_range(adult_results, ["behaviour_school", "behaviour_home"], "teachers",
-                                ["significantly_positive", "positive"])
+                                ["significantly_positive", "positive"], derived=_derived(adult_results))
     # 30/34 = 88.2% and 26/34 = 76.5%
     assert out == {"low": "76%", "high": "88%", "top": "behaviour in school", "bottom": "behaviour at home",
                    "items": "2"}
     assert narrative.share_range(adult_results, ["view_trust"], "parents", ["positive"])["low"] == "n/a"
-    # impact_trust: 35/35 for teachers; a tie at the top names both items
-    tied = narrative.share_range(adult_results, ["impact_trust", "behaviour_school"], "teachers",
-                                 ["significantly_positive", "positive", "no_impact"])
-    assert tied["top"] == "trust in the police and behaviour in school" and tied["high"] == "100%"
+    # no teacher saw a negative impact on either item: a tie at the top names both items
+    tied = narrative.share_range(adult_results, ["impact_trust", "behaviour_school"], "teachers", ["negative"])
+    assert tied["top"] == "trust in the police and behaviour in school" and tied["high"] == "0%"
     # a suppressed item could be the lowest or the highest: nothing is named
     flagged = adult_results.copy()
     home = flagged["measure"].eq("behaviour_home") & flagged["category"].eq("significantly_positive")
     flagged.loc[home, ["n", "value"]] = float("nan")
     flagged.loc[home, "flag"] = "c"
     hidden = narrative.share_range(flagged, ["behaviour_school", "behaviour_home"], "teachers",
-                                   ["significantly_positive", "positive"])
+                                   ["significantly_positive", "positive"], derived=_derived(flagged))
     assert hidden == {"low": "[c]", "high": "[c]", "top": "[c]", "bottom": "[c]", "items": "2"}
 
 
@@ -234,14 +248,14 @@ def test_direction_phrase_does_not_guess_behind_suppression(child_results):
 
 
 def test_sample_skew_against_the_census(child_results):
-    skew = narrative.sample_skew(child_results)
+    skew = narrative.sample_skew(_derived(child_results))
     assert skew["names"] == "Cumbria and Durham"
     assert skew["share"] == f"{100 * 225 / 271:.0f}%"
     assert skew["census_share"] == "50%"  # (600 + 1900) / 5000, the national total
     assert skew["forces"] == "3" and skew["compared"] == "larger than"
     assert skew["sentence"].startswith("The two force areas with the most respondents, Cumbria and Durham,")
     one = child_results[~(child_results["measure"].eq("sample_force") & child_results["category"].ne("Durham"))]
-    assert narrative.sample_skew(one)["sentence"].startswith("All the children who answered are from Durham")
+    assert narrative.sample_skew(_derived(one))["sentence"].startswith("All the children who answered are from Durham")
 
 
 def test_comparison_table_with_and_without_interval_columns(child_results):
@@ -278,8 +292,7 @@ def test_power_phrases_match_design_power_and_a_direct_phi():
 
     tests = _child_tests()
     design = design_power(248, 102)
-    phrases = narrative.power_phrases(design, tests)
-    assert phrases == narrative.power_phrases(pd.DataFrame(), tests)  # recomputed when power.csv is absent
+    phrases = narrative.power_phrases(design, detectable(design, tests))  # looked up in derived.csv's rows
     r = float(design.loc[design["effect_name"].eq("rank_biserial_r"), "effect_size"].iloc[0])
     assert phrases["mde_r"] == f"{r:.2f}" and phrases["mde_pairs"] == f"{100 * (1 + r) / 2:.0f}%"
     # the percentage-point gap: build the 2 x 2 table of probabilities and compute phi directly
@@ -296,7 +309,7 @@ def test_power_phrases_match_design_power_and_a_direct_phi():
     assert phrases["mde_r_holm"] == f"{strict_r:.2f}"
     # nothing is computed at the observed effects (post-hoc power): only the design's detectable effects
     assert not {"powered", "underpowered", "needed_low", "needed_high", "needed_median"} & set(phrases)
-    assert phrases == narrative.power_phrases(design, tests.drop(columns=["n_required_80"]))
+    assert phrases == narrative.power_phrases(design, detectable(design, tests.drop(columns=["n_required_80"])))
 
 
 def _sensitivity_rows(measure, unit, values, weighted, effective=(76.0, 27.0), flag=""):
@@ -349,7 +362,7 @@ def test_item_ranking_and_answer_ranking_put_suppressed_cells_last():
         _child_percent("impact_speaking", "mini_police", {"strongly_agree": 3, "agree": 2, "neither": 1}, flag="c"),
     ], ignore_index=True)
     ranked = narrative.item_ranking(results, ["impact_trust", "impact_teamwork", "impact_speaking"], "mini_police",
-                                    categories=["strongly_agree", "agree"],
+                                    categories=["strongly_agree", "agree"], derived=_derived(results),
                                     strip="Being in the mini-police has improved my")
     assert ranked["item"].tolist() == ["teamwork", "trust in the police", "speaking skills"]
     assert ranked["text"].tolist() == ["90%", "85%", "[c]"]
@@ -472,7 +485,9 @@ def test_balance_display_and_summary():
     assert shown.iloc[0].tolist() == ["Gender", "Girl", "50%", "49%", "0.03"]
     assert shown.iloc[1].tolist() == ["Force area", "Durham", "[c]", "[c]", "[c]"]
     assert shown.iloc[2, 2] == "9.99 (SD 0.59)" and shown.iloc[2, 1] == "Mean"
-    assert narrative._p_text(0.0497) == "0.0497" and narrative._p_text(0.052) == "0.052"
+    from helpers.report.formatting import format_p
+
+    assert format_p(0.0497) == "0.0497" and format_p(0.052) == "0.052"
     summary = narrative.balance_summary(balance)
     assert summary == {"threshold": "0.1", "rows": "2", "imbalanced": "1", "largest": "Age (-0.17)"}
 

@@ -5,15 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 
+from helpers.core.derived import answer_shares, top_forces, top_sample
 from helpers.core.processing import RESULTS_COLUMNS
 from helpers.report import recommendations
 
 
 def _row(measure, group, category, n, base, unit="percent", flag=""):
     value = n if unit == "count" else 100 * n / base
+    low, high = (np.nan, np.nan) if unit == "count" or np.isnan(n) else proportion_confint(n, base, method="wilson")
     return {"measure": measure, "group": group, "category": category, "n": n, "base": base, "value": value,
-            "unit": unit, "ci_low": np.nan, "ci_high": np.nan, "flag": flag}
+            "unit": unit, "ci_low": 100 * low, "ci_high": 100 * high, "flag": flag}
+
+
+def _derived(results: pd.DataFrame) -> pd.DataFrame:
+    """derived.csv for these results, as the pipeline writes it (helpers.core.derived)."""
+    return pd.concat([answer_shares(results, min_cell=0, local=False), top_forces(results, "census_schools"),
+                      top_sample(results)], ignore_index=True)
 
 
 def test_eight_recommendations_four_per_area_each_with_evidence():
@@ -45,7 +54,7 @@ def test_evidence_values_come_from_the_results():
     ], columns=RESULTS_COLUMNS)
     tests = pd.DataFrame({"measure": ["interest_cadets"], "p_holm": [0.2], "effect_size": [0.1],
                           "effect_name": ["cramers_v"], "effect_ci_low": [0.0], "effect_ci_high": [0.2]})
-    evidence = recommendations.evidence_table(results, tests)
+    evidence = recommendations.evidence_table(results, tests, derived=_derived(results))
     phrases = recommendations.phrases(evidence)
     assert phrases["rec_pathways_1"].startswith(
         "45% of mini-police children against 25% of other children would like to join the police cadets, "
@@ -64,5 +73,5 @@ def test_suppressed_evidence_prints_as_c():
                             _row("expectations", "teachers", "worse", np.nan, 4, flag="c")],
                            columns=RESULTS_COLUMNS)
     phrases = recommendations.phrases(recommendations.evidence_table(results, pd.DataFrame(
-        columns=["measure", "p_holm", "effect_size", "effect_name"])))
+        columns=["measure", "p_holm", "effect_size", "effect_name"]), derived=_derived(results)))
     assert phrases["rec_documentation_1"].startswith("[c] of school staff")

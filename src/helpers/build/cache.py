@@ -64,7 +64,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from helpers.core.config import DEFINITIONS_DIR, PROJECT_ROOT
+from helpers.core.config import PROJECT_ROOT
+from helpers.core.config import definitions_dir as config_definitions_dir
 
 __all__ = ["CACHE_DIR", "Fingerprint", "NotebookCache", "Outcome", "columns_hash", "environment_hash", "file_hash",
            "files_hash", "fingerprint", "helper_modules", "helpers_hash", "keys_hash", "listing_hash",
@@ -285,8 +286,13 @@ def notebook_helper_modules(notebook: dict) -> set[str]:
 
 
 def helpers_hash(modules: set[str], helpers_dir: Path = HELPERS_DIR,
-                 definitions_dir: Path = DEFINITIONS_DIR) -> dict[str, str]:
-    """Per file: hash of each helper module in ``modules``, the definition files, ``programme.yml``, the build code."""
+                 definitions_dir: Path | None = None) -> dict[str, str]:
+    """Per file: hash of each helper module in ``modules``, every definition file, ``programme.yml``, the build code.
+
+    ``definitions_dir`` defaults to the folder ``MINIPOLICE_DEFINITIONS`` names at the time of the call
+    (:func:`helpers.core.config.definitions_dir`), so a reworded copy of the phrase file re-executes the pages.
+    """
+    definitions_dir = definitions_dir or config_definitions_dir()
     files = {_module_path(m, helpers_dir).relative_to(helpers_dir).as_posix(): _module_path(m, helpers_dir)
              for m in modules}
     files |= {f"build/{name}": helpers_dir / "build" / name for name in _BUILD_CODE
@@ -703,7 +709,7 @@ class NotebookCache:
 
 
 def fingerprint(source: Path, parameters: dict, *, helpers_dir: Path = HELPERS_DIR,
-                definitions_dir: Path = DEFINITIONS_DIR) -> Fingerprint:
+                definitions_dir: Path | None = None) -> Fingerprint:
     """The :class:`Fingerprint` of one notebook with these parameters."""
     data = Path(source).read_bytes()
     modules = helper_modules(notebook_helper_modules(json.loads(data)), helpers_dir)

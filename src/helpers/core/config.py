@@ -17,7 +17,9 @@ __all__ = [
     "BOOK_DIR",
     "NOTEBOOKS_DIR",
     "CODEBOOK_PATH",
+    "PHRASES_PATH",
     "DEFINITIONS_DIR",
+    "definitions_dir",
     "DEFAULT_MIN_CELL",
     "DEFAULT_SEED",
     "DEMO_MARKER",
@@ -41,11 +43,23 @@ BOOK_DIR = PROGRAMME_ROOT / "book"
 NOTEBOOKS_DIR = PROGRAMME_ROOT / "notebooks"
 
 #: The programme's definition files (codebook, figures, outcomes,
-#: recommendations): data, not code, so an author edits them without Python.
-DEFINITIONS_DIR = PROGRAMME_ROOT / "definitions"
+#: recommendations, phrases): data, not code, so an author edits them without
+#: Python. The ``MINIPOLICE_DEFINITIONS`` environment variable points at
+#: another folder (a reworded copy; the notebooks' kernels inherit it).
+DEFINITIONS_DIR = Path(os.environ.get("MINIPOLICE_DEFINITIONS") or PROGRAMME_ROOT / "definitions")
+
+
+def definitions_dir() -> Path:
+    """The definitions folder as the environment names it now (``MINIPOLICE_DEFINITIONS``), for code
+    that must follow a change made after import (the build cache, the phrase file)."""
+    return Path(os.environ.get("MINIPOLICE_DEFINITIONS") or PROGRAMME_ROOT / "definitions")
+
 
 #: The instrument as data: one file describing every raw file and column.
 CODEBOOK_PATH = DEFINITIONS_DIR / "codebook.yml"
+
+#: The sentences an author may reword (:mod:`helpers.report.phrases`).
+PHRASES_PATH = DEFINITIONS_DIR / "phrases.yml"
 
 #: Disclosure-control threshold (CONTRACT section 5).
 DEFAULT_MIN_CELL = 5

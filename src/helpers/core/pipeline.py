@@ -6,10 +6,14 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 
 ``results.csv``            every figure and headline number (CONTRACT section 4)
 ``national_results.csv``   local runs only: the national results, for comparison
+``national_derived.csv``   local runs only: the national shares of several answers (``derived.csv``'s)
 ``tests.csv``              mini-police vs other children comparisons (with effect-size
                            intervals and the smallest expected count; ``test`` names
                            Fisher's exact or permutation tests for small tables)
 ``power.csv``              smallest effects the children's sample detects with 80% power
+``derived.csv``            numbers the prose prints that are no single results row: shares of
+                           several answers with their intervals, the largest forces' shares,
+                           detectable effects (:mod:`helpers.core.derived`), disclosure-controlled
 ``sensitivity.csv``        children's results unweighted and post-stratified by force
 ``evidence.csv``           the design's Maryland Scientific Methods Scale level (:mod:`helpers.core.evidence`)
 ``design.csv``             the comparisons with schools as clusters (ICC, cluster-robust and
@@ -82,6 +86,7 @@ from helpers.core.change import (
 )
 from helpers.core.codebook import Codebook, load_codebook
 from helpers.core.config import DEFAULT_MIN_CELL, DEMO_MARKER
+from helpers.core.derived import SHARE_KEYS, derive
 from helpers.core.design import (
     ADJUSTED_COLUMNS,
     BALANCE_COLUMNS,
@@ -100,6 +105,7 @@ from helpers.core.processing import RESULTS_COLUMNS, summarise, tally_rows
 from helpers.core.profiles import find_sources, read_source
 from helpers.core.programme import resolve as resolve_programme
 from helpers.core.schemas import (
+    DERIVED_SCHEMA,
     LOG_SCHEMA,
     RESULTS_SCHEMA,
     check_breakdown_outputs,
@@ -121,7 +127,7 @@ log = logging.getLogger(__name__)
 OUTPUT_FILES = ("results.csv", "tests.csv", "power.csv", "sensitivity.csv", "evidence.csv", "validation_log.csv",
                 "row_counts.csv", "manifest.json", "design.csv", "balance.csv", "adjusted.csv", "pooled.csv",
                 "pooled_forces.csv", "change.csv", "did.csv", "attrition.csv", "trend.csv", "breakdowns.csv",
-                "enjoyed_least.csv")
+                "enjoyed_least.csv", "derived.csv")
 
 _VERSIONED = ("minipolice", "pandas", "numpy", "scipy", "statsmodels", "pingouin")
 
@@ -510,6 +516,13 @@ def run_process(
             sensitivity_table = hide_suppressed_bases(sensitivity_table)
         evidence = rate_design(all_waves)  # headline comparisons unadjusted: see helpers.core.evidence; all waves
         check_outputs(summary, tests, events, power, sensitivity_table, evidence)
+        derived = derive(summary, tests, power, codebook, min_cell=min_cell, local=force is not None)
+        DERIVED_SCHEMA.validate(derived)
+        national_derived = None  # a local report: the national shares, beside the local ones
+        if national is not None:
+            national_derived = DERIVED_SCHEMA.validate(derive(national, tests.iloc[0:0], power.iloc[0:0], codebook,
+                                                              min_cell=min_cell, local=False))
+            national_derived = national_derived[national_derived["key"].isin(SHARE_KEYS)]
         design = design_table(children, codebook, plan=plan, not_collected=not_collected["children_survey"],
                               min_cell=min_cell)
         balance = balance_table(children, summary, min_cell=min_cell, local=force is not None)
@@ -552,6 +565,10 @@ def run_process(
         national = None
         (tests, power, sensitivity_table, evidence, design, balance, adjusted, pooled, pooled_forces, change, did,
          attrition, trend, breakdowns, enjoyed_least) = (tables_of[name] for name in _NOT_APPLICABLE)
+        # The shares of several answers (top two, favourable ...) apply to any programme's scales.
+        derived = DERIVED_SCHEMA.validate(derive(summary, tests, power, codebook, min_cell=min_cell,
+                                                 local=force is not None))
+        national_derived = None
         RESULTS_SCHEMA.validate(summary)  # the analysis tables are empty: only the results and the log to check
         LOG_SCHEMA.validate(events)
 
@@ -564,9 +581,11 @@ def run_process(
             _to_csv(summary, staging / "results.csv")
             if national is not None:
                 _to_csv(national, staging / "national_results.csv")
+                _to_csv(national_derived, staging / "national_derived.csv")
             _to_csv(tests, staging / "tests.csv")
             _to_csv(evidence, staging / "evidence.csv")
             _to_csv(power, staging / "power.csv")
+            _to_csv(derived, staging / "derived.csv")
             _to_csv(sensitivity_table, staging / "sensitivity.csv")
             for name, table in (("design", design), ("balance", balance), ("adjusted", adjusted),
                                 ("pooled", pooled), ("pooled_forces", pooled_forces),

@@ -23,7 +23,7 @@ from pandera.pandas import Check, Column
 __all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "EVIDENCE_SCHEMA",
            "DESIGN_SCHEMA", "BALANCE_SCHEMA", "ADJUSTED_SCHEMA", "POOLED_SCHEMA", "POOLED_FORCES_SCHEMA",
            "CHANGE_SCHEMA", "DID_SCHEMA", "ATTRITION_SCHEMA", "TREND_SCHEMA", "BREAKDOWNS_SCHEMA",
-           "ENJOYED_LEAST_SCHEMA", "check_outputs", "check_design_outputs", "check_pooled_outputs",
+           "ENJOYED_LEAST_SCHEMA", "DERIVED_SCHEMA", "check_outputs", "check_design_outputs", "check_pooled_outputs",
            "check_change_outputs", "check_breakdown_outputs"]
 
 _UNITS = ["percent", "mean", "count"]
@@ -169,6 +169,43 @@ POWER_SCHEMA = pa.DataFrameSchema(
     strict=True,
     ordered=True,
     name="power.csv",
+)
+
+def _derived_percent_matches(df):
+    """For unsuppressed percent rows with a count and a base, value = 100 n / base."""
+    rows = df[(df["unit"] == "percent") & (df["flag"] != "c") & df["n"].notna() & (df["base"] > 0)]
+    expected = 100 * rows["n"].astype(float) / rows["base"].astype(float)
+    return bool(((rows["value"] - expected).abs() < 1e-9).all())
+
+
+def _derived_interval_contains(df):
+    rows = df[df["ci_low"].notna() & df["value"].notna()]
+    return bool(((rows["ci_low"] <= rows["value"] + 1e-9) & (rows["value"] <= rows["ci_high"] + 1e-9)).all())
+
+
+#: derived.csv (helpers.core.derived): the numbers the prose prints that are no single results row.
+DERIVED_SCHEMA = pa.DataFrameSchema(
+    {
+        "key": Column(str, Check.isin(["top_two", "bottom_two", "favourable", "unfavourable", "top_forces",
+                                       "top_sample", "top_sample_census", "sample_forces", "census_forces",
+                                       "mde", "mde_pairs", "mde_gap", "alpha", "holm_alpha", "tests"])),
+        # measure ... value as in results.csv; unit has more kinds; no wave, year
+        **{name: RESULTS_SCHEMA.columns[name] for name in ("measure", "group", "category", "n", "base", "value")},
+        "unit": Column(str, Check.isin(["percent", "count", "effect", "points", "probability"])),
+        **{name: RESULTS_SCHEMA.columns[name] for name in ("ci_low", "ci_high")},
+        "flag": Column(str, Check.isin(["", "c"])),
+    },
+    checks=[
+        Check(_derived_percent_matches, error="percent value is not 100 n / base"),
+        Check(_suppressed_cells_are_empty, error="a suppressed derived row still shows n or value"),
+        Check(_derived_interval_contains, error="a Wilson interval does not contain its value"),
+        Check(lambda df: bool(df.loc[df["unit"].eq("percent"), "value"].dropna().between(0, 100 + 1e-9).all()),
+              error="a percent outside 0-100"),
+    ],
+    unique=["key", "measure", "group", "category"],
+    strict=True,
+    ordered=True,
+    name="derived.csv",
 )
 
 SENSITIVITY_SCHEMA = pa.DataFrameSchema(

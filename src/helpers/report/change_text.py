@@ -1,7 +1,8 @@
 """Words, chart rows and tables of the change chapter (``change.csv``, ``did.csv``, ``attrition.csv``, ``trend.csv``).
 
 One job: turn the change tables (:mod:`helpers.core.change`) into what the
-chapter ``03b_change`` shows: sentences with named slots whose numbers are
+chapter ``03b_change`` shows: sentences (the ``change_*`` templates of
+``definitions/phrases.yml``, :mod:`helpers.report.phrases`) whose numbers are
 cells of those tables, rows for the dot-and-interval chart and the tables.
 Nothing here computes a statistic.
 """
@@ -11,36 +12,24 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.core.codebook import Codebook, load_codebook
-from helpers.report.tables import format_count, format_number, format_percent, measure_label
+from helpers.report import phrases
+from helpers.report.formatting import format_count, format_number, format_p, format_percent
+from helpers.report.tables import compared_groups, measure_label
 
-__all__ = ["TEMPLATES", "DID_AXIS_LABELS", "front_page_note", "follow_up_note", "linked_note", "change_summary",
+__all__ = ["DID_AXIS_LABELS", "front_page_note", "follow_up_note", "linked_note", "change_summary",
            "did_chart_rows", "change_display", "attrition_display", "trend_display", "trend_chart_rows", "has_change",
            "has_trend"]
 
 _CHILDREN = "children_survey"
 _MINUS = "\u2212"
 
-#: Sentences with named slots; an author rewords these, not the code.
-TEMPLATES = {
-    "pairs": "{pairs} children answered both surveys: {mp} in the mini-police and {other} others.",
-    "did_brief": "For {clear} of the {items} questions, the interval of the difference in differences lies "
-                 "clear of zero.",
-    "primary_item": "{label}: {estimate} (95% interval {low} to {high})",
-    "attrition": "{left_mp} mini-police children and {left_other} other children answered at baseline but not at "
-                 "follow-up. On the primary outcomes, {clear} of {compared} comparisons of their baseline answers "
-                 "with those of children who answered twice have an interval clear of zero.",
-    "no_waves": "This survey was asked once, so there is no change to show.",
-    "trend_none": "The survey has one year so far, so there is no trend to test.",
-    "front_page": "The children were surveyed twice, at baseline and at follow-up, so {{doc}}`03b_change` compares "
-                  "how much each group's answers moved. {did_brief} {attrition}",
-    "follow_up": "The children's survey was asked at baseline and at follow-up. This chapter describes the "
-                 "follow-up answers only, so no child is counted twice; {doc}`03b_change` compares the two.",
-    "linked": "{n} answers linked by a child's key show a different group or school in the two surveys. They are "
-              "kept as they are (a pair takes the group and school of its follow-up answer) and listed in the "
-              "validation log with the action noted.",
-    "trend_brief": "The survey covers {years} years. For {clear} of the {items} headline questions the yearly "
-                   "trend has an interval clear of zero.",
-}
+#: The two compared groups of children, as the codebook names them (in the programme, not).
+_PROGRAMME, _COMPARISON = compared_groups()
+
+
+def _say(name: str, **slots) -> str:
+    """The change chapter's sentence ``change_<name>`` of the phrase file, its slots filled."""
+    return phrases.sentence(f"change_{name}", **slots)
 
 
 def front_page_note(did: pd.DataFrame, attrition: pd.DataFrame, trend: pd.DataFrame, *, primary: list[str],
@@ -49,12 +38,12 @@ def front_page_note(did: pd.DataFrame, attrition: pd.DataFrame, trend: pd.DataFr
     if not has_change(did):
         return ""
     summary = change_summary(did, attrition, trend, primary=primary, codebook=codebook)
-    return TEMPLATES["front_page"].format(did_brief=summary["did_brief"], attrition=summary["attrition"])
+    return _say("front_page", did_brief=summary["did_brief"], attrition=summary["attrition"])
 
 
 def follow_up_note(did: pd.DataFrame) -> str:
     """The cross-sectional chapters' statement that they describe the follow-up wave, or nothing without waves."""
-    return TEMPLATES["follow_up"] if has_change(did) else ""
+    return _say("follow_up") if has_change(did) else ""
 
 
 def linked_note(log: pd.DataFrame) -> str:
@@ -62,7 +51,7 @@ def linked_note(log: pd.DataFrame) -> str:
     if log is None or log.empty or "action" not in log:
         return ""
     n = int(log["action"].eq("noted").sum())
-    return TEMPLATES["linked"].format(n=format_count(n)) if n else ""
+    return _say("linked", n=format_count(n)) if n else ""
 
 
 def has_change(did: pd.DataFrame) -> bool:
@@ -80,32 +69,25 @@ def _clear(frame: pd.DataFrame, low: str = "ci_low", high: str = "ci_high") -> i
     return int(((rows[low] > 0) | (rows[high] < 0)).sum())
 
 
-def _p(value, flag: str = "") -> str:
-    """A p-value for a table: ``< 0.001`` below it, three decimals otherwise; ``[c]``/``n/a`` as elsewhere."""
-    if flag == "c" or pd.isna(value):
-        return format_number(value, 3, flag=flag)
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
-
-
 def _num(value, digits: int = 2) -> str:
     return format_number(value, digits, signed=True, minus=_MINUS)
 
 
 def change_summary(did: pd.DataFrame, attrition: pd.DataFrame, trend: pd.DataFrame, *,
                    primary: list[str], codebook: Codebook | None = None) -> dict[str, str]:
-    """Glue values of the change chapter (keys as :data:`TEMPLATES`, plus ``primary``: one line per primary item)."""
+    """Glue values of the change chapter (keys as its ``change_*`` templates; ``primary``: a line per primary item)."""
     codebook = codebook or load_codebook()
     if not has_change(did):
-        return {key: TEMPLATES["no_waves"] for key in ("pairs", "did_brief", "primary", "attrition")} | \
-            {"trend": TEMPLATES["trend_none"]}
+        return {key: _say("no_waves") for key in ("pairs", "did_brief", "primary", "attrition")} | \
+            {"trend": _say("trend_none")}
     shown = did[did["flag"].ne("c")]
     top = shown.sort_values("n_pairs", ascending=False).iloc[0] if not shown.empty else None
     out = {
-        "pairs": TEMPLATES["pairs"].format(
+        "pairs": _say("pairs",
             pairs=format_count(top["n_pairs"]) if top is not None else "[c]",
-            mp=format_count(top["n_pairs_mini_police"]) if top is not None else "[c]",
-            other=format_count(top["n_pairs_non_mini_police"]) if top is not None else "[c]"),
-        "did_brief": TEMPLATES["did_brief"].format(clear=format_count(_clear(shown)),
+            mp=format_count(top[f"n_pairs_{_PROGRAMME}"]) if top is not None else "[c]",
+            other=format_count(top[f"n_pairs_{_COMPARISON}"]) if top is not None else "[c]"),
+        "did_brief": _say("did_brief", clear=format_count(_clear(shown)),
                                                    items=format_count(len(did))),
     }
     lines = []
@@ -114,36 +96,34 @@ def change_summary(did: pd.DataFrame, attrition: pd.DataFrame, trend: pd.DataFra
         if row.empty:
             continue
         row = row.iloc[0]
-        lines.append(TEMPLATES["primary_item"].format(
+        lines.append(_say("primary_item",
             label=measure_label(measure, _CHILDREN, codebook), estimate=_num(row["estimate"]),
             low=_num(row["ci_low"]), high=_num(row["ci_high"])))
     out["primary"] = "; ".join(lines) + "." if lines else ""
     counts = attrition[attrition["measure"].eq("all")].set_index("group") if not attrition.empty else None
     items = attrition[attrition["measure"].ne("all")] if not attrition.empty else attrition
-    if counts is not None and {"mini_police", "non_mini_police"} <= set(counts.index):
+    if counts is not None and {_PROGRAMME, _COMPARISON} <= set(counts.index):
         def left(group):
             return format_count(counts.loc[group, "n_baseline_only"], counts.loc[group, "flag"])
-        out["attrition"] = TEMPLATES["attrition"].format(
-            left_mp=left("mini_police"), left_other=left("non_mini_police"),
+        out["attrition"] = _say("attrition",
+            left_mp=left(_PROGRAMME), left_other=left(_COMPARISON),
             clear=format_count(_clear(items)), compared=format_count(int(items["difference"].notna().sum())))
     else:
         out["attrition"] = ""
     if has_trend(trend):
         per_item = trend.drop_duplicates("measure")
-        out["trend"] = TEMPLATES["trend_brief"].format(
+        out["trend"] = _say("trend_brief",
             years=format_count(int(per_item["years"].max())), items=format_count(len(per_item)),
             clear=format_count(_clear(per_item, "slope_ci_low", "slope_ci_high")))
     else:
-        out["trend"] = TEMPLATES["trend_none"]
+        out["trend"] = _say("trend_none")
     return out
 
 
 #: Axis label of each panel of the difference-in-differences chart (keys: ``scale`` of :func:`did_chart_rows`).
 DID_AXIS_LABELS = {
-    "Agreement and safety (score 1-5)": "Mini-police change minus other children's change in mean score "
-                                        "(below zero: more agreement or feeling safer)",
-    "Yes/no questions (share answering yes)": "Mini-police change minus other children's change in the share "
-                                              "answering yes (above zero: more moved to yes)",
+    "Agreement and safety (score 1-5)": _say("axis_scored"),
+    "Yes/no questions (share answering yes)": _say("axis_yes"),
 }
 
 
@@ -162,7 +142,7 @@ def did_chart_rows(did: pd.DataFrame, *, codebook: Codebook | None = None) -> pd
 def change_display(change: pd.DataFrame, *, codebook: Codebook | None = None) -> pd.DataFrame:
     """``change.csv`` as a table for the page: labels, formatted numbers, ``[c]`` where suppressed."""
     codebook = codebook or load_codebook()
-    groups = {"mini_police": "Mini-police", "non_mini_police": "Other children"}
+    groups = phrases.load_phrases()["groups_short"]
     rows = []
     for _, row in change.iterrows():
         flag = row["flag"]
@@ -173,7 +153,7 @@ def change_display(change: pd.DataFrame, *, codebook: Codebook | None = None) ->
             "Baseline": format_number(row["mean_baseline"], 2, flag=flag, minus=_MINUS),
             "Follow-up": format_number(row["mean_follow_up"], 2, flag=flag, minus=_MINUS),
             "Change": _num(row["mean_change"]) if flag != "c" else "[c]",
-            "p": _p(row["p_value"], flag),
+            "p": format_p(row["p_value"], flag=flag),
             "Test": {"wilcoxon": "Wilcoxon signed-rank", "mcnemar_exact": "exact McNemar"}.get(row["test"], ""),
         })
     return pd.DataFrame(rows)
@@ -182,7 +162,7 @@ def change_display(change: pd.DataFrame, *, codebook: Codebook | None = None) ->
 def attrition_display(attrition: pd.DataFrame, *, codebook: Codebook | None = None) -> pd.DataFrame:
     """``attrition.csv`` as a table: who stayed, who left, and the baseline difference of those who left."""
     codebook = codebook or load_codebook()
-    groups = {"mini_police": "Mini-police", "non_mini_police": "Other children"}
+    groups = phrases.load_phrases()["groups_short"]
     rows = []
     for _, row in attrition.iterrows():
         flag = row["flag"]
@@ -214,7 +194,7 @@ def trend_display(trend: pd.DataFrame, *, codebook: Codebook | None = None) -> p
             "Interval": "[c]" if flag == "c" else
             f"{format_percent(row['ci_low'])} to {format_percent(row['ci_high'])}",
             "Trend per year (points)": _num(row["slope"], 1),
-            "p (trend)": _p(row["p_trend"]),
+            "p (trend)": format_p(row["p_trend"]),
         })
     return pd.DataFrame(rows)
 

@@ -1,7 +1,7 @@
 """Phrases for the chapters' prose, written from the processed tables.
 
 One job: turn result rows and tests into the short phrases the narrative
-glues into its sentences — "88% of mini-police children against 80% of
+glues into its sentences — "88% of the programme's children against 80% of
 other children", "a difference the data support (Holm-adjusted p = 0.009;
 rank-biserial r = -0.21, 95% CI -0.32 to -0.10)", "Durham and
 Lincolnshire, with 63% of all schools" — so that no number, and no claim
@@ -18,8 +18,8 @@ Examples
 >>> tests = pd.DataFrame({"measure": ["att_listen"], "p_holm": [0.004], "effect_size": [-0.2],
 ...                       "effect_name": ["rank_biserial_r"], "effect_ci_low": [-0.31],
 ...                       "effect_ci_high": [-0.09]})
->>> support(tests, "att_listen")
-'a difference the data support (Holm-adjusted p = 0.004; rank-biserial r = -0.20, 95% CI -0.31 to -0.09)'
+>>> support(tests, "att_listen")  # p below 0.01: strong evidence, worded by definitions/phrases.yml
+'a difference the data clearly support (Holm-adjusted p = 0.004; rank-biserial r = -0.20, 95% CI -0.31 to -0.09)'
 >>> compared_word(71.0, 64.0), compared_word(64.0, 71.0), compared_word(70.2, 70.4)
 ('higher', 'lower', 'about the same')
 """
@@ -29,18 +29,24 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.build import tracking
+from helpers.report import phrases
+from helpers.report.formatting import format_count, format_mean, format_number, format_p, format_percent
 from helpers.report.tables import (
     GROUP_LABELS,
     SIGNIFICANCE,
-    collapse,
-    format_count,
-    format_number,
-    format_percent,
+    compared_groups,
+    derived_value,
     format_result,
     lookup,
-    per_force,
+    share_row,
 )
 from helpers.text.safe_text import escape_text
+
+#: The children's two compared groups, as the codebook names them (in the programme, and not).
+_PROGRAMME, _COMPARISON = compared_groups()
+
+#: The programme's name in generated headings (the phrase file's ``names``: ``programme``, ``programme_title``).
+_NAMES = phrases.load_phrases()["names"]
 
 __all__ = [
     "compare_groups_phrase",
@@ -60,13 +66,16 @@ _EFFECT_NAMES = {"cramers_v": "Cramér's V", "rank_biserial_r": "rank-biserial r
 SAME_WITHIN = 1.0
 
 
-def share_value(results: pd.DataFrame, measure: str, group: str, categories: list[str]) -> float | None:
-    """The percent of a group giving any of ``categories`` (``None`` if suppressed or absent)."""
-    rows = results[(results["measure"] == measure) & (results["group"] == group)
-                   & results["unit"].eq("percent")]
-    if rows.empty:
+def share_value(results: pd.DataFrame, measure: str, group: str, categories: list[str], *,
+                derived: pd.DataFrame | None = None) -> float | None:
+    """The percent of a group giving any of ``categories`` (``None`` if suppressed or absent).
+
+    Several answers are a row of ``derived`` (``derived.csv``), looked up by
+    :func:`helpers.report.tables.share_row`.
+    """
+    row = share_row(results, measure, group, categories, derived=derived)
+    if row is None:
         return None
-    row = collapse(rows, categories, answer="").iloc[0]
     if row["flag"] == "c" or pd.isna(row["value"]):
         return None
     return float(row["value"])
@@ -90,28 +99,31 @@ def supported(tests: pd.DataFrame, measure: str) -> bool | None:
     return bool(float(rows.iloc[0]["p_holm"]) < SIGNIFICANCE)
 
 
-def support(tests: pd.DataFrame, measure: str) -> str:
-    """Whether the data support a mini-police vs other children difference, with the numbers.
+def support(tests: pd.DataFrame, measure: str, *, wording: phrases.Wording | None = None) -> str:
+    """Whether the data support a difference between the compared groups, with the numbers.
+
+    The words are a verdict of :mod:`helpers.report.phrases`, chosen by the
+    strength of the evidence (:func:`helpers.report.phrases.strength`:
+    strong, some, unclear, untestable) and, with a page's ``wording``, the
+    next wording of that grade on the page, so one page does not repeat itself.
 
     Returns
     -------
     str
-        ``"a difference the data support (…)"``, ``"a difference the data do
-        not clearly support (…)"`` or ``"no test was possible"``; the
-        parentheses give the Holm-adjusted p-value and the effect size with
-        its 95% confidence interval when ``tests.csv`` has one.
+        The verdict with, in its ``{stats}`` slot, the Holm-adjusted p-value
+        and the effect size with its 95% confidence interval when
+        ``tests.csv`` has one.
     """
-    verdict = supported(tests, measure)
-    if verdict is None:
-        return "no test was possible"
-    row = tests[tests["measure"] == measure].iloc[0]
+    rows = tests[tests["measure"] == measure]
+    if rows.empty or pd.isna(rows.iloc[0]["p_holm"]):
+        return phrases.verdict("untestable", wording=wording)
+    row = rows.iloc[0]
     p_holm = float(row["p_holm"])
-    p_text = "p < 0.001" if p_holm < 0.001 else f"p = {p_holm:.3f}"
+    p_text = format_p(p_holm, prose=True)
     effect = f"{_EFFECT_NAMES.get(row['effect_name'], row['effect_name'])} = {format_number(row['effect_size'])}"
     if "effect_ci_low" in row and pd.notna(row.get("effect_ci_low")) and pd.notna(row.get("effect_ci_high")):
         effect += f", 95% CI {format_number(row['effect_ci_low'])} to {format_number(row['effect_ci_high'])}"
-    words = "a difference the data support" if verdict else "a difference the data do not clearly support"
-    return f"{words} (Holm-adjusted {p_text}; {effect})"
+    return phrases.verdict(phrases.strength(p_holm), f"Holm-adjusted {p_text}; {effect}", wording=wording)
 
 
 def strength_word(tests: pd.DataFrame, measure: str) -> str:
@@ -128,18 +140,29 @@ def strength_word(tests: pd.DataFrame, measure: str) -> str:
 
 
 def compare_groups_phrase(results: pd.DataFrame, measure: str, categories: list[str], *,
-                          groups: tuple[str, str] = ("mini_police", "non_mini_police"),
-                          nouns: tuple[str, str] = ("mini-police children", "other children")) -> str:
-    """``"88% of mini-police children against 80% of other children"`` for one answer (or several)."""
-    first, second = (share_value(results, measure, g, categories) for g in groups)
+                          derived: pd.DataFrame | None = None,
+                          groups: tuple[str, str] | None = None,
+                          nouns: tuple[str, str] | None = None) -> str:
+    """``"88% of <programme> children against 80% of other children"`` for one answer (or several).
+
+    The sentence is the ``compare_groups`` template of
+    :mod:`helpers.report.phrases`; ``nouns`` name the two groups (default:
+    the phrase file's ``compare_nouns``).
+    """
+    first, second = (share_value(results, measure, g, categories, derived=derived)
+                     for g in groups or compared_groups())
     if first is None and second is None and results[results["measure"] == measure].empty:
         return "not collected"
     text = [format_percent(v) if v is not None else "[c]" for v in (first, second)]
-    return f"{text[0]} of {nouns[0]} against {text[1]} of {nouns[1]}"
+    nouns = nouns or tuple(phrases.wordings("compare_nouns"))
+    return phrases.sentence("compare_groups", first=text[0], first_noun=nouns[0], second=text[1],
+                            second_noun=nouns[1])
 
 
-def top_forces(results: pd.DataFrame, measure: str, *, k: int = 2) -> dict[str, str]:
-    """The ``k`` forces with the largest census count, and their share of the national total.
+def top_forces(derived: pd.DataFrame, measure: str) -> dict[str, str]:
+    """The two forces with the largest census count and their share of the national total.
+
+    Looked up in ``derived.csv`` (key ``top_forces``).
 
     Returns
     -------
@@ -147,22 +170,15 @@ def top_forces(results: pd.DataFrame, measure: str, *, k: int = 2) -> dict[str, 
         ``names`` ("Durham and Lincolnshire"), ``share`` ("63%") and
         ``count`` ("246"); ``n/a`` values when nothing is known.
     """
-    rows = per_force(results, measure)
-    rows = rows[rows["flag"].fillna("") != "c"].dropna(subset=["value"])
     try:
-        total = float(lookup(results, measure, "national", "count")["value"])
+        row = derived_value(derived, "top_forces", measure, "")
     except KeyError:
-        total = float(rows["value"].sum())
-    top = rows.nlargest(k, "value")
-    if top.empty or not total:
         return {"names": "n/a", "share": "n/a", "count": "n/a"}
-    names = list(top["force"])
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return {"names": joined, "share": format_percent(100 * top["value"].sum() / total),
-            "count": format_count(top["value"].sum())}
+    return {"names": _and_join(row["category"].split("+")), "share": format_percent(row["value"], row["flag"]),
+            "count": format_count(row["n"], row["flag"])}
 
 
-def census_phrases(results: pd.DataFrame) -> dict[str, str]:
+def census_phrases(results: pd.DataFrame, derived: pd.DataFrame) -> dict[str, str]:
     """Every census number the national-overview chapter quotes, formatted for glue.
 
     Returns
@@ -176,6 +192,8 @@ def census_phrases(results: pd.DataFrame) -> dict[str, str]:
         ``one_cycle`` (percent of answering forces with one cycle a year),
         ``growth`` (planned units as a percent of current schools) and
         ``planned_new_forces`` (planned units in forces still planning a scheme).
+        The largest forces' shares and the counts of forces are rows of
+        ``derived`` (``derived.csv``).
     """
     out = {
         "forces": format_result(results, "census_forces", "national", "count"),
@@ -191,15 +209,14 @@ def census_phrases(results: pd.DataFrame) -> dict[str, str]:
                                             default="n/a"),
     }
     for measure, key in (("census_schools", "top_schools"), ("census_children", "top_children")):
-        top = top_forces(results, measure)
+        top = top_forces(derived, measure)
         out[f"{key}_names"], out[f"{key}_share"] = top["names"], top["share"]
-    schools = per_force(results, "census_schools").set_index("force")["value"]
-    children = per_force(results, "census_children").set_index("force")["value"]
-    with_schools = schools[schools > 0].index
-    out["children_unstated"] = format_count(sum(1 for f in with_schools if f not in children.index
-                                                or pd.isna(children.get(f))))
-    planned = per_force(results, "census_planned_units")
-    out["planning_forces"] = format_count(int((planned["value"] > 0).sum()))
+    for measure, category, key in (("census_children", "unstated", "children_unstated"),
+                                   ("census_planned_units", "planning", "planning_forces")):
+        try:
+            out[key] = format_count(derived_value(derived, "census_forces", measure, category)["value"])
+        except KeyError:
+            out[key] = "n/a"
     return out
 
 
@@ -248,11 +265,6 @@ _SWOT_NAMES = {"strength": "Strengths", "weakness": "Weaknesses", "opportunity":
                "threat": "Threats"}
 
 
-def _percent_rows(results: pd.DataFrame, measure: str, group: str) -> pd.DataFrame:
-    """Percent rows of one measure and group."""
-    return results[(results["measure"] == measure) & (results["group"] == group) & results["unit"].eq("percent")]
-
-
 def _item_text(measure: str, group: str, *, short: bool = False, capital: bool = False) -> str:
     """Question text of an adult survey item (without its prefix when ``short``; lower-case unless ``capital``)."""
     from helpers.report.tables import measure_label
@@ -268,7 +280,7 @@ def _item_text(measure: str, group: str, *, short: bool = False, capital: bool =
 
 
 def share_interval(results: pd.DataFrame, measure: str, group: str, categories: list[str], *,
-                   default: str = "not collected") -> str:
+                   derived: pd.DataFrame | None = None, default: str = "not collected") -> str:
     """A share with its 95% Wilson interval, for prose: ``"73% (95% CI 59% to 83%)"``.
 
     Parameters
@@ -285,9 +297,8 @@ def share_interval(results: pd.DataFrame, measure: str, group: str, categories: 
     Returns
     -------
     str
-        The percent and its interval (recomputed for the combined answers
-        by :func:`helpers.report.tables.collapse`); ``[c]`` when any added cell is
-        suppressed.
+        The percent and its interval (for several answers, the row of
+        ``derived``: ``derived.csv``); ``[c]`` when suppressed.
 
     Examples
     --------
@@ -296,20 +307,22 @@ def share_interval(results: pd.DataFrame, measure: str, group: str, categories: 
     ...                     "category": ["strongly_agree", "agree", "neither"], "n": [23, 8, 2],
     ...                     "base": [33] * 3, "value": [69.7, 24.2, 6.1], "unit": ["percent"] * 3,
     ...                     "flag": [""] * 3})
-    >>> share_interval(res, "recommend", "teachers", ["strongly_agree", "agree"])
+    >>> from helpers.core.derived import answer_shares
+    >>> derived = answer_shares(res, min_cell=5, local=False)
+    >>> share_interval(res, "recommend", "teachers", ["strongly_agree", "agree"], derived=derived)
     '94% (95% CI 80% to 98%)'
     """
-    rows = _percent_rows(results, measure, group)
-    if rows.empty:
+    row = share_row(results, measure, group, categories, derived=derived)
+    if row is None:
         return default
-    row = collapse(rows, categories, answer="").iloc[0]
     if row["flag"] == "c" or pd.isna(row["value"]):
         return "[c]"
     return (f"{format_percent(float(row['value']))} (95% CI {format_percent(float(row['ci_low']))} "
             f"to {format_percent(float(row['ci_high']))})")
 
 
-def interval_table(results: pd.DataFrame, items: list[dict], *, question: str = "full") -> pd.DataFrame:
+def interval_table(results: pd.DataFrame, items: list[dict], *, derived: pd.DataFrame | None = None,
+                   question: str = "full") -> pd.DataFrame:
     """Headline percentages of the adult surveys with their 95% Wilson intervals.
 
     Parameters
@@ -340,28 +353,27 @@ def interval_table(results: pd.DataFrame, items: list[dict], *, question: str = 
     >>> import pandas as pd
     >>> res = pd.DataFrame({"measure": ["recommend"] * 2, "group": ["teachers"] * 2,
     ...                     "category": ["strongly_agree", "agree"], "n": [23, 8], "base": [33, 33],
-    ...                     "value": [69.7, 24.2], "unit": ["percent"] * 2, "flag": ["", ""]})
+    ...                     "value": [69.7, 24.2], "unit": ["percent"] * 2, "ci_low": [52.7, 12.8],
+    ...                     "ci_high": [82.6, 41.1], "flag": ["", ""]})
     >>> out = interval_table(res, [{"measure": "recommend", "group": "teachers",
     ...                             "categories": ["strongly_agree"], "answer": "Strongly agree"}])
-    >>> out[["question", "n", "base", "estimate"]].to_dict("records")
-    [{'question': 'I would recommend the mini-police to other schools', 'n': 23, 'base': 33, \
-'estimate': '70% (53% to 83%)'}]
+    >>> out[["n", "base", "estimate"]].to_dict("records")
+    [{'n': 23, 'base': 33, 'estimate': '70% (53% to 83%)'}]
     """
     if question not in ("full", "short"):
         raise ValueError(f"interval_table: question must be 'full' or 'short', not {question!r}")
     rows = []
     for item in items:
-        block = _percent_rows(results, item["measure"], item["group"])
-        if block.empty:
+        row = share_row(results, item["measure"], item["group"], list(item["categories"]), derived=derived)
+        if row is None:
             continue
-        row = collapse(block, list(item["categories"]), answer=item["answer"]).iloc[0]
         hidden = row["flag"] == "c" or pd.isna(row["value"])
         low, high, value = (float("nan") if hidden else float(row[c]) for c in ("ci_low", "ci_high", "value"))
         rows.append({
             "question": _item_text(item["measure"], item["group"], short=question == "short", capital=True),
             "group": group_label(item["group"]),
             "answer": item["answer"],
-            "n": row["n"],
+            "n": row["n"] if pd.notna(row["n"]) else pd.NA,
             "base": None if pd.isna(row["base"]) else int(row["base"]),  # hidden in a local report's small group
             "percent": value, "ci_low": low, "ci_high": high, "width": high - low,
             "estimate": "[c]" if hidden else (f"{format_percent(value)} ({format_percent(low)} "
@@ -371,7 +383,8 @@ def interval_table(results: pd.DataFrame, items: list[dict], *, question: str = 
     return pd.DataFrame(rows, columns=columns)
 
 
-def share_range(results: pd.DataFrame, measures: list[str], group: str, categories: list[str]) -> dict[str, str]:
+def share_range(results: pd.DataFrame, measures: list[str], group: str, categories: list[str], *,
+                derived: pd.DataFrame | None = None) -> dict[str, str]:
     """The lowest and highest share giving ``categories`` across a block of items, and which items.
 
     Parameters
@@ -403,18 +416,18 @@ def share_range(results: pd.DataFrame, measures: list[str], group: str, categori
     >>> import pandas as pd
     >>> res = pd.DataFrame({"measure": ["behaviour_school", "behaviour_home"], "group": ["teachers"] * 2,
     ...                     "category": ["positive"] * 2, "n": [30, 26], "base": [34, 34],
-    ...                     "value": [88.2, 76.5], "unit": ["percent"] * 2, "flag": ["", ""]})
+    ...                     "value": [100 * 30 / 34, 100 * 26 / 34], "unit": ["percent"] * 2, "flag": ["", ""]})
     >>> share_range(res, ["behaviour_school", "behaviour_home"], "teachers", ["positive"])
     {'low': '76%', 'high': '88%', 'top': 'behaviour in school', 'bottom': 'behaviour at home', 'items': '2'}
-    >>> share_range(res.assign(n=30), ["behaviour_school", "behaviour_home"], "teachers", ["positive"])["top"]
+    >>> share_range(res.assign(n=30, value=100 * 30 / 34), ["behaviour_school", "behaviour_home"], "teachers",
+    ...             ["positive"])["top"]
     'behaviour in school and behaviour at home'
     """
-    rows = results[results["measure"].isin(measures) & (results["group"] == group)
-                   & results["category"].isin(categories) & results["unit"].eq("percent")]
-    collected = format_count(rows["measure"].nunique())
-    values = {m: share_value(results, m, group, categories) for m in measures}
-    values = {m: v for m, v in values.items() if v is not None}
-    if rows["flag"].eq("c").any():
+    found = {m: share_row(results, m, group, categories, derived=derived) for m in measures}
+    found = {m: row for m, row in found.items() if row is not None}
+    collected = format_count(len(found))
+    values = {m: float(row["value"]) for m, row in found.items() if row["flag"] != "c" and pd.notna(row["value"])}
+    if len(values) < len(found):
         return {"low": "[c]", "high": "[c]", "top": "[c]", "bottom": "[c]", "items": collected}
     if not values:
         return {"low": "n/a", "high": "n/a", "top": "n/a", "bottom": "n/a", "items": "0"}
@@ -731,7 +744,7 @@ def quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, min_cell: int = 5,
 
 # --- chapter 4: children ---------------------------------------------------
 # Phrases and tables of the children's chapter (notebooks/03_children.ipynb):
-# item rankings, the direction of each mini-police vs other children
+# item rankings, the direction of each programme vs other children
 # difference, the comparisons table, what the design could detect (power),
 # the force-skew sensitivity check and workshop quotes by theme.
 
@@ -741,8 +754,7 @@ import numpy as np  # noqa: E402
 
 from helpers.core.codebook import Codebook, load_codebook  # noqa: E402
 from helpers.core.config import DEFAULT_MIN_CELL, DEFAULT_SEED  # noqa: E402
-from helpers.core.stats import design_power  # noqa: E402
-from helpers.report.tables import format_mean, measure_label  # noqa: E402
+from helpers.report.tables import measure_label  # noqa: E402
 from helpers.report.tables import tests_table as _tests_table  # noqa: E402
 from helpers.text.qualitative import illustrative_quotes  # noqa: E402
 
@@ -771,8 +783,8 @@ __all__ += [
 COMPARISON_LABELS = {
     "item": "Question",
     "test": "Test",
-    "direction": "Mini-police children …",
-    "n": "Answers (mini-police / other)",
+    "direction": f"{_NAMES['programme_title']} children …",
+    "n": f"Answers ({_NAMES['programme']} / other)",
     "effect": "Effect size (95% CI)",
     "p_holm": "Holm-adjusted p",
     "verdict": "Difference supported?",
@@ -782,11 +794,11 @@ COMPARISON_LABELS = {
 SENSITIVITY_LABELS = {
     "item": "Question",
     "answer": "Answer shown",
-    "mini_police": "Mini-police",
-    "non_mini_police": "Other children",
+    _PROGRAMME: _NAMES["programme_title"],
+    _COMPARISON: "Other children",
     "difference": "Difference",
     "interval": "95% interval of the weighted difference (clustered by school)",
-    "effective_n": "Effective n, before → after trimming (mini-police / other)",
+    "effective_n": f"Effective n, before → after trimming ({_NAMES['programme']} / other)",
     "direction": "Direction",
 }
 
@@ -834,9 +846,9 @@ def count_of(results: pd.DataFrame, measure: str, group: str, category: str, *,
     Examples
     --------
     >>> import pandas as pd
-    >>> r = pd.DataFrame({"measure": ["enjoyed"], "group": ["mini_police"], "category": ["no"], "n": [2],
+    >>> r = pd.DataFrame({"measure": ["enjoyed"], "group": ["teachers"], "category": ["no"], "n": [2],
     ...                   "base": [248], "value": [0.8], "unit": ["percent"], "flag": [""]})
-    >>> count_of(r, "enjoyed", "mini_police", "no"), count_of(r, "enjoyed", "mini_police", "yes")
+    >>> count_of(r, "enjoyed", "teachers", "no"), count_of(r, "enjoyed", "teachers", "yes")
     ('2', 'not collected')
     """
     try:
@@ -851,7 +863,8 @@ def _strip(label: str, prefix: str) -> str:
 
 
 def item_ranking(results: pd.DataFrame, measures: list[str], group: str, *, categories: list[str] | None = None,
-                 instrument: str = _CHILDREN, strip: str = "", codebook: Codebook | None = None) -> pd.DataFrame:
+                 derived: pd.DataFrame | None = None, instrument: str = _CHILDREN, strip: str = "",
+                 codebook: Codebook | None = None) -> pd.DataFrame:
     """Several items of one group, ranked by their share (or by their mean).
 
     Parameters
@@ -863,7 +876,8 @@ def item_ranking(results: pd.DataFrame, measures: list[str], group: str, *, cate
     group : str
         Reporting group.
     categories : list of str, optional
-        Answers added up for each item (e.g. strongly agree and agree):
+        Answers added up for each item (e.g. strongly agree and agree; the
+        share is a row of ``derived``, ``derived.csv``, for several answers):
         items are ranked by that share, largest first. Without it the
         items' means are ranked, smallest first (1 = most important, or
         strongly agree, comes first).
@@ -871,7 +885,7 @@ def item_ranking(results: pd.DataFrame, measures: list[str], group: str, *, cate
         Instrument of the question texts.
     strip : str
         Leading words removed from every question text ("Being in the
-        mini-police has improved my").
+        programme has improved my").
     codebook : Codebook, optional
 
     Returns
@@ -906,7 +920,7 @@ def item_ranking(results: pd.DataFrame, measures: list[str], group: str, *, cate
             value = float(row["value"]) if flag != "c" and pd.notna(row["value"]) else np.nan
             text = format_mean(row["value"], flag)
         else:
-            share = share_value(results, measure, group, categories)
+            share = share_value(results, measure, group, categories, derived=derived)
             value = np.nan if share is None else share
             text = "[c]" if share is None else format_percent(share)
         label = _strip(measure_label(measure, instrument, codebook), strip)
@@ -986,17 +1000,18 @@ def list_phrase(table: pd.DataFrame, *, label: str = "item", value: str = "text"
 
 def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *,
                      codebook: Codebook | None = None) -> str:
-    """Which way mini-police children's answers lean, against other children's, in words.
+    """Which way the programme's children's answers lean, against other children's, in words.
 
     For items tested with Mann-Whitney U the sign of the rank-biserial r
-    decides (negative: mini-police answers nearer the first code of the
+    decides (negative: the programme's children's answers nearer the first code of the
     scale, "strongly agree" or rank 1); for chi-square items the share
     answering ``yes`` in ``results``, compared with :func:`compared_word`.
 
     Returns
     -------
     str
-        A predicate for the subject "mini-police children": ``"agreed more
+        A predicate for the subject "<programme> children", a ``direction_*``
+        sentence of the phrase file: ``"agreed more
         strongly than other children"``, ``"felt safer than other children
         did"``, ``"ranked it as more important than other children did"``,
         ``"answered yes more often than other children"``, their opposites,
@@ -1017,26 +1032,23 @@ def direction_phrase(tests: pd.DataFrame, results: pd.DataFrame, measure: str, *
     codebook = codebook or load_codebook()
     rows = tests[tests["measure"] == measure]
     if rows.empty or pd.isna(rows.iloc[0]["effect_size"]):
-        return "could not be compared with other children"
+        return phrases.sentence("direction_untested")
     row = rows.iloc[0]
     if row["test"] in ("chi_square", "fisher_exact", "chi_square_permutation"):
-        word = compared_word(share_value(results, measure, "mini_police", ["yes"]),
-                             share_value(results, measure, "non_mini_police", ["yes"]),
-                             higher="more often", lower="less often", same="same")
+        word = compared_word(share_value(results, measure, _PROGRAMME, ["yes"]),
+                             share_value(results, measure, _COMPARISON, ["yes"]),
+                             higher="more", lower="less", same="same")
         if word.startswith("not comparable"):
-            return "were compared with other children (their shares are suppressed)"
-        return "answered much as other children did" if word == "same" \
-            else f"answered yes {word} than other children"
+            return phrases.sentence("direction_suppressed")
+        return phrases.sentence(f"direction_{'same' if word == 'same' else 'yes_' + word}")
     r = float(row["effect_size"])
     if format_number(r) == format_number(0):  # an effect printed as 0.00 gets no direction word
-        return "answered much as other children did"
+        return phrases.sentence("direction_same")
     nearer_start = r < 0
     role = codebook.instruments[_CHILDREN].column(measure).role
-    if role == "rank":
-        return f"ranked it as {'more' if nearer_start else 'less'} important than other children did"
-    if role == "safety":
-        return f"felt {'safer' if nearer_start else 'less safe'} than other children did"
-    return f"agreed {'more' if nearer_start else 'less'} strongly than other children"
+    kind = {"rank": ("rank_more", "rank_less"), "safety": ("safer", "less_safe")}.get(role, ("agree_more",
+                                                                                              "agree_less"))
+    return phrases.sentence(f"direction_{kind[0] if nearer_start else kind[1]}")
 
 
 def support_summary(tests: pd.DataFrame, measures: list[str], *, instrument: str = _CHILDREN,
@@ -1077,15 +1089,19 @@ def support_summary(tests: pd.DataFrame, measures: list[str], *, instrument: str
             "all_or_some": "all" if tested and len(yes) == len(tested) else "none" if not yes else "some"}
 
 
-def sample_skew(results: pd.DataFrame, *, group: str = "all_children", k: int = 2) -> dict[str, str]:
+def sample_skew(derived: pd.DataFrame, *, group: str = "all_children") -> dict[str, str]:
     """How concentrated the children's sample is in its largest forces, against the census.
+
+    Every number is a row of ``derived.csv`` (keys ``top_sample``,
+    ``top_sample_census``, ``sample_forces``); the sentence is a template of
+    :mod:`helpers.report.phrases` (``sample_skew``).
 
     Returns
     -------
     dict
         ``names`` ("Cumbria and Durham"), ``share`` (their share of the
         group's answers, "64%"), ``census_share`` (their share of the
-        census's mini-police children, or "n/a"), ``forces`` (forces in the
+        census's programme children, or "n/a"), ``forces`` (forces in the
         sample), ``compared`` ("larger than", "smaller than" or "about
         the same as": the sample share against the census share) and
         ``sentence``, all of it in words (one force: a sentence saying so).
@@ -1093,53 +1109,46 @@ def sample_skew(results: pd.DataFrame, *, group: str = "all_children", k: int = 
     Examples
     --------
     >>> import pandas as pd
-    >>> r = pd.DataFrame({"measure": ["sample_force"] * 3 + ["census_children"] * 3,
-    ...                   "group": ["all_children"] * 3 + ["A", "B", "national"],
-    ...                   "category": ["A", "B", "C", "count", "count", "count"], "n": [6, 3, 1, 40, 10, 100],
-    ...                   "base": [10] * 3 + [None] * 3, "value": [60.0, 30.0, 10.0, 40, 10, 100],
-    ...                   "unit": ["percent"] * 3 + ["count"] * 3, "flag": [""] * 6})
-    >>> skew = sample_skew(r, k=1)
+    >>> d = pd.DataFrame({"key": ["top_sample", "top_sample_census", "sample_forces"],
+    ...                   "measure": ["sample_force", "census_children", "sample_force"],
+    ...                   "group": ["all_children", "national", "all_children"], "category": ["A", "A", "forces"],
+    ...                   "n": [6, 40, None], "base": [10, 100, None], "value": [60.0, 40.0, 3.0],
+    ...                   "unit": ["percent", "percent", "count"], "flag": ["", "", ""]})
+    >>> skew = sample_skew(d)
     >>> skew["names"], skew["share"], skew["census_share"], skew["compared"]
     ('A', '60%', '40%', 'larger than')
-    >>> print(skew["sentence"])
-    The force area with the most respondents, A, supplied 60% of them. In the scheme census it accounts for \
-40% of all mini-police children, so its share of the survey is larger than its share of the programme.
+    >>> skew["sentence"].startswith("The force area with the most respondents, A, supplied 60% of them.")
+    True
     """
-    rows = results[results["measure"].eq("sample_force") & results["group"].eq(group)
-                   & results["unit"].eq("percent")]
-    rows = rows[rows["flag"].fillna("") != "c"].dropna(subset=["value"])
-    forces = int((rows["n"].fillna(0) > 0).sum())
-    top = rows.nlargest(k, "value")
-    if top.empty:
+    def row(key: str, measure: str, category: str = "") -> pd.Series | None:
+        try:
+            return derived_value(derived, key, measure, category)
+        except KeyError:
+            return None
+
+    counted = row("sample_forces", "sample_force", "forces")
+    forces = int(counted["value"]) if counted is not None and pd.notna(counted["value"]) else 0
+    top = row("top_sample", "sample_force")
+    if top is None:
         return {"names": "n/a", "share": "n/a", "census_share": "n/a", "forces": format_count(forces),
-                "compared": "not comparable with", "sentence": "The forces of the respondents are not known."}
-    names = sorted(top["category"])
-    share = float(top["value"].sum())
-    census = per_force(results, "census_children")
-    census = census[census["flag"].fillna("") != "c"].dropna(subset=["value"])
-    try:
-        total = float(lookup(results, "census_children", "national", "count")["value"])
-    except KeyError:
-        total = float(census["value"].sum())
-    census_share = 100 * float(census.loc[census["force"].isin(names), "value"].sum()) / total if total else None
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    out = {"names": joined, "share": format_percent(share),
+                "compared": "not comparable with", "sentence": phrases.sentence("sample_skew_unknown")}
+    names = sorted(top["category"].split("+"))
+    census = row("top_sample_census", "census_children")
+    share = None if top["flag"] == "c" else float(top["value"])
+    census_share = None if census is None or census["flag"] == "c" else float(census["value"])
+    joined = _and_join(names)
+    out = {"names": joined, "share": format_percent(top["value"], top["flag"]),
            "census_share": "n/a" if census_share is None else format_percent(census_share),
            "forces": format_count(forces),
-           "compared": ("not comparable with" if census_share is None else
+           "compared": ("not comparable with" if census_share is None or share is None else
                         compared_word(share, census_share, higher="larger than", lower="smaller than",
                                       same="about the same as"))}
     if forces <= 1:
-        out["sentence"] = (f"All the children who answered are from {joined}, so the survey has no spread "
-                           "across forces to distort.")
+        out["sentence"] = phrases.sentence("sample_skew_one_force", names=joined)
         return out
-    many = len(names) > 1
-    count = {2: "two", 3: "three", 4: "four", 5: "five"}.get(len(names), format_count(len(names)))
-    lead = f"The {count} force areas with the most respondents" if many else "The force area with the most respondents"
-    out["sentence"] = (f"{lead}, {joined}, supplied {out['share']} of them. In the scheme census "
-                       f"{'the same forces account' if many else 'it accounts'} for {out['census_share']} of all "
-                       f"mini-police children, so {'their' if many else 'its'} share of the survey is "
-                       f"{out['compared']} {'their' if many else 'its'} share of the programme.")
+    out["sentence"] = phrases.sentence("sample_skew_many" if len(names) > 1 else "sample_skew_one",
+                                       count=phrases.number_words(len(names)), names=joined, share=out["share"],
+                                       census_share=out["census_share"], compared=out["compared"])
     return out
 
 
@@ -1156,7 +1165,7 @@ def _ci_text(row: pd.Series) -> str:
 
 def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *,
                      codebook: Codebook | None = None) -> pd.DataFrame:
-    """Every mini-police vs other children comparison, with its verdict, for a table.
+    """Every comparison of the programme's children with other children, with its verdict, for a table.
 
     Parameters
     ----------
@@ -1174,7 +1183,7 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
     pandas.DataFrame
         One row per comparison, in the order of ``tests.csv``: ``measure``,
         ``item`` (question text), ``test`` (display name),
-        ``n_mini_police``, ``n_non_mini_police``, ``effect_label``,
+        ``n_<group>`` of the two compared groups, ``effect_label``,
         ``effect_size``, ``effect_ci_low``, ``effect_ci_high``, ``p_holm``,
         ``supported`` (boolean, missing when no test was possible),
         ``strength`` (:func:`strength_word`), ``direction``
@@ -1186,7 +1195,8 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
     >>> import pandas as pd
     >>> t = pd.DataFrame({"measure": ["att_listen"], "test": ["mann_whitney_u"], "statistic": [10.0],
     ...                   "p_value": [0.001], "p_holm": [0.02], "effect_size": [-0.2],
-    ...                   "effect_name": ["rank_biserial_r"], "n_mini_police": [248], "n_non_mini_police": [102]})
+    ...                   "effect_name": ["rank_biserial_r"]})
+    >>> t = t.assign(**{f"n_{g}": [n] for g, n in zip(compared_groups(), (248, 102))})
     >>> comparison_table(t)[["test", "supported", "strength", "direction"]]
                  test  supported strength                                 direction
     0  Mann-Whitney U       True    small  agreed more strongly than other children
@@ -1200,7 +1210,7 @@ def comparison_table(tests: pd.DataFrame, results: pd.DataFrame | None = None, *
     out["supported"] = pd.array([supported(tests, m) for m in out["measure"]], dtype="boolean")
     out["strength"] = [strength_word(tests, m) for m in out["measure"]]
     out["direction"] = [direction_phrase(tests, results, m, codebook=codebook) for m in out["measure"]]
-    columns = ["measure", "item", "test", "n_mini_police", "n_non_mini_police", "effect_label", "effect_size",
+    columns = ["measure", "item", "test", f"n_{_PROGRAMME}", f"n_{_COMPARISON}", "effect_label", "effect_size",
                "effect_ci_low", "effect_ci_high", "p_holm", "supported", "strength", "direction"]
     return out[columns].reset_index(drop=True)
 
@@ -1213,8 +1223,8 @@ def format_comparisons(table: pd.DataFrame) -> pd.DataFrame:
     >>> import pandas as pd
     >>> t = pd.DataFrame({"measure": ["att_listen"], "test": ["mann_whitney_u"], "statistic": [10.0],
     ...                   "p_value": [0.001], "p_holm": [0.0004], "effect_size": [-0.2],
-    ...                   "effect_name": ["rank_biserial_r"], "n_mini_police": [248], "n_non_mini_police": [102],
-    ...                   "effect_ci_low": [-0.31], "effect_ci_high": [-0.09]})
+    ...                   "effect_name": ["rank_biserial_r"], "effect_ci_low": [-0.31], "effect_ci_high": [-0.09]})
+    >>> t = t.assign(**{f"n_{g}": [n] for g, n in zip(compared_groups(), (248, 102))})
     >>> format_comparisons(comparison_table(t)).iloc[0, 4:].tolist()
     ['rank-biserial r -0.20 (-0.31 to -0.09)', '< 0.001', 'yes']
     """
@@ -1224,35 +1234,26 @@ def format_comparisons(table: pd.DataFrame) -> pd.DataFrame:
         "test": table["test"],
         "direction": table["direction"],
         "n": [f"{format_count(a)} / {format_count(b)}" for a, b in
-              zip(table["n_mini_police"], table["n_non_mini_police"], strict=True)],
+              zip(table[f"n_{_PROGRAMME}"], table[f"n_{_COMPARISON}"], strict=True)],
         "effect": [_ci_text(row) for _, row in table.iterrows()],
-        "p_holm": ["n/a" if pd.isna(p) else "< 0.001" if p < 0.001 else f"{p:.3f}" for p in table["p_holm"]],
+        "p_holm": [format_p(p) for p in table["p_holm"]],
         "verdict": [verdict.get(v, "no test") if not pd.isna(v) else "no test" for v in table["supported"]],
     })
     return out.rename(columns=COMPARISON_LABELS)
 
 
-def _detectable_gap(w: float, share_mini: float, *, pooled: float = 0.5) -> float:
-    """Percentage points between two groups' shares that a 2x2 Cohen's w (phi) stands for.
-
-    phi = (p1 - p2) * sqrt(q (1 - q)) / sqrt(p (1 - p)) for a 2x2 table with a
-    share q of the children in the first group and a pooled share p answering yes.
-    """
-    return 100 * w * np.sqrt(pooled * (1 - pooled)) / np.sqrt(share_mini * (1 - share_mini))
-
-
-def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: float = 0.8) -> dict[str, str]:
+def power_phrases(power: pd.DataFrame, derived: pd.DataFrame) -> dict[str, str]:
     """What the design could and could not detect, formatted for glue.
 
     Parameters
     ----------
     power : pandas.DataFrame
-        ``power.csv`` (:func:`helpers.core.stats.design_power`); when empty it is
-        recomputed from the largest group sizes in ``tests``.
-    tests : pandas.DataFrame
-        ``tests.csv`` (for the group sizes and the number of tests).
-    power_level : float
-        The power the minimum detectable effects are computed for.
+        ``power.csv`` (for the group sizes and the power).
+    derived : pandas.DataFrame
+        ``derived.csv``: the detectable effects (keys ``mde``,
+        ``mde_pairs``, ``mde_gap``, ``alpha``, ``holm_alpha``, ``tests``;
+        :func:`helpers.core.derived.detectable`), looked up, never
+        recomputed here.
 
     Returns
     -------
@@ -1260,7 +1261,7 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
         ``n_mini``, ``n_other``: group sizes; ``power``: ``80%``;
         ``alpha``: ``0.05``; ``mde_r``: smallest rank-biserial r detected
         (two-sided, unadjusted alpha); ``mde_pairs``: the same effect as the
-        share of (mini-police, other) pairs in which the mini-police child
+        share of (programme, other) pairs in which the programme child
         gives the more positive answer (``59%`` against ``50%`` for no
         difference); ``mde_v``: smallest Cramér's V for a yes/no item;
         ``mde_gap``: that V in percentage points for an answer given by
@@ -1274,52 +1275,44 @@ def power_phrases(power: pd.DataFrame, tests: pd.DataFrame, *, power_level: floa
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"measure": ["a", "b"], "p_holm": [0.01, 0.5], "effect_size": [-0.25, 0.05],
-    ...                   "effect_name": ["rank_biserial_r"] * 2, "n_mini_police": [248, 248],
-    ...                   "n_non_mini_police": [102, 102]})
-    >>> p = power_phrases(pd.DataFrame(), t)
+    >>> from helpers.core.derived import detectable
+    >>> from helpers.core.stats import design_power
+    >>> power = design_power(248, 102)
+    >>> p = power_phrases(power, detectable(power, pd.DataFrame({"p_holm": [0.01, 0.5]})))
     >>> p["mde_r"], p["mde_pairs"], p["tests"]
     ('0.19', '59%', '2')
     """
-    def size(value) -> int | None:  # a group size; None where a local report suppressed it (too small)
-        return None if pd.isna(value) else int(value)
+    def size(column: str) -> str:  # a group size; [c] where a local report suppressed it (too small)
+        if power.empty or pd.isna(power[column].iloc[0]):
+            return "[c]"
+        return format_count(int(power[column].iloc[0]))
 
-    if tests.empty:
-        n_mini = n_other = 0
-    else:
-        n_mini, n_other = size(tests["n_mini_police"].max()), size(tests["n_non_mini_police"].max())
-    alpha = float(power["alpha"].iloc[0]) if not power.empty and "alpha" in power else SIGNIFICANCE
-    if power.empty:
-        power = design_power(n_mini or 0, n_other or 0, power=power_level, alpha=alpha)
-    else:
-        n_mini, n_other = size(power["n_mini_police"].iloc[0]), size(power["n_non_mini_police"].iloc[0])
-    shown = {"n_mini": "[c]" if n_mini is None else format_count(n_mini),
-             "n_other": "[c]" if n_other is None else format_count(n_other)}
-    n_mini, n_other = n_mini or 0, n_other or 0
-    m = int(tests["p_holm"].notna().sum()) if "p_holm" in tests else 0
-    strict = design_power(n_mini, n_other, power=power_level, alpha=alpha / max(m, 1))
+    def value(key: str, measure: str, category: str) -> float:
+        try:
+            row = derived_value(derived, key, measure, category)
+        except KeyError:
+            return np.nan
+        return float(row["value"]) if row["flag"] != "c" and pd.notna(row["value"]) else np.nan
 
-    def pick(table: pd.DataFrame, name: str, dof: float | None = None) -> float:
-        rows = table[table["effect_name"].eq(name)]
-        if dof is not None:
-            rows = rows[rows["dof"].eq(dof)]
-        return float(rows["effect_size"].iloc[0]) if len(rows) and pd.notna(rows["effect_size"].iloc[0]) else np.nan
+    def fmt(x: float, digits: int = 2, unit: str = "") -> str:
+        return "n/a" if pd.isna(x) else format_number(x, digits) + unit
 
-    r, r_holm, v = pick(power, "rank_biserial_r"), pick(strict, "rank_biserial_r"), pick(power, "cramers_v", 1.0)
-    share_mini = n_mini / (n_mini + n_other) if n_mini + n_other else np.nan
-
-    def fmt(x: float, pattern: str = "{:.2f}") -> str:
-        return "n/a" if pd.isna(x) else format_number(x) if pattern == "{:.2f}" else pattern.format(x)
-
-    out = {
-        **shown,
-        "power": format_percent(100 * power_level), "alpha": f"{alpha:g}",
-        "mde_r": fmt(r), "mde_pairs": fmt(100 * (1 + r) / 2, "{:.0f}%"),
-        "mde_v": fmt(v), "mde_gap": fmt(_detectable_gap(v, share_mini), "{:.0f}"),
-        "mde_r_holm": fmt(r_holm), "mde_pairs_holm": fmt(100 * (1 + r_holm) / 2, "{:.0f}%"),
-        "holm_alpha": fmt(alpha / max(m, 1), "{:.4f}"), "tests": format_count(m),
+    level = float(power["power"].iloc[0]) if not power.empty else np.nan
+    alpha = value("alpha", "p_holm", "unadjusted")
+    return {
+        "n_mini": size(f"n_{_PROGRAMME}"), "n_other": size(f"n_{_COMPARISON}"),
+        "power": "n/a" if pd.isna(level) else format_percent(100 * level),
+        "alpha": "n/a" if pd.isna(alpha) else f"{alpha:g}",
+        "mde_r": fmt(value("mde", "rank_biserial_r", "unadjusted")),
+        "mde_pairs": fmt(value("mde_pairs", "rank_biserial_r", "unadjusted"), 0, "%"),
+        "mde_v": fmt(value("mde", "cramers_v", "unadjusted")),
+        "mde_gap": fmt(value("mde_gap", "cramers_v", "unadjusted"), 0),
+        "mde_r_holm": fmt(value("mde", "rank_biserial_r", "holm_strictest")),
+        "mde_pairs_holm": fmt(value("mde_pairs", "rank_biserial_r", "holm_strictest"), 0, "%"),
+        "holm_alpha": fmt(value("holm_alpha", "p_holm", "holm_strictest"), 4),
+        "tests": format_count(value("tests", "p_holm", "count")) if pd.notna(value("tests", "p_holm", "count"))
+        else "0",
     }
-    return out
 
 
 def _summary_answer(measure: str, unit_rows: pd.DataFrame, codebook: Codebook) -> tuple[list[str], str]:
@@ -1353,11 +1346,11 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
     -------
     pandas.DataFrame
         One row per item: ``measure``, ``item``, ``answer``, ``unit``
-        (``percent`` or ``mean``), ``mini_police``,
-        ``mini_police_weighted``, ``non_mini_police``,
-        ``non_mini_police_weighted``, ``difference``,
-        ``difference_weighted`` (mini-police minus other children; NaN for
-        items asked of mini-police children only or when a cell is
+        (``percent`` or ``mean``), ``<programme group>``,
+        ``<programme group>_weighted``, ``<comparison group>``,
+        ``<comparison group>_weighted`` (the codebook's group names), ``difference``,
+        ``difference_weighted`` (the programme's children minus other children; NaN for
+        items asked of the programme's children only or when a cell is
         suppressed), ``effective_n_mini``, ``effective_n_other`` (Kish),
         ``direction`` and ``direction_weighted`` ("higher", "lower",
         "about the same", or empty) and ``changed`` (the weighting turns
@@ -1367,7 +1360,7 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
     Examples
     --------
     >>> import pandas as pd
-    >>> s = pd.DataFrame({"measure": ["aware_cadets"] * 3, "group": ["mini_police", "non_mini_police", "difference"],
+    >>> s = pd.DataFrame({"measure": ["aware_cadets"] * 3, "group": [*compared_groups(), "difference"],
     ...                   "category": ["yes"] * 3, "unit": ["percent"] * 3, "base": [248, 102, None],
     ...                   "value": [66.0, 45.0, 21.0], "value_weighted": [60.0, 50.0, 10.0],
     ...                   "effective_n": [76.0, 27.0, None], "excluded": [0, 0, None], "flag": ["", "", ""]})
@@ -1376,8 +1369,8 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
     0  Yes (%)        21.0                 10.0    False
     """
     codebook = codebook or load_codebook()
-    columns = ["measure", "item", "answer", "unit", "mini_police", "mini_police_weighted", "non_mini_police",
-               "non_mini_police_weighted", "difference", "difference_weighted", "effective_n_mini",
+    columns = ["measure", "item", "answer", "unit", _PROGRAMME, f"{_PROGRAMME}_weighted", _COMPARISON,
+               f"{_COMPARISON}_weighted", "difference", "difference_weighted", "effective_n_mini",
                "effective_n_other", "direction", "direction_weighted", "changed", "difference_ci_low",
                "difference_ci_high", "effective_n_mini_untrimmed", "effective_n_other_untrimmed"]
     if sensitivity.empty:
@@ -1392,14 +1385,13 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
         part = part[part["category"].isin(categories)]
         row = {"measure": measure, "item": measure_label(measure, _CHILDREN, codebook), "answer": answer,
                "unit": "mean" if categories == ["mean"] else "percent"}
-        for group, key in (("mini_police", "mini_police"), ("non_mini_police", "non_mini_police"),
-                           ("difference", "difference")):
+        for group, key in ((_PROGRAMME, _PROGRAMME), (_COMPARISON, _COMPARISON), ("difference", "difference")):
             cells = part[part["group"].eq(group)]
             hidden = cells.empty or cells["flag"].fillna("").eq("c").any()
             row[key] = np.nan if hidden else float(cells["value"].sum())
             row[f"{key}_weighted"] = np.nan if hidden else float(cells["value_weighted"].sum(min_count=1))
             if group != "difference":
-                short = "mini" if group == "mini_police" else "other"
+                short = "mini" if group == _PROGRAMME else "other"
                 row[f"effective_n_{short}"] = np.nan if cells.empty else float(cells["effective_n"].iloc[0])
                 untrimmed = cells["effective_n_untrimmed"] if "effective_n_untrimmed" in cells else cells["effective_n"]
                 row[f"effective_n_{short}_untrimmed"] = np.nan if cells.empty else float(untrimmed.iloc[0])
@@ -1407,7 +1399,7 @@ def sensitivity_table(sensitivity: pd.DataFrame, *, measures: list[str] | None =
                 one = len(cells) == 1 and not hidden and "weighted_ci_low" in cells
                 row["difference_ci_low"] = float(cells["weighted_ci_low"].iloc[0]) if one else np.nan
                 row["difference_ci_high"] = float(cells["weighted_ci_high"].iloc[0]) if one else np.nan
-        if pd.isna(row["mini_police"]) or ("non_mini_police" in set(part["group"]) and pd.isna(row["non_mini_police"])):
+        if pd.isna(row[_PROGRAMME]) or (_COMPARISON in set(part["group"]) and pd.isna(row[_COMPARISON])):
             row["difference"] = row["difference_weighted"] = np.nan  # never recover a suppressed cell
             row["difference_ci_low"] = row["difference_ci_high"] = np.nan
         within = SAME_WITHIN if row["unit"] == "percent" else SAME_MEAN_WITHIN
@@ -1449,9 +1441,10 @@ def format_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"item": ["I know"], "answer": ["Yes (%)"], "unit": ["percent"], "mini_police": [66.1],
-    ...                   "mini_police_weighted": [60.4], "non_mini_police": [45.0],
-    ...                   "non_mini_police_weighted": [50.2], "difference": [21.1], "difference_weighted": [10.2],
+    >>> p, c = compared_groups()
+    >>> t = pd.DataFrame({"item": ["I know"], "answer": ["Yes (%)"], "unit": ["percent"], p: [66.1],
+    ...                   f"{p}_weighted": [60.4], c: [45.0],
+    ...                   f"{c}_weighted": [50.2], "difference": [21.1], "difference_weighted": [10.2],
     ...                   "effective_n_mini": [76.3], "effective_n_other": [26.9], "direction": ["higher"],
     ...                   "direction_weighted": ["higher"], "changed": [False]})
     >>> format_sensitivity(t).iloc[0].tolist()
@@ -1467,11 +1460,10 @@ def format_sensitivity(table: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({
         "item": table["item"],
         "answer": table["answer"],
-        "mini_police": [cell(a, b, u) for a, b, u in
-                        zip(table["mini_police"], table["mini_police_weighted"], table["unit"], strict=True)],
-        "non_mini_police": [cell(a, b, u) for a, b, u in zip(table["non_mini_police"],
-                                                             table["non_mini_police_weighted"], table["unit"],
-                                                             strict=True)],
+        _PROGRAMME: [cell(a, b, u) for a, b, u in
+                     zip(table[_PROGRAMME], table[f"{_PROGRAMME}_weighted"], table["unit"], strict=True)],
+        _COMPARISON: [cell(a, b, u) for a, b, u in
+                      zip(table[_COMPARISON], table[f"{_COMPARISON}_weighted"], table["unit"], strict=True)],
         "difference": [cell(a, b, u, signed=True) for a, b, u in
                        zip(table["difference"], table["difference_weighted"], table["unit"], strict=True)],
         "interval": [_interval_text(lo, hi, u) for lo, hi, u in
@@ -1628,7 +1620,7 @@ def quotes_by_theme(table: pd.DataFrame, *, n: int = 2, themes: list[str] | None
 
 
 def workshop_quotes_markdown(quotes: pd.DataFrame, *, synthetic: bool, themes: pd.DataFrame | None = None,
-                             speaker: str = "Mini-police child, creative workshop",
+                             speaker: str = f"{_NAMES['programme_title']} child, creative workshop",
                              min_cell: int = DEFAULT_MIN_CELL) -> str:
     """Quotes of :func:`quotes_by_theme` as MyST block quotes under a bold heading per theme.
 
@@ -1835,8 +1827,6 @@ def trim_percentile(quantile: float = TRIM_QUANTILE) -> str:
 # tests.csv stays as the sensitivity analysis.
 
 __all__ += [
-    "DESIGN_BRIEF",
-    "DESIGN_ICC",
     "DESIGN_LABELS",
     "PRIMARY_LABELS",
     "BALANCE_LABELS",
@@ -1854,7 +1844,7 @@ __all__ += [
 DESIGN_LABELS = {
     "item": "Question",
     "family": "Outcome family",
-    "difference": "Difference, mini-police minus other (95% CI)",
+    "difference": f"Difference, {_NAMES['programme']} minus other (95% CI)",
     "p_cluster_holm": "Holm-adjusted p, schools as clusters",
     "p_within": "p within schools",
     "icc": "ICC",
@@ -1878,23 +1868,9 @@ PRIMARY_LABELS = {
 BALANCE_LABELS = {
     "covariate": "Characteristic",
     "category": "Category",
-    "mini_police": "Mini-police children",
-    "non_mini_police": "Other children",
+    _PROGRAMME: f"{_NAMES['programme_title']} children",
+    _COMPARISON: "Other children",
     "std_difference": "Standardised difference",
-}
-
-#: The sentence part of the children's "In brief" on the design-based comparisons.
-DESIGN_BRIEF = {
-    "some": "{survive} of the {tested} differences tested hold up: {items}",
-    "none": "no comparison could be made (too few schools, or a group too small to show)",
-}
-
-#: The children's chapter's sentences on the ICC (``icc`` key of :func:`design_summary`).
-DESIGN_ICC = {
-    "some": "Over the questions compared, the ICC ran from {icc_low} to {icc_high} (median {icc_median}), highest "
-            "for {icc_top}. The design effect, how many times larger the variance of an average is than in a "
-            "simple random sample of the same size, reached {deff_high}.",
-    "none": "Too few schools took part for the ICC to be estimated.",
 }
 
 #: Absolute standardised difference from which a covariate is called imbalanced (a common rule of thumb).
@@ -1903,15 +1879,6 @@ IMBALANCE = 0.1
 _SCORE_NAMES = {"scored": "difference in mean score", "rank": "difference in mean rank",
                 "yes": "difference in the share answering yes"}
 _COVARIATE_NAMES = {"gender": "Gender", "force": "Force area", "year_group": "Year group", "age": "Age"}
-
-
-def _p_text(p) -> str:
-    """p for a table: three decimals, four where three would print a p just below 0.05 as ``0.050``."""
-    if p is None or pd.isna(p):
-        return "n/a"
-    if p < 0.001:
-        return "< 0.001"
-    return f"{p:.4f}" if round(p, 3) == SIGNIFICANCE and p != SIGNIFICANCE else f"{p:.3f}"
 
 
 def _interval(row: pd.Series, estimate: str = "difference", low: str = "ci_low", high: str = "ci_high") -> str:
@@ -1975,8 +1942,8 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
         groups), ``icc_low``/``icc_high``/``icc_median``, ``icc_top`` (the
         question with the highest ICC), ``deff_high``, and the family sizes
         ``primary``, ``secondary``, ``exploratory``, ``primary_survive``, and
-        ``brief`` (:data:`DESIGN_BRIEF`: the count and the questions, or why
-        no comparison was possible), ``icc`` (:data:`DESIGN_ICC`).
+        ``brief`` (the phrase file's ``design_brief_*``: the count and the
+        questions, or why no comparison was possible), ``icc`` (``design_icc_*``).
 
     Examples
     --------
@@ -1994,7 +1961,8 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
     if design is None or design.empty:
         keys = ("tested", "survive", "items", "naive", "lost", "within", "schools_within", "icc_low", "icc_high",
                 "icc_median", "icc_top", "deff_high", "primary", "secondary", "exploratory", "primary_survive")
-        return {"brief": DESIGN_BRIEF["none"], "icc": DESIGN_ICC["none"], **{key: "n/a" for key in keys}}
+        return {"brief": phrases.sentence("design_brief_none"), "icc": phrases.sentence("design_icc_none"),
+                **{key: "n/a" for key in keys}}
     as_tests = design.rename(columns={"p_cluster_holm": "p_holm"})
     ours = support_summary(as_tests, list(design["measure"]), codebook=codebook)
     naive = support_summary(tests, list(tests["measure"]), codebook=codebook)
@@ -2005,8 +1973,8 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
     icc = design["icc"].dropna()
     top = design.loc[design["icc"].idxmax()] if icc.size else None
     sizes = design["family"].value_counts()
-    brief = DESIGN_BRIEF["none"] if ours["tested"] == "0" else \
-        DESIGN_BRIEF["some"].format(survive=ours["supported"], tested=ours["tested"], items=ours["items"])
+    brief = phrases.sentence("design_brief_none") if ours["tested"] == "0" else \
+        phrases.sentence("design_brief_some", survive=ours["supported"], tested=ours["tested"], items=ours["items"])
     values = {"icc_low": format_number(icc.min()) if icc.size else "n/a",
               "icc_high": format_number(icc.max()) if icc.size else "n/a",
               "icc_median": format_number(icc.median()) if icc.size else "n/a",
@@ -2014,7 +1982,7 @@ def design_summary(design: pd.DataFrame, tests: pd.DataFrame, *, codebook: Codeb
               "deff_high": format_number(design["design_effect"].max()) if icc.size else "n/a"}
     return {
         "brief": brief,
-        "icc": DESIGN_ICC["some"].format(**values) if icc.size else DESIGN_ICC["none"],
+        "icc": phrases.sentence("design_icc_some", **values) if icc.size else phrases.sentence("design_icc_none"),
         "tested": ours["tested"], "survive": ours["supported"], "items": ours["items"], "naive": naive["supported"],
         "lost": lost_text,
         "within": format_count(int((holds & (design["p_within"] < SIGNIFICANCE)).sum())),
@@ -2040,8 +2008,8 @@ def design_display(design: pd.DataFrame, *, codebook: Codebook | None = None) ->
             "item": measure_label(row["measure"], _CHILDREN, codebook),
             "family": row["family"],
             "difference": _interval(row),
-            "p_cluster_holm": _p_text(row["p_cluster_holm"]),
-            "p_within": _p_text(row["p_within"]),
+            "p_cluster_holm": format_p(row["p_cluster_holm"]),
+            "p_within": format_p(row["p_within"]),
             "icc": format_number(row["icc"]),
             "design_effect": format_number(row["design_effect"]),
             "verdict": verdict,
@@ -2084,8 +2052,8 @@ def primary_display(design: pd.DataFrame, adjusted: pd.DataFrame, *, plan: pd.Da
             "sesoi": format_number(row["sesoi"]),
             "difference": _interval(row),
             "adjusted": _interval(adj.loc[measure]) if measure in adj.index else "n/a",
-            "p_cluster_holm": _p_text(row["p_cluster_holm"]),
-            "p_equivalence": _p_text(row["p_equivalence"]),
+            "p_cluster_holm": format_p(row["p_cluster_holm"]),
+            "p_equivalence": format_p(row["p_equivalence"]),
             # "equivalent", "difference", "inconclusive": the bound is the SESOI column
             "equivalence": row["equivalence"].split(" (")[0] if isinstance(row["equivalence"], str)
             and row["equivalence"] else "[c]" if row.get("flag") == "c" else "n/a",
@@ -2125,8 +2093,8 @@ def balance_display(balance: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             "covariate": _COVARIATE_NAMES.get(row["covariate"], row["covariate"]),
             "category": category,
-            "mini_police": _balance_cell(row, "mini_police"),
-            "non_mini_police": _balance_cell(row, "non_mini_police"),
+            _PROGRAMME: _balance_cell(row, _PROGRAMME),
+            _COMPARISON: _balance_cell(row, _COMPARISON),
             "std_difference": "[c]" if row["flag"] == "c" else format_number(row["std_difference"]),
         })
     return pd.DataFrame(rows, columns=list(BALANCE_LABELS)).rename(columns=BALANCE_LABELS)

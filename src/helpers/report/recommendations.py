@@ -33,8 +33,9 @@ import yaml
 
 from helpers.core.config import DEFINITIONS_DIR
 from helpers.report.figures import load_specs
+from helpers.report.formatting import format_count, format_percent
 from helpers.report.narrative import support
-from helpers.report.tables import GROUP_LABELS, collapse, format_count, format_percent, lookup
+from helpers.report.tables import GROUP_LABELS, derived_value, lookup, share_row
 
 __all__ = ["EVIDENCE_COLUMNS", "RECOMMENDATIONS_PATH", "evidence_table", "load_recommendations", "phrases"]
 
@@ -70,39 +71,31 @@ def load_recommendations(path: str | Path = RECOMMENDATIONS_PATH) -> list[dict]:
     return recs
 
 
-def _percent_row(results: pd.DataFrame, measure: str, group: str, categories: list[str]) -> dict:
-    rows = results[(results["measure"] == measure) & (results["group"] == group) & results["unit"].eq("percent")]
-    if rows.empty:
+def _percent_row(results: pd.DataFrame, derived: pd.DataFrame, measure: str, group: str,
+                 categories: list[str]) -> dict:
+    row = share_row(results, measure, group, categories, derived=derived)  # several answers: derived.csv
+    if row is None:
         return {"value": None, "ci_low": None, "ci_high": None, "flag": "", "text": "not collected"}
-    row = collapse(rows, categories, answer="").iloc[0]
     flag = row["flag"] or ""
     value = None if flag == "c" or pd.isna(row["value"]) else float(row["value"])
     return {"value": value, "ci_low": row["ci_low"], "ci_high": row["ci_high"], "flag": flag,
             "text": format_percent(value if value is not None else float("nan"), flag)}
 
 
-def _top_share(results: pd.DataFrame, measure: str, group: str | None) -> dict:
-    if group:  # a percent split of a sample: the two largest categories
-        rows = results[(results["measure"] == measure) & (results["group"] == group)
-                       & results["unit"].eq("percent")]
-        rows = rows[rows["flag"].fillna("") != "c"].dropna(subset=["value"])
-        top = rows.nlargest(2, "value")
-        value = float(top["value"].sum()) if len(top) else None
-        names = list(top["category"])
-    else:  # a census count: the two largest forces' share of the national total
-        rows = results[(results["measure"] == measure) & ~results["group"].isin(list(GROUP_LABELS))]
-        rows = rows[rows["flag"].fillna("") != "c"].dropna(subset=["value"])
-        try:
-            total = float(lookup(results, measure, "national", "count")["value"])
-        except KeyError:
-            total = float(rows["value"].sum())
-        top = rows.nlargest(2, "value")
-        value = 100 * float(top["value"].sum()) / total if len(top) and total else None
-        names = list(top["group"])
-    if value is None:
+def _top_share(derived: pd.DataFrame, measure: str, group: str | None) -> dict:
+    """The two largest forces' share: of a sample (``top_sample``) or of a census count (``top_forces``)."""
+    try:
+        if group:
+            row = derived_value(derived, "top_sample", measure, "", group=group)
+        else:
+            row = derived_value(derived, "top_forces", measure, "")
+    except KeyError:
         return {"value": None, "ci_low": None, "ci_high": None, "flag": "", "text": "not collected"}
-    return {"value": value, "ci_low": None, "ci_high": None, "flag": "", "text": format_percent(value),
-            "names": " and ".join(names)}
+    flag = row["flag"] or ""
+    value = None if flag == "c" or pd.isna(row["value"]) else float(row["value"])
+    return {"value": value, "ci_low": None, "ci_high": None, "flag": flag,
+            "text": format_percent(value if value is not None else float("nan"), flag),
+            "names": " and ".join(row["category"].split("+"))}
 
 
 def _count(results: pd.DataFrame, measure: str, group: str) -> dict:
@@ -116,14 +109,17 @@ def _count(results: pd.DataFrame, measure: str, group: str) -> dict:
             "text": format_count(row["value"], flag)}
 
 
-def evidence_table(results: pd.DataFrame, tests: pd.DataFrame, *, path: str | Path = RECOMMENDATIONS_PATH
-                   ) -> pd.DataFrame:
+def evidence_table(results: pd.DataFrame, tests: pd.DataFrame, *, derived: pd.DataFrame,
+                   path: str | Path = RECOMMENDATIONS_PATH) -> pd.DataFrame:
     """Every piece of evidence of every recommendation, with its current value.
 
     Parameters
     ----------
     results, tests : pandas.DataFrame
         ``results.csv`` and ``tests.csv``.
+    derived : pandas.DataFrame
+        ``derived.csv``: shares of several answers and the largest forces'
+        shares, looked up (:mod:`helpers.core.derived`).
 
     Returns
     -------
@@ -147,13 +143,13 @@ def evidence_table(results: pd.DataFrame, tests: pd.DataFrame, *, path: str | Pa
                 verdict = support(tests, entry["measure"])
                 for group in ("mini_police", "non_mini_police"):
                     rows.append(base | {"group": group, "support": verdict}
-                                | _percent_row(results, entry["measure"], group, entry["categories"]))
+                                | _percent_row(results, derived, entry["measure"], group, entry["categories"]))
                 continue
             group = entry.get("group", "")
             if kind == "share":
-                found = _percent_row(results, entry["measure"], group, entry["categories"])
+                found = _percent_row(results, derived, entry["measure"], group, entry["categories"])
             elif kind == "top_share":
-                found = _top_share(results, entry["measure"], group or None)
+                found = _top_share(derived, entry["measure"], group or None)
             else:
                 found = _count(results, entry["measure"], group)
             rows.append(base | {"group": group or "national"} | found)

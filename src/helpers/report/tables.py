@@ -1,10 +1,11 @@
-"""Reading processed tables for the chapters, and formatting their numbers.
+"""Reading processed tables for the chapters, and the formatters they use.
 
 One job: give notebooks what they need from ``data/processed`` without any
 logic in the notebook itself — the results table with display labels, one
 value looked up by (measure, group, category), blocks of items ready to
-plot, the list of measures that were not collected, and number formatting
-that respects disclosure control (suppressed cells print as ``[c]``).
+plot, the list of measures that were not collected. The number formatters
+(suppressed cells print as ``[c]``) live in :mod:`helpers.report.formatting`
+and are importable from here too, where the chapters find them.
 
 Notebooks read processed tables only, never raw files.
 
@@ -29,7 +30,19 @@ import pandas as pd
 
 from helpers.build import tracking
 from helpers.core.codebook import INSTRUMENTS, Codebook, load_codebook
+from helpers.core.derived import COLUMNS as DERIVED_COLUMNS
+from helpers.core.derived import lookup_share
 from helpers.core.stats import wilson_interval
+from helpers.report import phrases
+from helpers.report.formatting import (  # the formatters live there; the chapters reach them as report.*
+    format_count,
+    format_mean,
+    format_number,
+    format_numbers,
+    format_p,
+    format_percent,
+)
+from helpers.report.formatting import not_shown as _not_shown
 
 __all__ = [
     "CONFIDENCE",
@@ -41,8 +54,11 @@ __all__ = [
     "Markdown",
     "GROUP_LABELS",
     "SIGNIFICANCE",
-    "collapse",
+    "derived_value",
+    "load_derived",
+    "share_row",
     "collection_note",
+    "compared_groups",
     "beside_national",
     "column_counts",
     "completeness",
@@ -52,6 +68,7 @@ __all__ = [
     "format_mean",
     "format_number",
     "format_numbers",
+    "format_p",
     "format_percent",
     "format_result",
     "format_share",
@@ -90,16 +107,22 @@ CONFIDENCE = inspect.signature(wilson_interval).parameters["confidence"].default
 #: Level below which a Holm-adjusted p-value is called significant in the book.
 SIGNIFICANCE = 0.05
 
-#: Display names of the reporting groups.
-GROUP_LABELS = {
-    "mini_police": "Mini-police",
-    "non_mini_police": "Not in the mini-police",
-    "all_children": "All children",
-    "practitioners": "Practitioners",
-    "teachers": "Teachers and school staff",
-    "parents": "Parents and carers",
-    "national": "All forces",
-}
+#: Display names of the reporting groups (the phrase file's ``groups`` block).
+GROUP_LABELS = dict(phrases.load_phrases()["groups"])
+
+
+def compared_groups(codebook: Codebook | None = None) -> tuple[str, str]:
+    """The children's two compared groups as the codebook names them: in the programme, and not.
+
+    Examples
+    --------
+    >>> programme, comparison = compared_groups()
+    >>> comparison == f"non_{programme}"
+    True
+    """
+    groups = (codebook or load_codebook()).instruments["children_survey"].groups
+    return groups["yes"], groups["no"]
+
 
 _RESULT_DTYPES = {"measure": str, "group": str, "category": str, "unit": str, "flag": str}
 
@@ -138,23 +161,27 @@ def load_national(processed_dir: str | Path) -> pd.DataFrame:
 
 
 def beside_national(results: pd.DataFrame, national: pd.DataFrame, measure: str, group: str,
-                    categories: list[str], *, force: str) -> str:
+                    categories: list[str], *, force: str, derived: pd.DataFrame | None = None,
+                    national_derived: pd.DataFrame | None = None) -> str:
     """A local value with the national one beside it: ``"Durham: 74% · national: 71%"``.
 
     Without national results (a national report) only the value is given.
+    Several answers are looked up in ``derived`` and ``national_derived``
+    (``derived.csv``, ``national_derived.csv``).
 
     Examples
     --------
-    >>> rows = pd.DataFrame({"measure": "enjoyed", "group": "mini_police", "category": ["yes", "no"],
+    >>> rows = pd.DataFrame({"measure": "enjoyed", "group": "teachers", "category": ["yes", "no"],
     ...                      "n": [3, 1], "base": 4, "value": [75.0, 25.0], "unit": "percent", "flag": ""})
-    >>> beside_national(rows, rows.assign(value=[71.0, 29.0], n=[71, 29], base=100), "enjoyed", "mini_police",
+    >>> beside_national(rows, rows.assign(value=[71.0, 29.0], n=[71, 29], base=100), "enjoyed", "teachers",
     ...                 ["yes"], force="Durham")
     'Durham: 75% · national: 71%'
     """
-    local = format_share(results, measure, group, categories)
+    local = format_share(results, measure, group, categories, derived=derived)
     if national is None or national.empty:
         return local
-    return f"{force}: {local} · national: {format_share(national, measure, group, categories)}"
+    beside = format_share(national, measure, group, categories, derived=national_derived)
+    return f"{force}: {local} · national: {beside}"
 
 
 class Markdown:
@@ -192,7 +219,8 @@ class Markdown:
 
 
 def local_comparison(results: pd.DataFrame, national: pd.DataFrame, *, force: str,
-                     items: list[tuple[str, str, list[str], str]]) -> str:
+                     items: list[tuple[str, str, list[str], str]], derived: pd.DataFrame | None = None,
+                     national_derived: pd.DataFrame | None = None) -> str:
     """A MyST bullet list of local values beside national ones (empty for a national report).
 
     ``items`` are ``(measure, group, categories, what)``; each bullet reads
@@ -200,16 +228,48 @@ def local_comparison(results: pd.DataFrame, national: pd.DataFrame, *, force: st
     """
     if national is None or national.empty or not force:
         return ""
-    lines = [f"- {what}: {beside_national(results, national, m, g, c, force=force)}" for m, g, c, what in items]
+    values = [beside_national(results, national, m, g, c, force=force, derived=derived,
+                              national_derived=national_derived) for m, g, c, _ in items]
+    lines = [f"- {item[3]}: {value}" for item, value in zip(items, values, strict=True)]
     return (f"**{force} beside all forces.** Suppressed local values print as [c].\n\n" + "\n".join(lines)
             + "\n")
+
+
+def load_derived(processed_dir: str | Path, *, national: bool = False) -> pd.DataFrame:
+    """``derived.csv`` (``national_derived.csv`` with ``national``): shares of several answers and the
+    other numbers the prose prints (:mod:`helpers.core.derived`); empty, with its columns, if absent."""
+    path = Path(processed_dir) / ("national_derived.csv" if national else "derived.csv")
+    if not path.exists():
+        return pd.DataFrame(columns=DERIVED_COLUMNS)
+    return pd.read_csv(path, keep_default_na=False, na_values=[""],
+                       dtype={c: str for c in ("key", "measure", "group", "category", "unit", "flag")}
+                       ).fillna({"flag": ""})
+
+
+def derived_value(derived: pd.DataFrame, key: str, measure: str, category: str, *, group: str | None = None
+                  ) -> pd.Series:
+    """The one ``derived.csv`` row of a ``key`` (``top_forces``, ``mde`` ...) for a measure and category.
+
+    Raises
+    ------
+    KeyError
+        No such row.
+    """
+    rows = derived[derived["key"].eq(key) & derived["measure"].eq(measure)
+                   & (derived["category"].eq(category) if category else True)]
+    if group is not None:
+        rows = rows[rows["group"].eq(group)]
+    if rows.empty:
+        raise KeyError(f"derived.csv has no {key} row for {measure} {category}".rstrip())
+    return rows.iloc[0]
 
 
 def load_power(processed_dir: str | Path) -> pd.DataFrame:
     """``power.csv``: the smallest effects the design detects with 80% power (empty if absent)."""
     path = Path(processed_dir) / "power.csv"
     return pd.read_csv(path) if path.exists() else pd.DataFrame(
-        columns=["test", "dof", "effect_name", "effect_size", "n_mini_police", "n_non_mini_police", "power", "alpha"])
+        columns=["test", "dof", "effect_name", "effect_size", *(f"n_{g}" for g in compared_groups()), "power",
+                 "alpha"])
 
 
 def load_sensitivity(processed_dir: str | Path) -> pd.DataFrame:
@@ -465,99 +525,6 @@ def item_block(results: pd.DataFrame, measures: list[str], groups: list[str], *,
     return rows.reset_index(drop=True)
 
 
-def _not_shown(value, flag: str) -> str | None:
-    """``[c]`` for a suppressed cell, ``n/a`` for an empty one, else ``None``."""
-    if flag == "c":
-        return "[c]"
-    if value is None or pd.isna(value):
-        return "n/a"
-    return None
-
-
-def format_percent(value: float, flag: str = "", digits: int = 0) -> str:
-    """A percentage for prose: ``71%``; ``[c]`` when suppressed; ``n/a`` when empty.
-
-    Halves round up, as in the 2019 report (Python's own formatting rounds
-    them to even: 62.5 would print as 62).
-
-    Examples
-    --------
-    >>> format_percent(62.5), format_percent(12.5), format_percent(0.125, digits=2)
-    ('63%', '13%', '0.13%')
-    """
-    shown = _not_shown(value, flag)
-    if shown:
-        return shown
-    step = Decimal(1).scaleb(-digits)
-    return f"{Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)}%"
-
-
-def format_number(value, digits: int = 2, *, signed: bool = False, flag: str = "", minus: str = "-") -> str:
-    """A decimal for prose and tables that never prints a negative zero.
-
-    The one formatter of signed decimals (effect sizes, their intervals,
-    differences): a value that rounds to zero prints as ``0.00`` (``+0.00``
-    never, ``-0.00`` never), whatever its sign before rounding.
-
-    Parameters
-    ----------
-    value : float
-    digits : int
-        Decimal places.
-    signed : bool
-        Print ``+`` before positive values (differences).
-    flag : str
-        ``c`` prints ``[c]``; a missing value prints ``n/a``.
-    minus : str
-        The minus sign (``"\u2212"`` for typeset text).
-
-    Examples
-    --------
-    >>> format_number(-0.004), format_number(-0.004, signed=True), format_number(0.2, signed=True)
-    ('0.00', '0.00', '+0.20')
-    >>> format_number(-0.31), format_number(-1.5, digits=0)
-    ('-0.31', '-2')
-    """
-    shown = _not_shown(value, flag)
-    if shown:
-        return shown
-    step = Decimal(1).scaleb(-digits)
-    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        return f"{abs(rounded):f}"
-    text = f"{abs(rounded):f}"
-    return (minus + text) if rounded < 0 else ("+" + text if signed else text)
-
-
-def format_numbers(frame: pd.DataFrame, digits: int = 3, *, na_rep: str = "n/a") -> pd.DataFrame:
-    """A table for display: float columns as text with :func:`format_number` (no ``-0.000``), empty as ``na_rep``.
-
-    Integer and text columns are left as they are; the input is not changed.
-
-    Examples
-    --------
-    >>> format_numbers(pd.DataFrame({"r": [-0.0001, 0.25], "n": [3, 4]}))["r"].tolist()
-    ['0.000', '0.250']
-    """
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_float_dtype(out[column]):
-            out[column] = [na_rep if pd.isna(v) else format_number(v, digits) for v in out[column]]
-    return out
-
-
-def format_count(value, flag: str = "") -> str:
-    """A count for prose with thousands separators: ``5,517``; ``[c]`` when suppressed."""
-    return _not_shown(value, flag) or f"{int(value):,}"
-
-
-def format_mean(value: float, flag: str = "", digits: int = 2) -> str:
-    """A mean for prose: ``1.84``; ``[c]`` when suppressed."""
-    return _not_shown(value, flag) or f"{value:.{digits}f}"
-
-
-
-
 #: Means of counts of people or units ("children per school"): a reader gets a whole
 #: number ("about 17"), never "16.98 children".
 MEANS_OF_COUNTS = frozenset({"census_children_per_school"})
@@ -594,57 +561,53 @@ def format_result(results: pd.DataFrame, measure: str, group: str, category: str
     return format_mean(row["value"], flag)
 
 
-def collapse(block: pd.DataFrame, categories: list[str], *, answer: str) -> pd.DataFrame:
-    """Combine answers of percent rows into one (e.g. strongly agree + agree).
+def share_row(results: pd.DataFrame, measure: str, group: str, categories: list[str], *,
+              derived: pd.DataFrame | None = None) -> pd.Series | None:
+    """The row holding the share of a group giving any of ``categories``; ``None`` when not collected.
 
-    Parameters
-    ----------
-    block : pandas.DataFrame
-        Percent rows of :func:`load_results` or :func:`item_block`.
-    categories : list of str
-        Answer codes to add up.
-    answer : str
-        Display label of the combined answer (its ``category`` is the codes
-        joined with ``+``).
+    One answer code is its row of ``results.csv``; several are a row of
+    ``derived.csv`` (:mod:`helpers.core.derived`), looked up, never added up
+    here. Both rows have ``n``, ``base``, ``value``, ``ci_low``, ``ci_high``
+    and ``flag``.
 
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (measure, group) with the other descriptive columns of
-        ``block`` kept, ``n`` the summed count, ``base``, ``value`` = 100·n/base,
-        a fresh 95% Wilson interval and ``flag`` = ``c`` (n and value empty)
-        when any added cell was suppressed.
+    Raises
+    ------
+    ValueError
+        Several codes and no ``derived`` table.
+    KeyError
+        The item was collected but ``derived.csv`` has no such answer set
+        (add it to :func:`helpers.core.derived.answer_sets`).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"measure": "x", "group": "teachers", "category": ["yes", "no"], "n": [3, 1],
+    ...                      "base": 4, "value": [75.0, 25.0], "unit": "percent", "flag": ""})
+    >>> float(share_row(rows, "x", "teachers", ["yes"])["value"]), share_row(rows, "y", "teachers", ["yes"])
+    (75.0, None)
     """
-    rows = block[block["category"].isin(categories)]
-    keys = [c for c in ("measure", "group", "item", "group_label", "unit") if c in rows]
-    out = (rows.groupby(keys, sort=False, dropna=False)
-           .agg(n=("n", lambda s: s.sum(min_count=len(s)) if s.notna().all() else pd.NA),
-                base=("base", "max"),
-                flag=("flag", lambda s: "c" if s.eq("c").any() else ""))
-           .reset_index())
-    out["n"] = out["n"].astype("Int64")
-    out.loc[out["flag"].eq("c"), "n"] = pd.NA
-    n = out["n"].astype("float").to_numpy()
-    base = out["base"].astype("float").to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["value"] = np.where(base > 0, 100 * n / np.where(base > 0, base, 1), np.nan)
-    low, high = wilson_interval(np.nan_to_num(n), base)
-    out["ci_low"] = np.where(np.isnan(n), np.nan, low)
-    out["ci_high"] = np.where(np.isnan(n), np.nan, high)
-    out["category"] = "+".join(categories)
-    out["answer"] = answer
-    return out
+    rows = results[(results["measure"] == measure) & (results["group"] == group) & results["unit"].eq("percent")]
+    if rows.empty:
+        return None
+    if len(categories) == 1:
+        found = rows[rows["category"] == categories[0]]
+        if found.empty:
+            raise KeyError(f"results.csv has no {categories[0]} row for ({measure}, {group})")
+        return found.iloc[0]
+    if derived is None:
+        raise ValueError(f"the share of {'+'.join(categories)} for {measure} is a row of derived.csv: pass derived=")
+    return lookup_share(derived, measure, group, categories)
 
 
 def format_share(results: pd.DataFrame, measure: str, group: str, categories: list[str], *,
-                 default: str = "not collected") -> str:
-    """The percent giving any of several answers (e.g. agree or strongly agree), for prose."""
-    rows = results[(results["measure"] == measure) & (results["group"] == group)
-                   & results["unit"].eq("percent")]
-    if rows.empty:
+                 derived: pd.DataFrame | None = None, default: str = "not collected") -> str:
+    """The percent giving any of several answers (e.g. agree or strongly agree), for prose.
+
+    Looked up by :func:`share_row` (``derived.csv`` for several answers).
+    """
+    row = share_row(results, measure, group, categories, derived=derived)
+    if row is None:
         return default
-    row = collapse(rows, categories, answer="").iloc[0]
-    return format_percent(float(row["value"]), row["flag"])
+    return format_percent(float(row["value"]), row["flag"] if isinstance(row["flag"], str) else "")
 
 
 def per_force(results: pd.DataFrame, measure: str) -> pd.DataFrame:
@@ -801,12 +764,7 @@ def synthetic_note(synthetic: bool) -> str:
     """A MyST note saying the data are synthetic (empty when they are real)."""
     if not synthetic:
         return ""
-    return (":::{note}\n"
-            "**These are synthetic data.** Every number and figure in this book comes from "
-            "data generated by the project itself (`minipolice demo-data`), calibrated to the "
-            "structure of the 2019 national evaluation of the mini-police. They are not the "
-            "evaluation's data and describe no real child, school or force.\n"
-            ":::\n")
+    return ":::{note}\n" + phrases.sentence("synthetic_note") + "\n:::\n"
 
 
 def illustrative_note(synthetic: bool, *, what: str = "the values for individual forces") -> str:
@@ -896,7 +854,7 @@ def tests_table(tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.Dat
     pandas.DataFrame
         ``measure, item, test, statistic, p_value, p_holm, effect_size,
         effect_ci_low, effect_ci_high, effect_name, effect_label,
-        n_mini_police, n_non_mini_police, min_expected`` (the interval and
+        n_<group>`` for the two compared groups, ``min_expected`` (the interval and
         expected-count columns only when ``tests.csv`` has them);
         ``tests.csv``'s ``n_required_80`` (post-hoc power at the observed
         effect, deprecated) is never shown;
@@ -909,7 +867,7 @@ def tests_table(tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.Dat
     out.insert(1, "item", [measure_label(m, "children_survey", codebook) for m in out["measure"]])
     out["effect_label"] = out["effect_name"].map(_EFFECT_NAMES).fillna(out["effect_name"])
     keep = ["measure", "item", "test", "statistic", "p_value", "p_holm", "effect_size", "effect_ci_low",
-            "effect_ci_high", "effect_name", "effect_label", "n_mini_police", "n_non_mini_police", "min_expected"]
+            "effect_ci_high", "effect_name", "effect_label", *(f"n_{g}" for g in compared_groups()), "min_expected"]
     return out[[c for c in keep if c in out]]
 
 
@@ -917,7 +875,7 @@ _EFFECT_NAMES = {"cramers_v": "Cramér's V", "rank_biserial_r": "rank-biserial r
 
 
 def describe_test(tests: pd.DataFrame, measure: str, *, default: str = "no test was possible") -> str:
-    """A mini-police vs other children comparison in words, for prose.
+    """A comparison of the programme's children with other children in words, for prose.
 
     Returns
     -------
@@ -930,13 +888,13 @@ def describe_test(tests: pd.DataFrame, measure: str, *, default: str = "no test 
         return default
     row = rows.iloc[0]
     p_holm = float(row["p_holm"])
-    p_text = "p < 0.001" if p_holm < 0.001 else f"p = {p_holm:.3f}"
+    p_text = format_p(p_holm, prose=True)
     effect = _EFFECT_NAMES.get(row["effect_name"], str(row["effect_name"]))
     return f"Holm-adjusted {p_text}, {effect} = {format_number(row['effect_size'])}"
 
 
 def tests_summary(tests: pd.DataFrame, codebook: Codebook | None = None) -> dict[str, str]:
-    """How many mini-police vs other children comparisons the data support, for prose.
+    """How many comparisons of the programme's children with other children the data support, for prose.
 
     Returns
     -------
@@ -975,14 +933,7 @@ def column_counts(codebook: Codebook | None = None) -> pd.DataFrame:
             .reset_index(name="columns"))
 
 
-_DERIVED_LABELS = {
-    "census_schools": "Mini-police schools (census)",
-    "census_children": "Mini-police children in the past year (census)",
-    "census_planned_units": "Units planned for the coming year (census)",
-    "census_cycles_per_year": "Cycles a year (census)",
-    "sample_force": "Children in the survey sample (%)",
-    "sample_schools_by_force": "Schools in the survey sample",
-}
+_DERIVED_LABELS = dict(phrases.load_phrases()["measure_labels"])
 
 
 def illustrative_table(rows: pd.DataFrame) -> pd.DataFrame:
