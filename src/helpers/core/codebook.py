@@ -16,6 +16,19 @@ Examples
 'strongly_agree'
 >>> cb.match_force("devon and cornwall police")
 'Devon & Cornwall'
+
+The programme group is data too: ``groups: {by, yes, no, all}`` on one
+instrument names the column that splits its respondents and the two groups;
+``group_labels`` says how a group is written. Engine code asks the codebook,
+never spells a group out:
+
+>>> g = cb.groups
+>>> g.column in cb.instruments[g.instrument].column_names
+True
+>>> g.of("yes") == g.yes and g.of("no") == g.no
+True
+>>> g.count_column(g.yes) == "n_" + g.yes
+True
 """
 
 from __future__ import annotations
@@ -34,29 +47,15 @@ __all__ = [
     "Scale",
     "Column",
     "Instrument",
+    "Groups",
     "Codebook",
     "load_codebook",
+    "default_groups",
     "normalise_token",
     "INSTRUMENTS",
     "QUALITATIVE",
     "ALL_INSTRUMENTS",
 ]
-
-#: The five required raw instruments (CONTRACT section 2), in pipeline order.
-INSTRUMENTS = (
-    "children_survey",
-    "practitioner_survey",
-    "teacher_survey",
-    "parent_survey",
-    "scheme_census",
-)
-
-#: Optional qualitative instruments: when their file is absent they are
-#: reported as not collected.
-QUALITATIVE = ("workshop_comments", "interview_excerpts")
-
-#: Every instrument the codebook describes.
-ALL_INSTRUMENTS = INSTRUMENTS + QUALITATIVE
 
 _SPACES = re.compile(r"\s+")
 
@@ -150,6 +149,9 @@ class Instrument:
     columns: tuple[Column, ...]
     rank_sets: dict[str, tuple[str, ...]] = field(default_factory=dict)
     optional: bool = False
+    #: Why the report cannot be made without rows of this instrument (empty: it can; a file with a
+    #: header and no rows is then reported as not collected).
+    rows_required: str = ""
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -168,6 +170,57 @@ class Instrument:
 
 
 @dataclass(frozen=True)
+class Groups:
+    """The programme group and its comparison group, as the codebook declares them.
+
+    One instrument carries ``groups: {by, yes, no, all}``: respondents
+    answering ``yes`` to its column ``by`` form the group ``yes`` (taking part
+    in the programme), those answering ``no`` the group ``no``, and ``all``
+    is both together. ``group_labels`` gives each group's display label and
+    the noun a sentence uses.
+    """
+
+    instrument: str
+    by: str
+    yes: str
+    no: str
+    all: str
+    labels: dict[str, str] = field(default_factory=dict, compare=False)
+    nouns: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def column(self) -> str:
+        """The column whose answer (``yes``/``no``) puts a respondent in a group."""
+        return self.by
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """``(yes, no)``: the programme group first, then the comparison group."""
+        return (self.yes, self.no)
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        """``(yes, no, all)``: every group of the instrument's respondents."""
+        return (self.yes, self.no, self.all)
+
+    def of(self, answer: str) -> str:
+        """The group of a respondent who answered ``answer`` (``"yes"`` or ``"no"``) to :attr:`column`."""
+        return {"yes": self.yes, "no": self.no}[answer]
+
+    def label(self, group: str) -> str:
+        """Display label of a group (the group's code when the codebook gives none)."""
+        return self.labels.get(group, group)
+
+    def noun(self, group: str) -> str:
+        """How a sentence names a group's members (the label, lower case, when no noun is given)."""
+        return self.nouns.get(group, self.label(group).lower())
+
+    def count_column(self, group: str, prefix: str = "n") -> str:
+        """Name of a per-group column: ``n_<group>`` (``tests.csv``), ``value_<group>`` ... (CONTRACT section 4)."""
+        return f"{prefix}_{group}"
+
+
+@dataclass(frozen=True)
 class Codebook:
     """The whole instrument: scales, instruments and force names."""
 
@@ -179,6 +232,23 @@ class Codebook:
     #: How each instrument is printed as a paper form (the ``forms`` block; read by
     #: :mod:`helpers.core.questionnaire`): ``{"programme": str, "instruments": {name: {...}}}``.
     forms: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: The programme group (``None`` when no instrument declares ``groups.by``).
+    groups: Groups | None = field(default=None, compare=False)
+
+    @property
+    def surveys(self) -> tuple[str, ...]:
+        """The instruments every export must supply, in pipeline order (the ``instruments`` section)."""
+        return tuple(name for name, ins in self.instruments.items() if not ins.optional)
+
+    @property
+    def qualitative(self) -> tuple[str, ...]:
+        """Optional instruments (the ``qualitative`` section): an absent file is reported as not collected."""
+        return tuple(name for name, ins in self.instruments.items() if ins.optional)
+
+    @property
+    def rows_required(self) -> dict[str, str]:
+        """``{instrument: reason}`` for the instruments without whose rows there is no report."""
+        return {name: ins.rows_required for name, ins in self.instruments.items() if ins.rows_required}
 
     def match_force(self, value: Any) -> str | None:
         """Return the canonical force name for ``value``, or ``None`` if unknown."""
@@ -239,16 +309,42 @@ def _build_instrument(name: str, spec: dict[str, Any], scales: dict[str, Scale])
         columns=tuple(columns),
         rank_sets=rank_sets,
         optional=bool(spec.get("optional", False)),
+        rows_required=str(spec.get("rows_required") or ""),
     )
+
+
+def _build_groups(instruments: dict[str, Instrument], spec: dict[str, Any]) -> Groups | None:
+    """The one instrument whose ``groups`` has ``by``, with the labels of ``group_labels``."""
+    split = [ins for ins in instruments.values() if "by" in ins.groups]
+    if not split:
+        return None
+    if len(split) > 1:
+        raise ValueError(f"codebook: only one instrument may split its respondents (groups.by), found "
+                         f"{[ins.name for ins in split]}")
+    ins = split[0]
+    missing = {"by", "yes", "no", "all"} - set(ins.groups)
+    if missing:
+        raise ValueError(f"codebook: {ins.name}.groups needs {sorted(missing)} beside 'by'")
+    if ins.groups["by"] not in ins.column_names:
+        raise ValueError(f"codebook: {ins.name}.groups.by names no column ({ins.groups['by']!r})")
+    labels = {str(k): v for k, v in (spec.get("group_labels") or {}).items()}
+    return Groups(instrument=ins.name, by=ins.groups["by"], yes=ins.groups["yes"], no=ins.groups["no"],
+                  all=ins.groups["all"],
+                  labels={k: str(v["label"]) for k, v in labels.items() if "label" in v},
+                  nouns={k: str(v["noun"]) for k, v in labels.items() if "noun" in v})
 
 
 def _read_codebook(path: Path) -> Codebook:
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     scales = {name: _build_scale(name, s) for name, s in spec["scales"].items()}
-    specs = {**spec["instruments"], **spec.get("qualitative", {})}
+    qualitative = {name: {**s, "optional": True} for name, s in (spec.get("qualitative") or {}).items()}
+    specs = {**spec["instruments"], **qualitative}
+    if len(specs) != len(spec["instruments"]) + len(qualitative):
+        raise ValueError("codebook: an instrument is listed both under instruments and qualitative")
     instruments = {name: _build_instrument(name, s, scales) for name, s in specs.items()}
-    if tuple(instruments) != ALL_INSTRUMENTS:
-        raise ValueError(f"codebook: instruments must be {ALL_INSTRUMENTS}, found {tuple(instruments)}")
+    optional = [name for name in spec["instruments"] if instruments[name].optional]
+    if optional:
+        raise ValueError(f"codebook: {optional} marked optional: optional instruments go under qualitative")
     forces: list[str] = []
     lookup: dict[str, str] = {}
     for entry in spec["forces"]:
@@ -257,10 +353,11 @@ def _read_codebook(path: Path) -> Codebook:
         for alias in [canonical, *entry.get("aliases", [])]:
             lookup[_normalise_force(alias)] = canonical
     forms = spec.get("forms") or {}
-    unknown = set(forms.get("instruments") or {}) - set(INSTRUMENTS)
+    unknown = set(forms.get("instruments") or {}) - set(spec["instruments"])
     if unknown:
         raise ValueError(f"codebook: forms for unknown instrument(s) {sorted(unknown)}")
-    return Codebook(spec["version"], scales, instruments, tuple(forces), lookup, forms)
+    return Codebook(spec["version"], scales, instruments, tuple(forces), lookup, forms,
+                    _build_groups(instruments, spec))
 
 
 @lru_cache(maxsize=4)
@@ -277,3 +374,22 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     Codebook
     """
     return _read_codebook(Path(path) if path else CODEBOOK_PATH)
+
+
+def default_groups() -> Groups:
+    """The programme group of the default codebook (for callers not handed a codebook)."""
+    groups = load_codebook().groups
+    if groups is None:
+        raise ValueError("codebook: no instrument declares groups.by, so there is no programme group")
+    return groups
+
+
+#: The default programme's survey instruments, in pipeline order (its codebook's ``instruments``
+#: section). Engine code that is handed a codebook uses :attr:`Codebook.surveys` instead.
+INSTRUMENTS = load_codebook().surveys
+
+#: The default programme's optional qualitative instruments (its codebook's ``qualitative`` section).
+QUALITATIVE = load_codebook().qualitative
+
+#: Every instrument the default programme's codebook describes.
+ALL_INSTRUMENTS = INSTRUMENTS + QUALITATIVE

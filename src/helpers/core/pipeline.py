@@ -6,7 +6,7 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 
 ``results.csv``            every figure and headline number (CONTRACT section 4)
 ``national_results.csv``   local runs only: the national results, for comparison
-``tests.csv``              mini-police vs other children comparisons (with effect-size
+``tests.csv``              programme group vs other children comparisons (with effect-size
                            intervals and the smallest expected count; ``test`` names
                            Fisher's exact or permutation tests for small tables)
 ``power.csv``              smallest effects the children's sample detects with 80% power
@@ -65,7 +65,7 @@ import pandas as pd
 
 from helpers.core import outputs
 from helpers.core.change import attrition_table, change_table, did_table, follow_up_only, has_waves, trend_table
-from helpers.core.codebook import INSTRUMENTS, QUALITATIVE, Codebook, load_codebook
+from helpers.core.codebook import Codebook, load_codebook
 from helpers.core.config import DEFAULT_MIN_CELL, DEMO_MARKER
 from helpers.core.design import adjusted_table, balance_table, design_table
 from helpers.core.disclosure import hide_sizes, hide_suppressed_bases, suppress, suppress_tests
@@ -152,10 +152,10 @@ def read_inputs(data_dir: Path, codebook: Codebook) -> dict[str, RawTable]:
         or required column not found, a stray quote (CONTRACT sections 1 and 7).
     """
     sources = find_sources(data_dir, codebook)
-    for name in INSTRUMENTS:
+    for name in codebook.surveys:
         if name not in sources:
             find_raw_file(data_dir, name)  # raises the contract's "raw file missing" message
-    return {name: read_source(sources[name], codebook) for name in (*INSTRUMENTS, *QUALITATIVE) if name in sources}
+    return {name: read_source(sources[name], codebook) for name in codebook.instruments if name in sources}
 
 
 def check_rows_kept(raws: dict[str, RawTable], results: dict[str, ValidationResult]) -> None:
@@ -170,7 +170,7 @@ def check_rows_kept(raws: dict[str, RawTable], results: dict[str, ValidationResu
             why = "; ".join(f"{problem} ({count} rows)" for problem, count in problems.items())
             raw = raws[name]
             how = (f"check its profile {raw.profile}" if raw.profile else
-                   "check the identity columns (respondent id, force, mini_police ...), or read the file "
+                   "check the identity columns (respondent id, force, the group column ...), or read the file "
                    "through a profile with values: maps")
             raise StructuralError(f"{raw.path}: no row of {name} kept: all {res.raw_rows} rows would be "
                                   f"quarantined ({why}); {how}")
@@ -186,33 +186,22 @@ def _in_scope(frame: pd.DataFrame, force: str | None) -> pd.DataFrame:
 STAGING_PREFIX = ".staging-minipolice-"
 
 
-#: Instruments without which there is no report: no row kept is a structural fault (exit status 2).
-#: The children's survey is what the report is about; the scheme census is its frame (forces, schools
-#: and children per force; the weights of the sensitivity check). The adults' surveys and the
-#: qualitative files are reported as not collected when their file has a header and no rows.
-REQUIRED_ROWS = ("children_survey", "scheme_census")
-
-_WHY_REQUIRED = {
-    "children_survey": "the children's survey is the heart of the report",
-    "scheme_census": "the scheme census is the report's frame (forces, schools, the weights of the sensitivity "
-                     "check)",
-}
-
-
-def _check_rows(results: dict[str, ValidationResult], raws: dict) -> list[str]:
+def _check_rows(results: dict[str, ValidationResult], raws: dict, codebook: Codebook) -> list[str]:
     """Instruments whose file has a header and no rows (reported as not collected).
 
     Raises
     ------
     StructuralError
-        An instrument of :data:`REQUIRED_ROWS` has a header and no rows: the
-        children's survey is what the report is about. (Rows read but none
-        kept are refused before, by :func:`check_rows_kept`.)
+        An instrument the codebook marks ``rows_required`` (with its reason:
+        for the default programme the children's survey and the scheme
+        census) has a header and no rows. (Rows read but none kept are
+        refused before, by :func:`check_rows_kept`.) Other instruments are
+        then reported as not collected.
     """
-    for name in REQUIRED_ROWS:
+    for name, why in codebook.rows_required.items():
         res = results.get(name)
         if res is not None and res.raw_rows == 0:
-            raise StructuralError(f"{raws[name].path}: the file has a header and no rows; {_WHY_REQUIRED[name]}, "
+            raise StructuralError(f"{raws[name].path}: the file has a header and no rows; {why}, "
                                   "so there is nothing to report without it (add its rows)")
     empty = [name for name, res in results.items() if res.raw_rows == 0]
     for name in empty:
@@ -251,14 +240,14 @@ def _clear_staging(out_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _tag_wave(summary: pd.DataFrame, children: pd.DataFrame, waves: bool) -> pd.DataFrame:
+def _tag_wave(summary: pd.DataFrame, children: pd.DataFrame, waves: bool, groups) -> pd.DataFrame:
     """Append ``wave`` and ``year`` to ``results.csv``: the follow-up wave (and its one year) on children's rows.
 
     Empty where not applicable: other instruments' rows, and every row of a survey without waves
     (``year`` only when the children's rows describe a single year).
     """
     out = summary.copy()
-    child_rows = out["group"].isin(["mini_police", "non_mini_police", "all_children"])
+    child_rows = out["group"].isin(list(groups.names))
     out["wave"] = pd.Series(np.where(child_rows & waves, "follow_up", None), index=out.index, dtype=object)
     years = children["year"].dropna().unique() if "year" in children else []
     out["year"] = pd.array([pd.NA] * len(out), dtype="Int64")
@@ -333,17 +322,17 @@ def run_process(
         intake = read_submissions(submissions, codebook, force=force, check_rows_kept=check_rows_kept)
         raws, results = intake.raws, intake.results
         not_supplied = intake.not_supplied
-        _check_rows(results, raws)
+        _check_rows(results, raws, codebook)
         empty = intake.empty
     else:
         raws = read_inputs(data_dir, codebook)
-        not_supplied = [name for name in QUALITATIVE if name not in raws]
+        not_supplied = [name for name in codebook.qualitative if name not in raws]
         # 2. Validate (raises StructuralError for a missing required column).
         results: dict[str, ValidationResult] = {
             name: validate_table(raw, codebook.instruments[name], codebook) for name, raw in raws.items()
         }
         check_rows_kept(raws, results)
-        empty = _check_rows(results, raws)
+        empty = _check_rows(results, raws, codebook)
     for name in not_supplied:
         log.info("%s: no file supplied; reported as not collected", name)
     counts = []
@@ -375,7 +364,7 @@ def run_process(
     # 3. Derive.
     summary = summarise(tables, codebook, not_collected)
     summary = _tag_wave(suppress(summary, min_cell=min_cell, local=force is not None), tables["children_survey"],
-                        waves)
+                        waves, codebook.groups)
     # A local report sets each local value beside the national one: the national results,
     # with the national build's disclosure control, travel with the local tables.
     national = None
@@ -383,17 +372,18 @@ def run_process(
         national_tables = {name: res.clean for name, res in results.items()}
         national_tables["children_survey"] = follow_up_only(national_tables["children_survey"])
         national = _tag_wave(suppress(summarise(national_tables, codebook, not_collected), min_cell=min_cell,
-                                      local=False), national_tables["children_survey"], waves)
+                                      local=False), national_tables["children_survey"], waves, codebook.groups)
     children = tables["children_survey"]
     outcomes = load_outcomes(items=[item for item, _ in comparable_items(codebook)])
     plan = item_plan(outcomes)  # families (Holm within each), directions and SESOIs
     tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"],
                            families=dict(zip(plan["measure"], plan["family"], strict=True)))
-    tests = suppress_tests(tests, min_cell=min_cell, local=force is not None)
-    group_sizes = children["mini_police"].astype("object").value_counts()
-    power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)))
+    tests = suppress_tests(tests, min_cell=min_cell, local=force is not None, groups=codebook.groups)
+    group_sizes = children[codebook.groups.column].astype("object").value_counts()
+    size_columns = [codebook.groups.count_column(group) for group in codebook.groups.pair]  # n_<yes>, n_<no>
+    power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)), groups=codebook.groups)
     if force is not None:  # who answered, in one force: small group sizes hidden like cells
-        power = hide_sizes(power, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
+        power = hide_sizes(power, size_columns, min_cell=min_cell)
     census = tables["scheme_census"].drop(columns=list(not_collected["scheme_census"]), errors="ignore")
     sensitivity_table = sensitivity(children, census, codebook, results=summary,
                                     local=force is not None, not_collected=not_collected["children_survey"])
@@ -410,15 +400,16 @@ def run_process(
         {"instrument": "str", "problem": "str", "action": "str", "row": "Int64"})  # typed even when empty
     events["submission"] = events["submission"].fillna("").astype(str)  # the force folder; empty when flat
     synthetic = (data_dir / DEMO_MARKER).exists()
-    evidence = rate_design(all_waves)  # headline comparisons unadjusted: see helpers.core.evidence; all waves
+    # headline comparisons unadjusted: see helpers.core.evidence; all waves
+    evidence = rate_design(all_waves, group=codebook.groups.column)
     check_outputs(summary, tests, events, power, sensitivity_table, evidence)
     design = design_table(children, codebook, plan=plan, not_collected=not_collected["children_survey"],
                           min_cell=min_cell)
-    balance = balance_table(children, summary, min_cell=min_cell, local=force is not None)
+    balance = balance_table(children, summary, min_cell=min_cell, local=force is not None, codebook=codebook)
     adjusted = adjusted_table(children, codebook, plan=plan, design=design,
                               not_collected=not_collected["children_survey"], min_cell=min_cell)
     if force is not None:  # who answered, in one force: small group sizes hidden as in tests.csv
-        design = hide_sizes(design, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
+        design = hide_sizes(design, size_columns, min_cell=min_cell)
         adjusted = hide_sizes(adjusted, ["n"], min_cell=min_cell)
     check_design_outputs(design, balance, adjusted)
     # Pooled across forces (national reports only): each force's difference, then random effects.

@@ -19,10 +19,16 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.pandas import Check, Column
 
+from helpers.core.codebook import default_groups
+
 __all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "EVIDENCE_SCHEMA",
            "DESIGN_SCHEMA", "BALANCE_SCHEMA", "ADJUSTED_SCHEMA", "POOLED_SCHEMA", "POOLED_FORCES_SCHEMA",
            "CHANGE_SCHEMA", "DID_SCHEMA", "ATTRITION_SCHEMA", "TREND_SCHEMA",
            "check_outputs", "check_design_outputs", "check_pooled_outputs", "check_change_outputs"]
+
+#: The programme group and the other group of the default codebook: the per-group columns
+#: are named after them (``n_<yes>``, ``n_<no>``, ``value_<yes>`` ...; CONTRACT section 4).
+_YES, _NO = default_groups().pair
 
 _UNITS = ["percent", "mean", "count"]
 _ACTIONS = ["set_missing", "quarantined", "ignored_column", "missing_column", "noted"]
@@ -123,8 +129,8 @@ TESTS_SCHEMA = pa.DataFrameSchema(
         "effect_size": Column(float, Check.in_range(-1, 1), nullable=True),
         "effect_name": Column(str, nullable=True),
         # Empty only in a local report, where a group below --min-cell is hidden (helpers.core.disclosure).
-        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_NO}": Column("Int64", Check.ge(0), nullable=True),
         # Appended columns (a compatible superset of CONTRACT section 4): optional here so that a
         # tests.csv written before them still validates; check_outputs requires them.
         "effect_ci_low": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
@@ -155,8 +161,8 @@ POWER_SCHEMA = pa.DataFrameSchema(
         "effect_name": Column(str, Check.isin(["cohens_d", "rank_biserial_r", "cohens_w", "cramers_v"])),
         "effect_size": Column(float, Check.ge(0), nullable=True),
         # Empty only in a local report, where a group below --min-cell is hidden (helpers.core.disclosure).
-        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_NO}": Column("Int64", Check.ge(0), nullable=True),
         "power": Column(float, Check.in_range(0, 1, include_min=False)),
         "alpha": Column(float, Check.in_range(0, 1, include_min=False, include_max=False)),
     },
@@ -172,7 +178,7 @@ POWER_SCHEMA = pa.DataFrameSchema(
 SENSITIVITY_SCHEMA = pa.DataFrameSchema(
     {
         "measure": Column(str),
-        "group": Column(str, Check.isin(["mini_police", "non_mini_police", "difference"])),
+        "group": Column(str, Check.isin([_YES, _NO, "difference"])),
         "category": Column(str),
         "unit": Column(str, Check.isin(["percent", "mean"])),
         "base": Column("Int64", Check.ge(0), nullable=True),
@@ -285,8 +291,8 @@ def _stats_empty_when_flagged(columns):
 DESIGN_SCHEMA = pa.DataFrameSchema(
     {
         "measure": Column(str, unique=True),
-        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),  # empty: hidden in a local report
-        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_YES}": Column("Int64", Check.ge(0), nullable=True),  # empty: hidden in a local report
+        f"n_{_NO}": Column("Int64", Check.ge(0), nullable=True),
         "schools": Column(int, Check.ge(0)),
         "icc": Column(float, Check.in_range(0, 1), nullable=True),
         "design_effect": Column(float, Check.ge(1), nullable=True),
@@ -327,14 +333,14 @@ BALANCE_SCHEMA = pa.DataFrameSchema(
         "covariate": Column(str, Check.isin(["gender", "force", "year_group", "age"])),
         "category": Column(str),
         "unit": Column(str, Check.isin(["percent", "mean"])),
-        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "base_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "value_mini_police": Column(float, nullable=True),
-        "sd_mini_police": Column(float, Check.ge(0), nullable=True),
-        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "base_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "value_non_mini_police": Column(float, nullable=True),
-        "sd_non_mini_police": Column(float, Check.ge(0), nullable=True),
+        f"n_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"base_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"value_{_YES}": Column(float, nullable=True),
+        f"sd_{_YES}": Column(float, Check.ge(0), nullable=True),
+        f"n_{_NO}": Column("Int64", Check.ge(0), nullable=True),
+        f"base_{_NO}": Column("Int64", Check.ge(0), nullable=True),
+        f"value_{_NO}": Column(float, nullable=True),
+        f"sd_{_NO}": Column(float, Check.ge(0), nullable=True),
         "std_difference": Column(float, nullable=True),
         "flag": Column(str, Check.isin(["", "c"])),
     },
@@ -412,8 +418,8 @@ POOLED_FORCES_SCHEMA = pa.DataFrameSchema(
         "measure": Column(str),
         "force": Column(str),
         "method": Column(str, Check.isin(["", "cluster_ols", "difference_of_means"])),
-        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_NO}": Column("Int64", Check.ge(0), nullable=True),
         "schools": Column(int, Check.ge(0)),
         "estimate": Column(float, nullable=True),
         "se": Column(float, nullable=True),
@@ -446,7 +452,7 @@ _P = Check.in_range(0, 1)
 CHANGE_SCHEMA = pa.DataFrameSchema(
     {
         "measure": Column(str),
-        "group": Column(str, Check.isin(["mini_police", "non_mini_police"])),
+        "group": Column(str, Check.isin([_YES, _NO])),
         "n_pairs": Column("Int64", Check.ge(0), nullable=True),
         "mean_baseline": Column(float, nullable=True),
         "mean_follow_up": Column(float, nullable=True),
@@ -473,8 +479,8 @@ DID_SCHEMA = pa.DataFrameSchema(
         "ci_high": Column(float, nullable=True),
         "p_value": Column(float, _P, nullable=True),
         "se": Column(float, Check.ge(0), nullable=True),
-        "n_pairs_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "n_pairs_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        f"n_pairs_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"n_pairs_{_NO}": Column("Int64", Check.ge(0), nullable=True),
         "schools": Column("Int64", Check.ge(0), nullable=True),
         "score": Column(str, Check.isin(["scored", "yes"])),
         "flag": Column(str, Check.isin(["", "c"])),
@@ -490,7 +496,7 @@ DID_SCHEMA = pa.DataFrameSchema(
 ATTRITION_SCHEMA = pa.DataFrameSchema(
     {
         "measure": Column(str),
-        "group": Column(str, Check.isin(["mini_police", "non_mini_police"])),
+        "group": Column(str, Check.isin([_YES, _NO])),
         **{c: Column("Int64", Check.ge(0), nullable=True)
            for c in ("n_baseline", "n_pairs", "n_baseline_only", "n_follow_up_only")},
         **{c: Column(float, nullable=True)
