@@ -6,10 +6,10 @@ category) with n, base, value, unit and a 95% Wilson interval for percents.
 
 What is reported, all driven by the codebook:
 
-* every coded item, for every group the instrument has (children: mini-police,
-  other children, all children; adults: one group each), every code of the
-  scale including zero counts; items asked only of mini-police children are
-  reported for that group only;
+* every coded item, for every group the instrument has (children: the
+  programme group, other children, all children; adults: one group each),
+  every code of the scale including zero counts; items asked only of the
+  programme group are reported for that group only;
 * ``yes`` rows for the 0/1 aims flags;
 * means for the safety items (1 = strongly agree ... 5 = strongly disagree)
   and the ranking items (1 = most important);
@@ -57,8 +57,9 @@ _CENSUS_COUNTS = {
 def instrument_groups(frame: pd.DataFrame, instrument: Instrument) -> list[tuple[str, pd.Series]]:
     """The reporting groups of an instrument as (group name, row mask) pairs.
 
-    Children are split by their ``mini_police`` answer (mini-police, other
-    children, all children); every other instrument is one group.
+    The instrument whose ``groups`` has ``by`` (the children's survey) is split
+    by the answer to that column (the ``yes`` group, the ``no`` group, and
+    ``all``); every other instrument is one group.
     """
     spec = instrument.groups
     everyone = pd.Series(True, index=frame.index)
@@ -183,7 +184,7 @@ def _growth_rows(frame: pd.DataFrame, national: str) -> list[dict]:
     """The planned growth of the scheme, as the 2019 report's chapter 3 estimated it.
 
     ``census_growth`` (percent): planned units as a share of the schools running
-    the mini-police now (n planned units, base schools), over the forces that
+    the programme now (n planned units, base schools), over the forces that
     gave both numbers; ``census_planned_units_new_forces`` (count): planned units
     in forces whose scheme is still being planned (new force areas), base all
     planned units. A planned unit is counted as one more school.
