@@ -35,9 +35,9 @@ from helpers.core.config import (
     PROCESSED_DIR,
     PROJECT_ROOT,
     RAW_DIR,
-    SYNTHETIC_BANNER,
 )
 from helpers.core.loading import StructuralError
+from helpers.core.programme import load_programme
 
 __all__ = ["main", "build_parser"]
 
@@ -48,8 +48,6 @@ _PARTIAL = (
     "with it for comparison); --min-cell suppresses small cells, with secondary suppression so "
     "that no suppressed number can be worked out from the others (CONTRACT section 5)."
 )
-
-_SYNTHETIC_BANNER = SYNTHETIC_BANNER  # kept under its old name for callers of this module
 
 #: Shown on every page of a book built with ``--min-cell 0``.
 DISCLOSURE_OFF_BANNER = ("Disclosure control is OFF in this build (--min-cell 0): small numbers are shown "
@@ -70,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``minipolice`` command."""
     parser = argparse.ArgumentParser(
         prog="minipolice",
-        description="Mini-Police evaluation: validate survey exports, process them, build the report.",
+        description=f"{load_programme().title}: validate survey exports, process them, build the report.",
         epilog=_PARTIAL,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -213,7 +211,8 @@ def _build_locked(args, started, processed, book_dir, html_dir) -> int:
         "min_cell": args.min_cell,
         "synthetic": result.synthetic,
     }
-    title = f"Mini-Police evaluation report: {result.force}" if result.force else None
+    programme = load_programme()
+    title = programme.local_title(result.force)
     compare = result.synthetic if args.compare_2019 == "auto" else args.compare_2019 == "yes"
     compare = compare and not result.force  # the 2019 report published national numbers only
     index = build_book(
@@ -221,7 +220,7 @@ def _build_locked(args, started, processed, book_dir, html_dir) -> int:
         book_dir=Path(book_dir).resolve(),
         html_dir=Path(html_dir).resolve() if html_dir else None,
         parameters=parameters,
-        banner=" ".join(notice for notice in (_SYNTHETIC_BANNER if result.synthetic else "",
+        banner=" ".join(notice for notice in (programme.synthetic_banner if result.synthetic else "",
                                               DISCLOSURE_OFF_BANNER if args.min_cell == 0 else "") if notice)
         or None,
         title=title,
@@ -246,14 +245,9 @@ def _build_all(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from helpers.demo.generate import generate_demo_data
+    from helpers.demo import generate
 
-    if args.waves:
-        from helpers.demo.waves import generate_wave_demo
-
-        written = generate_wave_demo(args.out, seed=args.seed)
-    else:
-        written = generate_demo_data(args.out, seed=args.seed)
+    written = generate(args.out, seed=args.seed, waves=args.waves)  # the programme's generator (programme.yml)
     log.info("demo data (seed %d%s): %d files written to %s", args.seed, ", waves" if args.waves else "",
              len(written), args.out)
     return 0
