@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,7 @@ from helpers.core.config import PROGRAMME_PATH
 
 __all__ = ["Programme", "load_programme"]
 
-_REQUIRED = ("name", "title", "report_title", "synthetic_banner")
+_REQUIRED = ("name", "label", "title", "report_title", "synthetic_banner")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Programme:
 
     #: Short identifier (letters, digits, underscores).
     name: str
+    #: The programme's own name, as tables print it (its row of ``data/context/programmes.csv``).
+    label: str
     #: The evaluation's name, as headings print it.
     title: str
     #: The title of a built report (a local report appends ``": <force>"``).
@@ -49,6 +52,19 @@ class Programme:
     definitions: Path
     #: The demo-data generator (a Python file loaded by :mod:`helpers.demo`), or ``None``.
     demo: Path | None = None
+    #: How prose names the programme besides "the programme" and "the scheme".
+    names: tuple[str, ...] = ()
+
+    def name_pattern(self, *, article: bool = True) -> str:
+        """A regular expression matching the programme's names in prose (generic words included).
+
+        ``programme``, ``scheme`` and each of :attr:`names`, optionally after
+        ``the`` (``article``: else without it); a space or hyphen in a name matches a space, a hyphen
+        or a run of spaces.
+        """
+        words = ["programme", "scheme"]
+        words += [r"[\s-]+".join(re.escape(part) for part in re.split(r"[\s-]+", name.strip())) for name in self.names]
+        return (r"(?:the\s+)?" if article else "") + "(?:" + "|".join(words) + ")"
 
     def local_title(self, force: str | None) -> str | None:
         """The title of a one-force report (``None`` for the national report, whose title is the book's)."""
@@ -80,6 +96,8 @@ def load_programme(path: str | Path | None = None) -> Programme:
     for name, place in (("definitions", definitions), ("demo", demo)):
         if place is not None and not place.exists():
             raise ValueError(f"{path}: {name} {place} does not exist")
-    return Programme(name=str(spec["name"]), title=str(spec["title"]), report_title=str(spec["report_title"]),
+    return Programme(name=str(spec["name"]), label=str(spec["label"]), title=str(spec["title"]),
+                     report_title=str(spec["report_title"]),
                      synthetic_banner=" ".join(str(spec["synthetic_banner"]).split()), root=root,
-                     definitions=definitions, demo=demo)
+                     definitions=definitions, demo=demo,
+                     names=tuple(str(name) for name in spec.get("names") or ()))
