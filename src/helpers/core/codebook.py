@@ -246,6 +246,14 @@ class Codebook:
         return tuple(name for name, ins in self.instruments.items() if ins.optional)
 
     @property
+    def census(self) -> str | None:
+        """The census instrument: the one whose columns have the role ``census`` (one row per force)."""
+        found = [name for name, ins in self.instruments.items() if any(c.role == "census" for c in ins.columns)]
+        if len(found) > 1:
+            raise ValueError(f"codebook: only one instrument may have census columns, found {found}")
+        return found[0] if found else None
+
+    @property
     def rows_required(self) -> dict[str, str]:
         """``{instrument: reason}`` for the instruments without whose rows there is no report."""
         return {name: ins.rows_required for name, ins in self.instruments.items() if ins.rows_required}

@@ -354,29 +354,30 @@ def run_process(
     not_collected = {name: res.missing_columns for name, res in results.items()}
     # A survey asked at baseline and follow-up: the cross-sectional tables describe the follow-up wave
     # (no child counted twice); the change tables below use both waves (docs/waves-and-years.md).
-    all_waves = tables["children_survey"]
+    child = codebook.groups.instrument  # the instrument split into the programme group and the others
+    all_waves = tables[child]
     waves = has_waves(all_waves)
     if waves:
-        tables["children_survey"] = follow_up_only(all_waves)
-        log.info("children_survey: baseline and follow-up present; the cross-sectional tables describe the %d "
-                 "follow-up answers", len(tables["children_survey"]))
+        tables[child] = follow_up_only(all_waves)
+        log.info("%s: baseline and follow-up present; the cross-sectional tables describe the %d "
+                 "follow-up answers", child, len(tables[child]))
 
     # 3. Derive.
     summary = summarise(tables, codebook, not_collected)
-    summary = _tag_wave(suppress(summary, min_cell=min_cell, local=force is not None), tables["children_survey"],
+    summary = _tag_wave(suppress(summary, min_cell=min_cell, local=force is not None), tables[child],
                         waves, codebook.groups)
     # A local report sets each local value beside the national one: the national results,
     # with the national build's disclosure control, travel with the local tables.
     national = None
     if force is not None:
         national_tables = {name: res.clean for name, res in results.items()}
-        national_tables["children_survey"] = follow_up_only(national_tables["children_survey"])
+        national_tables[child] = follow_up_only(national_tables[child])
         national = _tag_wave(suppress(summarise(national_tables, codebook, not_collected), min_cell=min_cell,
-                                      local=False), national_tables["children_survey"], waves, codebook.groups)
-    children = tables["children_survey"]
+                                      local=False), national_tables[child], waves, codebook.groups)
+    children = tables[child]
     outcomes = load_outcomes(items=[item for item, _ in comparable_items(codebook)])
     plan = item_plan(outcomes)  # families (Holm within each), directions and SESOIs
-    tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"],
+    tests = compare_groups(children, codebook, not_collected=not_collected[child],
                            families=dict(zip(plan["measure"], plan["family"], strict=True)))
     tests = suppress_tests(tests, min_cell=min_cell, local=force is not None, groups=codebook.groups)
     group_sizes = children[codebook.groups.column].astype("object").value_counts()
@@ -384,9 +385,9 @@ def run_process(
     power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)), groups=codebook.groups)
     if force is not None:  # who answered, in one force: small group sizes hidden like cells
         power = hide_sizes(power, size_columns, min_cell=min_cell)
-    census = tables["scheme_census"].drop(columns=list(not_collected["scheme_census"]), errors="ignore")
+    census = tables[codebook.census].drop(columns=list(not_collected[codebook.census]), errors="ignore")
     sensitivity_table = sensitivity(children, census, codebook, results=summary,
-                                    local=force is not None, not_collected=not_collected["children_survey"])
+                                    local=force is not None, not_collected=not_collected[child])
     if force is not None and min_cell > 1:
         sensitivity_table = hide_suppressed_bases(sensitivity_table)
     missing_files = pd.DataFrame([[name, None, None, None, None, "file not supplied; not collected",
@@ -402,30 +403,30 @@ def run_process(
     synthetic = (data_dir / DEMO_MARKER).exists()
     # headline comparisons unadjusted: see helpers.core.evidence; all waves
     evidence = rate_design(all_waves, group=codebook.groups.column)
-    check_outputs(summary, tests, events, power, sensitivity_table, evidence)
-    design = design_table(children, codebook, plan=plan, not_collected=not_collected["children_survey"],
+    check_outputs(summary, tests, events, power, sensitivity_table, evidence, groups=codebook.groups)
+    design = design_table(children, codebook, plan=plan, not_collected=not_collected[child],
                           min_cell=min_cell)
     balance = balance_table(children, summary, min_cell=min_cell, local=force is not None, codebook=codebook)
     adjusted = adjusted_table(children, codebook, plan=plan, design=design,
-                              not_collected=not_collected["children_survey"], min_cell=min_cell)
+                              not_collected=not_collected[child], min_cell=min_cell)
     if force is not None:  # who answered, in one force: small group sizes hidden as in tests.csv
         design = hide_sizes(design, size_columns, min_cell=min_cell)
         adjusted = hide_sizes(adjusted, ["n"], min_cell=min_cell)
-    check_design_outputs(design, balance, adjusted)
+    check_design_outputs(design, balance, adjusted, groups=codebook.groups)
     # Pooled across forces (national reports only): each force's difference, then random effects.
     if force is None:
         pooled, pooled_forces = pooled_tables(children, plan, codebook, min_cell=min_cell,
-                                              not_collected=not_collected["children_survey"])
+                                              not_collected=not_collected[child])
     else:
         log.info("pooled: skipped in a local report (one force: nothing to pool)")
         pooled, pooled_forces = pooled_tables(children.iloc[0:0], plan, codebook, min_cell=min_cell)
-    check_pooled_outputs(pooled, pooled_forces)
+    check_pooled_outputs(pooled, pooled_forces, groups=codebook.groups)
     primary = plan.loc[plan["family"].eq("primary"), "measure"].tolist()
     change = change_table(all_waves, codebook, min_cell=min_cell)
     did = did_table(all_waves, codebook, min_cell=min_cell)
     attrition = attrition_table(all_waves, codebook, items=primary, min_cell=min_cell)
     trend = trend_table(children, codebook, items=primary, min_cell=min_cell)
-    check_change_outputs(change, did, attrition, trend)
+    check_change_outputs(change, did, attrition, trend, groups=codebook.groups)
 
     # 4. Export: the whole set into a staging folder inside out_dir, then swapped in (_write_outputs).
     #    The staging folder is removed on any exit; one left by a killed run goes at the next run.

@@ -46,12 +46,10 @@ log = logging.getLogger(__name__)
 #: Columns of ``results.csv`` (CONTRACT section 4).
 RESULTS_COLUMNS = ["measure", "group", "category", "n", "base", "value", "unit", "ci_low", "ci_high", "flag"]
 
-_CENSUS_COUNTS = {
-    "schools": "census_schools",
-    "children": "census_children",
-    "planned_units": "census_planned_units",
-    "cycles_per_year": "census_cycles_per_year",
-}
+
+def _census_counts(instrument: Instrument) -> dict[str, str]:
+    """``{column: measure}`` for the census counts: the columns of role ``census``, as ``census_<column>``."""
+    return {col.name: f"census_{col.name}" for col in instrument.columns if col.role == "census"}
 
 
 def instrument_groups(frame: pd.DataFrame, instrument: Instrument) -> list[tuple[str, pd.Series]]:
@@ -209,7 +207,8 @@ def _census_rows(frame: pd.DataFrame, instrument: Instrument, codebook: Codebook
                  not_collected: set[str]) -> list[dict]:
     national = instrument.groups["all"]
     rows = [_count_row("census_forces", national, int(len(frame)), int(len(frame)))]
-    for column, measure in _CENSUS_COUNTS.items():
+    counts = _census_counts(instrument)
+    for column, measure in counts.items():
         if column in not_collected:
             continue
         values = frame[column].dropna()
@@ -233,7 +232,7 @@ def _census_rows(frame: pd.DataFrame, instrument: Instrument, codebook: Codebook
     if "force" in not_collected:
         return rows
     for _, record in frame.sort_values("force").iterrows():
-        for column, measure in _CENSUS_COUNTS.items():
+        for column, measure in counts.items():
             if column in not_collected or pd.isna(record[column]):
                 continue
             rows.append(_count_row(measure, str(record["force"]), int(record[column]), 1))
@@ -269,7 +268,7 @@ def summarise(tables: dict[str, pd.DataFrame], codebook: Codebook,
             continue
         missing = set(not_collected.get(name, ()))
         missing |= {c for c in instrument.column_names if c not in tables[name]}
-        if name == "scheme_census":
+        if name == codebook.census:
             rows += _census_rows(tables[name], instrument, codebook, missing)
         else:
             rows += _survey_rows(tables[name], instrument, codebook, missing)

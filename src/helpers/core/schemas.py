@@ -19,15 +19,16 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.pandas import Check, Column
 
-from helpers.core.codebook import default_groups
+from helpers.core.codebook import Groups, default_groups
 
 __all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "EVIDENCE_SCHEMA",
            "DESIGN_SCHEMA", "BALANCE_SCHEMA", "ADJUSTED_SCHEMA", "POOLED_SCHEMA", "POOLED_FORCES_SCHEMA",
            "CHANGE_SCHEMA", "DID_SCHEMA", "ATTRITION_SCHEMA", "TREND_SCHEMA",
-           "check_outputs", "check_design_outputs", "check_pooled_outputs", "check_change_outputs"]
+           "check_outputs", "check_design_outputs", "check_pooled_outputs", "check_change_outputs", "for_groups"]
 
 #: The programme group and the other group of the default codebook: the per-group columns
 #: are named after them (``n_<yes>``, ``n_<no>``, ``value_<yes>`` ...; CONTRACT section 4).
+#: The schemas below are the default programme's; :func:`for_groups` renames them for others.
 _YES, _NO = default_groups().pair
 
 _UNITS = ["percent", "mean", "count"]
@@ -255,20 +256,65 @@ LOG_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def check_outputs(results, tests, log, power=None, sensitivity=None, evidence=None) -> None:
+def for_groups(schema: pa.DataFrameSchema, groups: Groups | None = None) -> pa.DataFrameSchema:
+    """``schema`` with its per-group columns and group values named after ``groups``.
+
+    The schemas of this module name the default codebook's groups
+    (``n_<yes>``, ``value_<no>`` ..., ``group`` in ``{yes, no}``); for a
+    codebook with other groups the same checks apply to columns named after
+    its groups. ``None`` or the default groups return ``schema`` itself.
+
+    Examples
+    --------
+    >>> from helpers.core.codebook import Groups
+    >>> pair = Groups("survey", by="member", yes="members", no="others", all="everyone")
+    >>> list(for_groups(TESTS_SCHEMA, pair).columns)[8:10]
+    ['n_members', 'n_others']
+    """
+    if groups is None or groups.pair == (_YES, _NO):
+        return schema
+    key = (schema.name, id(schema), *groups.pair)
+    if key not in _RENAMED:
+        _RENAMED[key] = _renamed(schema, *groups.pair)
+    return _RENAMED[key]
+
+
+_RENAMED: dict[tuple, pa.DataFrameSchema] = {}
+
+
+def _renamed(schema: pa.DataFrameSchema, yes: str, no: str) -> pa.DataFrameSchema:
+    mapping = {}
+    for name in schema.columns:
+        for old, new in ((_NO, no), (_YES, yes)):  # the longer name first: one may end with the other
+            if name.endswith("_" + old):
+                mapping[name] = name[: -len(old)] + new
+                break
+    out = schema.rename_columns(mapping)
+    group = out.columns.get("group")
+    allowed = [c.statistics.get("allowed_values") for c in group.checks] if group is not None else []
+    if any(allowed):
+        values = [{_YES: yes, _NO: no}.get(v, v) for v in next(a for a in allowed if a)]
+        out = out.update_column("group", checks=[Check.isin(values)])
+    return out
+
+
+def check_outputs(results, tests, log, power=None, sensitivity=None, evidence=None, *,
+                  groups: Groups | None = None) -> None:
     """Validate the processed tables; raise ``pandera.errors.SchemaError`` on a breach.
 
     ``power`` and ``sensitivity`` are checked when given. ``tests`` must
     have the appended columns (``effect_ci_low``, ``effect_ci_high``,
     ``n_required_80``), which :data:`TESTS_SCHEMA` alone leaves optional.
+    ``groups`` names the per-group columns (:func:`for_groups`; default: the
+    packaged codebook's groups).
     """
     RESULTS_SCHEMA.validate(results)
-    _TESTS_SCHEMA_COMPLETE.validate(tests)
+    for_groups(_TESTS_SCHEMA_COMPLETE, groups).validate(tests)
     LOG_SCHEMA.validate(log)
     if power is not None:
-        POWER_SCHEMA.validate(power)
+        for_groups(POWER_SCHEMA, groups).validate(power)
     if sensitivity is not None:
-        SENSITIVITY_SCHEMA.validate(sensitivity)
+        for_groups(SENSITIVITY_SCHEMA, groups).validate(sensitivity)
     if evidence is not None:
         EVIDENCE_SCHEMA.validate(evidence)
 
@@ -376,10 +422,10 @@ ADJUSTED_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def check_design_outputs(design, balance, adjusted) -> None:
+def check_design_outputs(design, balance, adjusted, *, groups: Groups | None = None) -> None:
     """Validate ``design.csv``, ``balance.csv`` and ``adjusted.csv``; raise ``SchemaError`` on a breach."""
-    DESIGN_SCHEMA.validate(design)
-    BALANCE_SCHEMA.validate(balance)
+    for_groups(DESIGN_SCHEMA, groups).validate(design)
+    for_groups(BALANCE_SCHEMA, groups).validate(balance)
     ADJUSTED_SCHEMA.validate(adjusted)
 
 
@@ -441,10 +487,10 @@ POOLED_FORCES_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def check_pooled_outputs(pooled, forces) -> None:
+def check_pooled_outputs(pooled, forces, *, groups: Groups | None = None) -> None:
     """Validate ``pooled.csv`` and ``pooled_forces.csv``; raise ``SchemaError`` on a breach."""
     POOLED_SCHEMA.validate(pooled)
-    POOLED_FORCES_SCHEMA.validate(forces)
+    for_groups(POOLED_FORCES_SCHEMA, groups).validate(forces)
 # --------------------------------------------------------------------------- change between waves
 
 _P = Check.in_range(0, 1)
@@ -539,9 +585,9 @@ TREND_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def check_change_outputs(change, did, attrition, trend) -> None:
+def check_change_outputs(change, did, attrition, trend, *, groups: Groups | None = None) -> None:
     """Validate ``change.csv``, ``did.csv``, ``attrition.csv`` and ``trend.csv``; raise ``SchemaError`` on a breach."""
-    CHANGE_SCHEMA.validate(change)
-    DID_SCHEMA.validate(did)
-    ATTRITION_SCHEMA.validate(attrition)
+    for_groups(CHANGE_SCHEMA, groups).validate(change)
+    for_groups(DID_SCHEMA, groups).validate(did)
+    for_groups(ATTRITION_SCHEMA, groups).validate(attrition)
     TREND_SCHEMA.validate(trend)

@@ -173,7 +173,7 @@ def comparable_items(codebook: Codebook) -> list[tuple[str, str]]:
         ``test`` is ``"mwu"`` for ordinal items (agreement scales, ranks) and
         ``"chi2"`` for nominal ones (yes/no, yes/maybe/no, yes/no/not sure).
     """
-    inst = codebook.instruments["children_survey"]
+    inst = codebook.instruments[codebook.groups.instrument]
     items = []
     for col in inst.columns:
         if col.applies_if or col.role not in ("outcome", "safety", "rank"):
