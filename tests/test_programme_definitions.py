@@ -79,6 +79,10 @@ def test_instrument_roles_come_from_the_codebook(codebook):
     assert set(codebook.rows_required) == {"children_survey", "scheme_census"}
     assert all(codebook.rows_required.values())  # each with the reason the error message gives
     assert codebook.census == "scheme_census"
+    assert codebook.weight_target == "children"  # the census count the sensitivity table weights to
+    headline = codebook.headline_items
+    assert headline and all(codebook.instruments[codebook.groups.instrument].column(item).applies_if
+                            for item in headline)  # asked of the programme group only
 
 
 def test_groups_without_labels_read_as_their_codes():

@@ -130,6 +130,10 @@ class Column:
     #: Describes the survey's design (wave, year, linking key), not a measure: absent means one
     #: cross-sectional survey, so its absence is not logged as a measure not collected.
     design: bool = False
+    #: Asked of the programme group only and quoted as a headline: the sensitivity table weights it too.
+    headline: bool = False
+    #: (census) The count per force that the children's answers are post-stratified to.
+    weight_target: bool = False
 
     @property
     def measure(self) -> str:
@@ -252,6 +256,20 @@ class Codebook:
         if len(found) > 1:
             raise ValueError(f"codebook: only one instrument may have census columns, found {found}")
         return found[0] if found else None
+
+    @property
+    def headline_items(self) -> tuple[str, ...]:
+        """Items of the split instrument marked ``headline`` (asked of the programme group only)."""
+        if self.groups is None:
+            return ()
+        return tuple(c.name for c in self.instruments[self.groups.instrument].columns if c.headline)
+
+    @property
+    def weight_target(self) -> str | None:
+        """The census column marked ``weight_target`` (children per force), or ``None``."""
+        if self.census is None:
+            return None
+        return next((c.name for c in self.instruments[self.census].columns if c.weight_target), None)
 
     @property
     def rows_required(self) -> dict[str, str]:

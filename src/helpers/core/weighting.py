@@ -59,7 +59,8 @@ Design-based intervals
 
 ``sensitivity.csv``
     :func:`sensitivity` builds it: for every item of ``tests.csv`` and the
-    headline items asked of the programme group only (:data:`HEADLINE_ITEMS`), one
+    headline items asked of the programme group only (the codebook's ``headline``
+    columns; :data:`HEADLINE_ITEMS` for the default programme), one
     row per (measure, group, category) as in ``results.csv``:
 
     ==============  ==========================================================
@@ -119,7 +120,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from helpers.core.codebook import Codebook, default_groups
+from helpers.core.codebook import Codebook, default_groups, load_codebook
 from helpers.core.stats import cluster_robust_coefficient, comparable_items
 
 __all__ = ["SENSITIVITY_COLUMNS", "HEADLINE_ITEMS", "TRIM_QUANTILE", "weight_cells", "poststratification_weights",
@@ -135,8 +136,9 @@ SENSITIVITY_COLUMNS = ["measure", "group", "category", "unit", "base", "value", 
 #: Weights are capped at this quantile of their group's weights (module docstring, "Trimming").
 TRIM_QUANTILE = 0.95
 
-#: Items asked of the programme group only that the report quotes as headlines.
-HEADLINE_ITEMS = ("enjoyed", "safety_impact")
+#: Items asked of the programme group only that the report quotes as headlines (the default
+#: codebook's columns marked ``headline``).
+HEADLINE_ITEMS = load_codebook().headline_items
 
 _CELL_COLUMNS = ["group", "force", "respondents", "census_children", "census_share", "sample_share", "weight",
                  "status"]
@@ -419,21 +421,22 @@ def sensitivity(children: pd.DataFrame, census: pd.DataFrame, codebook: Codebook
     """
     inst = codebook.instruments[codebook.groups.instrument]
     by, (yes, no) = codebook.groups.column, codebook.groups.pair
+    target = codebook.weight_target  # the census count the answers are weighted to
     if local:
         log.info("sensitivity: local report (one force): no weighting by force; value_weighted = value")
         weights = pd.Series(np.where(children[by].notna(), 1.0, np.nan), index=children.index)
-    elif "children" not in census or "force" not in census:
+    elif target is None or target not in census or "force" not in census:
         log.warning("sensitivity: the census has no children per force; value_weighted is empty")
         weights = pd.Series(np.nan, index=children.index)
     else:
-        weights = poststratification_weights(children, census, by=by)
+        weights = poststratification_weights(children, census, by=by, target=target)
     untrimmed = weights.to_numpy(dtype=float)
     weights = weights if local else trim_weights(weights, children[by])
     clusters = children["school_id"].astype("object").to_numpy() if "school_id" in children else None
     if clusters is None:
         log.warning("sensitivity: no school_id column; weighted differences get HC1 intervals, not clustered ones")
     both = [item for item, _ in comparable_items(codebook)]
-    items = [(item, (yes, no)) for item in both] + [(item, (yes,)) for item in HEADLINE_ITEMS]
+    items = [(item, (yes, no)) for item in both] + [(item, (yes,)) for item in codebook.headline_items]
     group_of = children[by].astype("object")
     masks = {yes: group_of.eq("yes").to_numpy(), no: group_of.eq("no").to_numpy()}
     weights = weights.to_numpy(dtype=float)
