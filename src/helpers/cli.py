@@ -139,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a children's survey asked twice (baseline and follow-up, linked by child_key) with a "
                    "known true difference in differences (docs/waves-and-years.md)")
 
-    from helpers.core.codebook import INSTRUMENTS
+    from helpers.core.codebook import load_codebook
+
+    surveys = load_codebook().surveys
 
     q = sub.add_parser("questionnaire", help="write printable questionnaires, data-entry workbooks and question lists",
                        description="Write, from the codebook alone, each instrument's printable questionnaire "
@@ -148,8 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "for building the form in an online tool (OUT/question-lists/*_questions.csv).")
     q.add_argument("--out", type=Path, default=PROJECT_ROOT / "questionnaire",
                    help="output folder (default: questionnaire/)")
-    q.add_argument("--instrument", nargs="+", choices=INSTRUMENTS, default=None, metavar="NAME",
-                   help="only these instruments (default: all five: " + ", ".join(INSTRUMENTS) + ")")
+    q.add_argument("--instrument", nargs="+", choices=surveys, default=None, metavar="NAME",
+                   help="only these instruments (default: all of them: " + ", ".join(surveys) + ")")
     q.add_argument("--no-pdf", action="store_true",
                    help="skip the PDFs (they need Debian's chromium: apt-get install chromium)")
     return parser
