@@ -29,6 +29,7 @@ import pandas as pd
 
 from helpers.build.book import build_book, pages_left_out
 from helpers.core import outputs
+from helpers.core.codebook import Codebook, load_codebook
 from helpers.core.config import DEFAULT_MIN_CELL
 from helpers.core.loading import StructuralError
 from helpers.core.pipeline import run_process
@@ -37,9 +38,6 @@ from helpers.core.programme import load_programme
 __all__ = ["BookResult", "build_all", "local_forces", "slug"]
 
 log = logging.getLogger(__name__)
-
-_SURVEYS = ("children_survey", "practitioner_survey", "teacher_survey", "parent_survey")
-
 
 @dataclass
 class BookResult:
@@ -57,23 +55,26 @@ def slug(force: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", force.lower()).strip("-")
 
 
-def local_forces(tables: dict[str, pd.DataFrame]) -> list[str]:
+def local_forces(tables: dict[str, pd.DataFrame], codebook: Codebook | None = None) -> list[str]:
     """Forces that get a local report: active in the census and with survey respondents.
 
     Parameters
     ----------
     tables : dict
         The national clean tables (``ProcessResult.tables``).
+    codebook : Codebook, optional
+        Says which instrument is the census and which are surveys (default: the packaged codebook).
 
     Returns
     -------
     list of str
         Force names in alphabetical order.
     """
-    census = tables.get("scheme_census", pd.DataFrame(columns=["force", "status"]))
+    codebook = codebook or load_codebook()
+    census = tables.get(codebook.census, pd.DataFrame(columns=["force", "status"]))
     active = set(census.loc[census["status"].astype("object").eq("active"), "force"].astype(str))
     answered = set()
-    for name in _SURVEYS:
+    for name in (name for name in codebook.surveys if name != codebook.census):
         frame = tables.get(name)
         if frame is not None and "force" in frame:
             answered |= set(frame["force"].dropna().astype(str))
