@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from helpers.core.config import DEFINITIONS_DIR, PROJECT_ROOT
+from helpers.core.config import DEFINITIONS_DIR, PROGRAMME_PATH, PROJECT_ROOT
 
 __all__ = ["CACHE_DIR", "Fingerprint", "NotebookCache", "Outcome", "environment_hash", "file_hash", "files_hash",
            "fingerprint", "helper_modules", "helpers_hash", "listing_hash", "notebook_helper_modules",
@@ -270,12 +270,14 @@ def notebook_helper_modules(notebook: dict) -> set[str]:
 
 def helpers_hash(modules: set[str], helpers_dir: Path = HELPERS_DIR,
                  definitions_dir: Path = DEFINITIONS_DIR) -> dict[str, str]:
-    """Per file: hash of each helper module in ``modules``, every definition file and the build code."""
+    """Per file: hash of each helper module in ``modules``, every definition file, programme.yml and the build code."""
     files = {_module_path(m, helpers_dir).relative_to(helpers_dir).as_posix(): _module_path(m, helpers_dir)
              for m in modules}
     files |= {f"build/{name}": helpers_dir / "build" / name for name in _BUILD_CODE
               if (helpers_dir / "build" / name).exists()}
     files |= {f"definitions/{p.name}": p for p in definitions_dir.glob("*.yml")}
+    if PROGRAMME_PATH.exists():  # the programme's names and its synthetic-data banner
+        files["programme.yml"] = PROGRAMME_PATH
     return {name: file_hash(path) for name, path in sorted(files.items())}
 
 

@@ -65,7 +65,7 @@ import pandas as pd
 
 from helpers.core import outputs
 from helpers.core.change import attrition_table, change_table, did_table, follow_up_only, has_waves, trend_table
-from helpers.core.codebook import Codebook, load_codebook
+from helpers.core.codebook import Codebook, Groups, load_codebook
 from helpers.core.config import DEFAULT_MIN_CELL, DEMO_MARKER
 from helpers.core.design import adjusted_table, balance_table, design_table
 from helpers.core.disclosure import hide_sizes, hide_suppressed_bases, suppress, suppress_tests
@@ -240,7 +240,7 @@ def _clear_staging(out_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _tag_wave(summary: pd.DataFrame, children: pd.DataFrame, waves: bool, groups) -> pd.DataFrame:
+def _tag_wave(summary: pd.DataFrame, children: pd.DataFrame, waves: bool, groups: Groups) -> pd.DataFrame:
     """Append ``wave`` and ``year`` to ``results.csv``: the follow-up wave (and its one year) on children's rows.
 
     Empty where not applicable: other instruments' rows, and every row of a survey without waves
