@@ -339,14 +339,23 @@ def attrition_table(children: pd.DataFrame, codebook: Codebook | None = None, *,
     return out
 
 
+def _favourable_scores(codebook: Codebook, item: str) -> list[float]:
+    """Scores of the codes the item's scale marks favourable (polarity +1); 1 and 2 when it has no polarity."""
+    scale = codebook.scales[codebook.instruments[codebook.groups.instrument].column(item).scale]
+    if scale.polarity is None or scale.scores is None:
+        return [1.0, 2.0]
+    return [score for score, sign in zip(scale.scores, scale.polarity, strict=True) if sign > 0]
+
+
 def trend_table(children: pd.DataFrame, codebook: Codebook | None = None, *, items: list[str],
                 min_cell: int = 0, min_clusters: int = MIN_CLUSTERS) -> pd.DataFrame:
     """``trend.csv``: headline items per survey year and a linear trend over the years.
 
     With waves present only follow-up answers count (the caller passes
-    :func:`follow_up_only`). Per item and year: children agreeing (score 1
-    or 2 of the agreement scale, ``yes`` of a yes/no item) out of valid
-    answers, as a percent with its Wilson 95% interval
+    :func:`follow_up_only`). Per item and year: children agreeing (the
+    codes the codebook's scale marks favourable, polarity +1: "strongly
+    agree" and "agree" of the agreement scale; scores 1 or 2 of a scored
+    scale without polarity; ``yes`` of a yes/no item) out of valid answers, as a percent with its Wilson 95% interval
     (``statsmodels proportion_confint(n, base, method="wilson")``). The trend
     is the slope of a linear probability model ``ols("agree ~ year")`` (per
     year, in percentage points) fitted with ``cov_type="cluster",
@@ -362,7 +371,7 @@ def trend_table(children: pd.DataFrame, codebook: Codebook | None = None, *, ite
         if item not in children:
             continue
         score, kind = item_score(children, item, codebook)
-        agree = score.le(2) if kind == "scored" else score.eq(1)
+        agree = score.isin(_favourable_scores(codebook, item)) if kind == "scored" else score.eq(1)
         frame = pd.DataFrame({"year": children[_YEAR].astype("Int64").astype("float"),
                               "school": children["school_id"].astype("object"),
                               "agree": agree.where(score.notna()).astype(float)}).dropna()
