@@ -156,3 +156,22 @@ def test_a_codebook_with_other_groups_runs_the_whole_pipeline(tmp_path):
         header = pd.read_csv(out / f"{name}.csv", nrows=0).columns
         assert set(columns) <= set(header) and not any("mini_police" in c for c in header), name
     assert set(pd.read_csv(out / "sensitivity.csv")["group"]) == {"members", "others", "difference"}
+
+
+def test_a_census_with_other_columns_gives_its_own_counts(tmp_path):
+    """Census counts are the columns of role census; the root programme's derived figures need its columns."""
+    from helpers.core.processing import summarise
+
+    spec = yaml.safe_load(CODEBOOK_PATH.read_text(encoding="utf-8"))
+    census = spec["instruments"]["scheme_census"]
+    census["columns"] = [census["columns"][0],
+                         {"name": "clubs", "type": "integer", "min": 0, "role": "census", "label": "Clubs"}]
+    path = tmp_path / "codebook.yml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    codebook = load_codebook(path)
+    frame = pd.DataFrame({"force": ["Durham", "Kent"], "clubs": pd.array([3, 4], dtype="Int64")})
+    out = summarise({"scheme_census": frame}, codebook)
+    national = out[out["group"].eq("national")].set_index("measure")
+    assert national.loc["census_clubs", "n"] == 7 and national.loc["census_forces", "n"] == 2
+    assert not out["measure"].isin(["census_children_per_school", "census_growth"]).any()
+    assert out.loc[out["measure"].eq("census_clubs") & out["group"].eq("Kent"), "n"].tolist() == [4]

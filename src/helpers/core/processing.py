@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 RESULTS_COLUMNS = ["measure", "group", "category", "n", "base", "value", "unit", "ci_low", "ci_high", "flag"]
 
 
+#: Census columns the derived figures read (children per school, planned growth, cycles a year).
+_DERIVED_FROM = ("schools", "children", "planned_units", "cycles_per_year")
+
+
 def _census_counts(instrument: Instrument) -> dict[str, str]:
     """``{column: measure}`` for the census counts: the columns of role ``census``, as ``census_<column>``."""
     return {col.name: f"census_{col.name}" for col in instrument.columns if col.role == "census"}
@@ -206,6 +210,9 @@ def _growth_rows(frame: pd.DataFrame, national: str) -> list[dict]:
 def _census_rows(frame: pd.DataFrame, instrument: Instrument, codebook: Codebook,
                  not_collected: set[str]) -> list[dict]:
     national = instrument.groups["all"]
+    # The derived census figures below read the root programme's census columns: a census without
+    # them (another programme's) simply has none of those figures.
+    not_collected = set(not_collected) | {c for c in _DERIVED_FROM if c not in frame}
     rows = [_count_row("census_forces", national, int(len(frame)), int(len(frame)))]
     counts = _census_counts(instrument)
     for column, measure in counts.items():
