@@ -120,7 +120,8 @@ def baseline(processed: Path, raw: Path, work: Path) -> float:
 
     from helpers.build import sources
     from helpers.build.book import toc_pages, write_book_config
-    from helpers.core.config import NOTEBOOKS_DIR, SYNTHETIC_BANNER
+    from helpers.core.config import NOTEBOOKS_DIR
+    from helpers.core.programme import load_programme
 
     book = work / "plain"
     book.mkdir(parents=True)
@@ -136,7 +137,7 @@ def baseline(processed: Path, raw: Path, work: Path) -> float:
             if "injected-parameters" in cell.metadata.get("tags", []):
                 cell.metadata["tags"] = [*cell.metadata["tags"], "remove-cell"]
         nbformat.write(notebook, target)
-    write_book_config(book, banner=SYNTHETIC_BANNER)
+    write_book_config(book, banner=load_programme().synthetic_banner)
     config = yaml.safe_load((book / "_config.yml").read_text())
     config["execute"] = {"execute_notebooks": "force", "timeout": -1}  # no per-cell time limit
     (book / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))

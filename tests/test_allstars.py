@@ -188,12 +188,16 @@ def test_the_disclosure_setting_decides_which_counts_are_childrens(tmp_path):
 def test_programme_settings_are_part_of_the_build_cache_key():
     from helpers.build.cache import helpers_hash
 
-    assert "programme.yml" in helpers_hash(set(), definitions_dir=PROGRAMME / "definitions")
-    assert "programme.yml" not in helpers_hash(set(), definitions_dir=PROJECT_ROOT / "definitions")
+    allstars = helpers_hash(set(), definitions_dir=PROGRAMME / "definitions")
+    root = helpers_hash(set(), definitions_dir=PROJECT_ROOT / "definitions")
+    assert "programme.yml" in allstars and "programme.yml" in root
+    assert allstars["programme.yml"] != root["programme.yml"]  # each programme's own settings
 
 
-def test_a_codebook_with_only_some_mini_police_instruments_is_refused(tmp_path):
+def test_a_codebook_with_a_subset_of_the_instruments_is_a_programme_of_its_own(tmp_path):
+    """Only the children's survey: it loads, and without a census the two-group analyses do not apply."""
     from helpers.core.codebook import load_codebook
+    from helpers.core.pipeline import _two_group_design
 
     spec = yaml.safe_load((PROJECT_ROOT / "definitions" / "codebook.yml").read_text(encoding="utf-8"))
     spec["instruments"] = {"children_survey": spec["instruments"]["children_survey"]}
@@ -201,8 +205,10 @@ def test_a_codebook_with_only_some_mini_police_instruments_is_refused(tmp_path):
     spec.pop("forms", None)
     path = tmp_path / "codebook.yml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    with pytest.raises(ValueError, match="instruments must be"):
-        load_codebook(path)
+    codebook = load_codebook(path)
+    assert codebook.required_instruments == ("children_survey",) and codebook.census is None
+    assert not _two_group_design(codebook)
+    assert _two_group_design(load_codebook())
     assert set(load_codebook(PROGRAMME / "definitions" / "codebook.yml").required_instruments) == {
         "staff_feedback", "parent_midway", "parent_final", "course_register"}
 

@@ -1,4 +1,4 @@
-"""Tests of helpers.core.change, helpers.demo.waves and the wave columns (docs/waves-and-years.md).
+"""Tests of helpers.core.change, the demo waves (definitions/demo) and the wave columns (docs/waves-and-years.md).
 
 ``change.csv`` and ``did.csv`` of a pipeline run on generated baseline/follow-up data are recomputed
 here from the raw CSV with SciPy and statsmodels called directly, with their own scoring and pairing.
@@ -24,7 +24,12 @@ from helpers.core.config import DEMO_MARKER
 from helpers.core.loading import RawTable
 from helpers.core.pipeline import OUTPUT_FILES
 from helpers.core.validation import validate_table
-from helpers.demo.waves import TRUE_DID, demo_population, simulate_waves
+from helpers.demo import demo_module
+
+_waves = demo_module("waves")  # the programme's demo generator (definitions/demo/waves.py), loaded by path
+TRUE_DID = _waves.TRUE_DID
+demo_population = _waves.demo_population
+simulate_waves = _waves.simulate_waves
 
 AGREE5 = {"strongly_agree": 1.0, "agree": 2.0, "neither": 3.0, "disagree": 4.0, "strongly_disagree": 5.0}
 SCORED = ["att_work_well", "att_listen", "att_trust", "att_say_hello", "att_treat_fairly", "att_good_job",

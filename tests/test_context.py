@@ -301,7 +301,7 @@ def test_plot_age_ranges_draws_each_range_and_highlights_one():
     rows = pd.DataFrame({"programme": ["Mini-Police", "Cadets", "Unknown"],
                          "age_min": pd.array([8, 13, None], dtype="Int64"),
                          "age_max": pd.array([11, 18, None], dtype="Int64")})
-    fig = plot_age_ranges(rows)
+    fig = plot_age_ranges(rows, highlight="Mini-Police")
     ax = fig.axes[0]
     bars = list(ax.containers[0])
     assert [(b.get_x(), b.get_width()) for b in bars] == [(8.0, 4.0), (13.0, 6.0)]

@@ -1,4 +1,4 @@
-"""Tests for helpers.demo.text: synthetic children's comments and interview excerpts.
+"""Tests for the programme's demo text (definitions/demo/text.py): synthetic children's comments and interview excerpts.
 
 Structural figures are the 2019 national evaluation's: 8 creative workshops
 with 56 children in 4 forces, 6-10 children a workshop, comment themes 42%,
@@ -14,15 +14,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.demo.text import (
-    ENJOYED_MOST_BY_THEME,
-    INTERVIEW_EXCERPT_POOLS,
-    PLANTED_IDENTIFIERS,
-    WORKSHOP_COMMENT_POOLS,
-    enjoyed_most_text,
-    interview_excerpts,
-    workshop_comments,
-)
+from helpers.demo import demo_module
+
+_text = demo_module("text")  # the programme's demo generator (definitions/demo/text.py), loaded by path
+ENJOYED_MOST_BY_THEME = _text.ENJOYED_MOST_BY_THEME
+INTERVIEW_EXCERPT_POOLS = _text.INTERVIEW_EXCERPT_POOLS
+PLANTED_IDENTIFIERS = _text.PLANTED_IDENTIFIERS
+WORKSHOP_COMMENT_POOLS = _text.WORKSHOP_COMMENT_POOLS
+enjoyed_most_text = _text.enjoyed_most_text
+interview_excerpts = _text.interview_excerpts
+workshop_comments = _text.workshop_comments
 
 CASE_STUDY_FORCES = ["Cumbria", "Durham", "Gwent", "Lincolnshire"]
 LEAD_FORCES = [

@@ -194,10 +194,10 @@ def test_console_script_help():
 
 def test_clean_input_gives_an_empty_log(tmp_path):
     """The demo data have no faulty cell or row: the log has no row-level event and is well-formed."""
-    from helpers.demo.generate import generate_demo_data
+    from helpers.demo import generate
 
     raw = tmp_path / "raw"
-    generate_demo_data(raw)
+    generate(raw)
     out = tmp_path / "o"
     assert main(["-q", "process", "--data-dir", str(raw), "--out", str(out)]) == 0
     log = pd.read_csv(out / "validation_log.csv")

@@ -7,13 +7,14 @@ import pandas as pd
 import pytest
 
 from helpers.core.config import RAW_DIR
-from helpers.demo.text import (
-    ENJOYED_MOST_BY_THEME,
-    INTERVIEW_EXCERPT_POOLS,
-    PLANTED_IDENTIFIERS,
-    WORKSHOP_COMMENT_POOLS,
-)
+from helpers.demo import demo_module
 from helpers.text.redaction import find_identifiers, known_names, redact
+
+_text = demo_module("text")  # the programme's demo generator (definitions/demo/text.py), loaded by path
+ENJOYED_MOST_BY_THEME = _text.ENJOYED_MOST_BY_THEME
+INTERVIEW_EXCERPT_POOLS = _text.INTERVIEW_EXCERPT_POOLS
+PLANTED_IDENTIFIERS = _text.PLANTED_IDENTIFIERS
+WORKSHOP_COMMENT_POOLS = _text.WORKSHOP_COMMENT_POOLS
 
 R = "[redacted]"
 

@@ -23,7 +23,7 @@ HTML = Path(os.environ.get("MINIPOLICE_HTML", BOOK_DIR / "_build" / "html"))
 @pytest.mark.parametrize("sentence,phrase", [
     ("The difference was caused by the scheme.", "caused"),
     ("Taking part led to more trust.", "led to"),
-    ("Children trust officers because of the mini-police.", "because of the mini-police"),
+    ("Children trust officers because of the mini-police.", "because of the programme"),
     ("It made them keener to help.", "made them"),
     ("They feel safer for having taken part.", "for having taken part"),
     ("Trust rose as a result of the programme.", "as a result of"),

@@ -1,9 +1,14 @@
-"""minipolice: the Mini-Police evaluation pipeline.
+"""minipolice: the evaluation engine.
+
+The engine names no programme: the programme it evaluates is described by
+``programme.yml`` at the repository root and the definition files beside it
+(:mod:`helpers.core.programme`, :mod:`helpers.core.codebook`).
 
 Stage modules (each does one job):
 
 - :mod:`helpers.core.config`     paths and defaults, anchored on the project root
-- :mod:`helpers.core.codebook`   the survey instrument as data (``codebook.yml``)
+- :mod:`helpers.core.programme`  the programme as data (``programme.yml``: names, folders, demo generator)
+- :mod:`helpers.core.codebook`   the survey instrument as data (``codebook.yml``), its groups included
 - :mod:`helpers.core.loading`    reading raw CSV/XLSX exports
 - :mod:`helpers.core.validation` checking raw rows against the codebook
 - :mod:`helpers.core.processing` tidy results tables (``results.csv``)
@@ -22,8 +27,7 @@ Stage modules (each does one job):
 - :mod:`helpers.report.context`    the context chapter's published evidence and programme tables
 - :mod:`helpers.report.reproduction` the 2019 report's published numbers vs the results
 - :mod:`helpers.build.book`      execute chapter notebooks and compile the book
-- :mod:`helpers.demo.generate`       synthetic demonstration data, calibrated to the report
-- :mod:`helpers.demo.text`  the demo data's free text, comments and excerpts
+- :mod:`helpers.demo`        loading the programme's synthetic-data generator; writing raw files and the marker
 - :mod:`helpers.cli`        the ``minipolice`` command
 """
 

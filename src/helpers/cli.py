@@ -39,10 +39,9 @@ from helpers.core.config import (
     PROGRAMME_ROOT,
     PROJECT_ROOT,
     RAW_DIR,
-    SYNTHETIC_BANNER,
 )
 from helpers.core.loading import StructuralError
-from helpers.core.programme import ENVIRONMENT_VARIABLE, ProgrammeError
+from helpers.core.programme import ENVIRONMENT_VARIABLE, ProgrammeError, load_programme
 from helpers.core.programme import resolve as resolve_programme
 
 __all__ = ["main", "build_parser"]
@@ -54,8 +53,6 @@ _PARTIAL = (
     "with it for comparison); --min-cell suppresses small cells, with secondary suppression so "
     "that no suppressed number can be worked out from the others (CONTRACT section 5)."
 )
-
-_SYNTHETIC_BANNER = SYNTHETIC_BANNER  # kept under its old name for callers of this module
 
 #: Shown on every page of a book built with ``--min-cell 0``.
 DISCLOSURE_OFF_BANNER = ("Disclosure control is OFF in this build (--min-cell 0): small numbers are shown "
@@ -76,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``minipolice`` command."""
     parser = argparse.ArgumentParser(
         prog="minipolice",
-        description="Mini-Police evaluation: validate survey exports, process them, build the report.",
+        description=f"{load_programme().title}: validate survey exports, process them, build the report.",
         epilog=_PARTIAL,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -151,12 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a children's survey asked twice (baseline and follow-up, linked by child_key) with a "
                    "known true difference in differences (docs/waves-and-years.md)")
 
-    from helpers.core.codebook import INSTRUMENTS, load_codebook
+    from helpers.core.codebook import load_codebook
 
-    try:  # the programme's own instruments (the Mini-Police: INSTRUMENTS)
-        instruments = load_codebook().required_instruments
+    try:  # the programme's own survey instruments
+        surveys = load_codebook().surveys
     except (OSError, ValueError, KeyError, TypeError):  # a broken codebook is reported by the command that reads it
-        instruments = INSTRUMENTS
+        surveys = ()
     q = sub.add_parser("questionnaire", help="write printable questionnaires, data-entry workbooks and question lists",
                        description="Write, from the codebook alone, each instrument's printable questionnaire "
                        "(OUT/paper/*.html and *.pdf), its data-entry workbook for typing paper forms "
@@ -164,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "for building the form in an online tool (OUT/question-lists/*_questions.csv).")
     q.add_argument("--out", type=Path, default=PROJECT_ROOT / "questionnaire",
                    help="output folder (default: questionnaire/)")
-    q.add_argument("--instrument", nargs="+", choices=instruments, default=None, metavar="NAME",
-                   help="only these instruments (default: all of them: " + ", ".join(instruments) + ")")
+    q.add_argument("--instrument", nargs="+", choices=surveys, default=None, metavar="NAME",
+                   help="only these instruments (default: all of them: " + ", ".join(surveys) + ")")
     q.add_argument("--no-pdf", action="store_true",
                    help="skip the PDFs (they need Debian's chromium: apt-get install chromium)")
     return parser
@@ -227,7 +224,8 @@ def _build_locked(args, started, processed, book_dir, html_dir) -> int:
         "min_cell": args.min_cell,
         "synthetic": result.synthetic,
     }
-    title = f"Mini-Police evaluation report: {result.force}" if result.force else None
+    programme = load_programme()
+    title = programme.local_title(result.force)
     compare = result.synthetic if args.compare_2019 == "auto" else args.compare_2019 == "yes"
     compare = compare and not result.force  # the 2019 report published national numbers only
     index = build_book(
@@ -235,7 +233,7 @@ def _build_locked(args, started, processed, book_dir, html_dir) -> int:
         book_dir=Path(book_dir).resolve(),
         html_dir=Path(html_dir).resolve() if html_dir else None,
         parameters=parameters,
-        banner=" ".join(notice for notice in (_synthetic_banner() if result.synthetic else "",
+        banner=" ".join(notice for notice in (programme.synthetic_banner if result.synthetic else "",
                                               DISCLOSURE_OFF_BANNER if args.min_cell == 0 else "") if notice)
         or None,
         title=title,
@@ -259,39 +257,12 @@ def _build_all(args: argparse.Namespace) -> int:
     return 1 if any(book.error for book in books) else 0
 
 
-def _programme_demo(args: argparse.Namespace) -> int | None:
-    """A programme folder's own generator (``demo.py`` with ``generate_demo_data(out, seed)``), if it has one."""
-    import importlib.util
-
-    programme = resolve_programme(None)
-    script = programme.root / "demo.py"
-    if programme.is_default or not script.is_file():
-        return None
-    if args.waves:
-        raise StructuralError(f"--waves: the Mini-Police children's survey only; {programme.name} has its own demo.py")
-    spec = importlib.util.spec_from_file_location(f"{programme.name}_demo", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    written = module.generate_demo_data(args.out, args.seed)
-    log.info("demo data of %s (%s): %d files written to %s", programme.name,
-             "its default seed" if args.seed is None else f"seed {args.seed}", len(written), args.out)
-    return 0
-
-
 def _demo(args: argparse.Namespace) -> int:
-    from helpers.demo.generate import generate_demo_data
+    from helpers.demo import generate
 
-    own = _programme_demo(args)
-    if own is not None:
-        return own
-    args.seed = DEFAULT_SEED if args.seed is None else args.seed
-    if args.waves:
-        from helpers.demo.waves import generate_wave_demo
-
-        written = generate_wave_demo(args.out, seed=args.seed)
-    else:
-        written = generate_demo_data(args.out, seed=args.seed)
-    log.info("demo data (seed %d%s): %d files written to %s", args.seed, ", waves" if args.waves else "",
+    written = generate(args.out, seed=args.seed, waves=args.waves)  # the programme's generator (programme.yml)
+    log.info("demo data of %s (%s%s): %d files written to %s", load_programme().name,
+             "its default seed" if args.seed is None else f"seed {args.seed}", ", waves" if args.waves else "",
              len(written), args.out)
     return 0
 
@@ -366,11 +337,6 @@ def _take_programme(argv: list[str]) -> tuple[str | None, list[str]]:
             rest.append(arg)
         i += 1
     return spec, rest
-
-
-def _synthetic_banner() -> str:
-    """The banner of a book built from synthetic data: the programme's own (``programme.yml``), else the root's."""
-    return str(resolve_programme(None).settings.get("synthetic_banner") or "").strip() or _SYNTHETIC_BANNER
 
 
 def _in_programme(spec: str | None, argv: list[str]) -> int | None:

@@ -75,8 +75,8 @@ def pages_left_out(processed_dir: Path, *, compare: bool, auto: bool = False) ->
     unless ``did.csv`` has rows (the children answered at baseline and follow-up).
 
     With ``auto`` (``--compare-2019 auto``) the comparison is also left out of a book with waves: the
-    synthetic answers with waves are drawn by another model (:mod:`helpers.demo.waves`), not
-    calibrated to the 2019 report's figures.
+    synthetic answers with waves are drawn by another model (the programme generator's ``waves.py``,
+    loaded by :mod:`helpers.demo`), not calibrated to the 2019 report's figures.
     """
     did = Path(processed_dir) / "did.csv"
     waves = did.exists() and len(did.read_text(encoding="utf-8").strip().splitlines()) > 1

@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from helpers.core.config import PROJECT_ROOT
+from helpers.core.config import PROGRAMME_PATH, PROJECT_ROOT
 from helpers.core.config import definitions_dir as config_definitions_dir
 
 __all__ = ["CACHE_DIR", "Fingerprint", "NotebookCache", "Outcome", "columns_hash", "environment_hash", "file_hash",
@@ -298,7 +298,9 @@ def helpers_hash(modules: set[str], helpers_dir: Path = HELPERS_DIR,
     files |= {f"build/{name}": helpers_dir / "build" / name for name in _BUILD_CODE
               if (helpers_dir / "build" / name).exists()}
     files |= {f"definitions/{p.name}": p for p in definitions_dir.glob("*.yml")}
-    settings = definitions_dir.parent / "programme.yml"  # a programme folder's settings (disclosure, tallies ...)
+    settings = definitions_dir.parent / "programme.yml"  # the programme's names, banner, disclosure settings
+    if not settings.is_file():
+        settings = PROGRAMME_PATH
     if settings.is_file():
         files["programme.yml"] = settings
     return {name: file_hash(path) for name, path in sorted(files.items())}

@@ -44,6 +44,7 @@ from helpers import __version__
 from helpers.build.book import read_toc
 from helpers.core import outputs
 from helpers.core.config import BOOK_DIR
+from helpers.core.programme import load_programme
 
 __all__ = ["PDF_NAME", "CHROMIUM_ARGS", "PdfError", "find_chromium", "launch_chromium", "build_singlehtml",
            "locate_markers", "print_page", "print_html_files", "write_pdf", "main"]
@@ -434,7 +435,7 @@ def write_pdf(book_dir: Path = BOOK_DIR, out: Path | None = None, *, chromium: s
              for part in toc.get("parts", [])]
     parts += [{"caption": "", "files": [c["file"] for c in toc.get("chapters", [])]}] if toc.get("chapters") else []
     options = {
-        "title": config.get("title") or "Mini-Police evaluation report",
+        "title": config.get("title") or load_programme().report_title,
         "author": config.get("author") or "",
         # The banner the build put on every page (the synthetic-data notice): the project's own HTML.
         "notice": (config.get("html") or {}).get("announcement") or "",

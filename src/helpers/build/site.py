@@ -29,16 +29,15 @@ import pandas as pd
 
 from helpers.build.book import build_book, pages_left_out
 from helpers.core import outputs
-from helpers.core.config import DEFAULT_MIN_CELL, SYNTHETIC_BANNER
+from helpers.core.codebook import Codebook, load_codebook
+from helpers.core.config import DEFAULT_MIN_CELL
 from helpers.core.loading import StructuralError
 from helpers.core.pipeline import run_process
+from helpers.core.programme import load_programme
 
 __all__ = ["BookResult", "build_all", "local_forces", "slug"]
 
 log = logging.getLogger(__name__)
-
-_SURVEYS = ("children_survey", "practitioner_survey", "teacher_survey", "parent_survey")
-
 
 @dataclass
 class BookResult:
@@ -56,23 +55,26 @@ def slug(force: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", force.lower()).strip("-")
 
 
-def local_forces(tables: dict[str, pd.DataFrame]) -> list[str]:
+def local_forces(tables: dict[str, pd.DataFrame], codebook: Codebook | None = None) -> list[str]:
     """Forces that get a local report: active in the census and with survey respondents.
 
     Parameters
     ----------
     tables : dict
         The national clean tables (``ProcessResult.tables``).
+    codebook : Codebook, optional
+        Says which instrument is the census and which are surveys (default: the packaged codebook).
 
     Returns
     -------
     list of str
         Force names in alphabetical order.
     """
-    census = tables.get("scheme_census", pd.DataFrame(columns=["force", "status"]))
+    codebook = codebook or load_codebook()
+    census = tables.get(codebook.census, pd.DataFrame(columns=["force", "status"]))
     active = set(census.loc[census["status"].astype("object").eq("active"), "force"].astype(str))
     answered = set()
-    for name in _SURVEYS:
+    for name in (name for name in codebook.surveys if name != codebook.census):
         frame = tables.get(name)
         if frame is not None and "force" in frame:
             answered |= set(frame["force"].dropna().astype(str))
@@ -110,8 +112,8 @@ def _one_book(data_dir: str, out_dir: str, force: str, min_cell: int, compare: s
         with_comparison = (compare == "yes" or (compare == "auto" and result.synthetic)) and not force
         build_book(processed_dir=(work / "processed").resolve(), book_dir=(work / "book").resolve(),
                    html_dir=target.resolve(), parameters=parameters,
-                   banner=SYNTHETIC_BANNER if result.synthetic else None,
-                   title=f"Mini-Police evaluation report: {force}" if force else None,
+                   banner=load_programme().synthetic_banner if result.synthetic else None,
+                   title=load_programme().local_title(force),
                    jobs=1, exclude=pages_left_out(work / "processed", compare=with_comparison,
                                                           auto=compare == "auto"))
         return BookResult(name, force, f"{name}/index.html", time.perf_counter() - started)
@@ -133,11 +135,13 @@ def _landing_page(results: list[BookResult], *, synthetic: bool) -> str:
             rows.append(f"<li>{label}: not built ({html.escape(book.error.splitlines()[0])})</li>")
         else:
             rows.append(f'<li><a href="{html.escape(book.path)}">{label}</a></li>')
-    banner = (f'<p role="note"><strong>{html.escape(SYNTHETIC_BANNER)}</strong></p>' if synthetic else "")
+    programme = load_programme()
+    banner = (f'<p role="note"><strong>{html.escape(programme.synthetic_banner)}</strong></p>' if synthetic else "")
+    heading = html.escape(f"{programme.title} reports")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            "<title>Mini-Police evaluation reports</title></head>\n<body>\n<main>\n"
-            "<h1>Mini-Police evaluation reports</h1>\n" + banner +
+            f"<title>{heading}</title></head>\n<body>\n<main>\n"
+            f"<h1>{heading}</h1>\n" + banner +
             "\n<p>The national report, and a local report for each force that runs an active scheme and "
             "has survey respondents. Local reports suppress small numbers to protect the children.</p>\n"
             "<h2>Reports</h2>\n<ul>\n" + "\n".join(rows) + "\n</ul>\n</main>\n</body>\n</html>\n")

@@ -6,10 +6,10 @@ disclosure control, neither of which adds a row to ``results.csv``.
 - :func:`breakdown_table`: for each primary outcome of the analysis plan
   (``definitions/outcomes.yml``), the share of children giving a favourable
   answer (the codes whose scale ``polarity`` is +1: "strongly agree" or
-  "agree") by gender and by year group, within the mini-police group and
+  "agree") by gender and by year group, within the programme group and
   within the comparison group. It describes who answered what; it tests
   nothing, and the groups are not compared within a level.
-- :func:`least_enjoyed_table`: the themes of what mini-police children
+- :func:`least_enjoyed_table`: the themes of what children of the programme group
   enjoyed least, coded from their free-text answer by the keyword rules of
   ``definitions/themes.yml`` (:func:`code_themes`), as percent rows in the
   results layout.
@@ -25,7 +25,7 @@ neutral one included), so that the two cells of a level add up to its
 
 ``enjoyed_least.csv`` has the columns of ``results.csv``
 (:data:`helpers.core.processing.RESULTS_COLUMNS`): measure
-``enjoyed_least_theme``, group ``mini_police``, one row per theme (zeros
+``enjoyed_least_theme``, the programme group, one row per theme (zeros
 included), ``base`` the children who wrote an answer.
 
 Disclosure control (CONTRACT section 5)
@@ -136,14 +136,14 @@ def code_themes(texts: pd.Series, themes: list[dict], *, other: str = "other") -
 
 def least_enjoyed_table(children: pd.DataFrame, codebook: Codebook, *, min_cell: int, local: bool,
                         not_collected=(), rules: dict | None = None) -> pd.DataFrame:
-    """Themes of what mini-police children enjoyed least, in the results layout, suppressed.
+    """Themes of what children of the programme group enjoyed least, in the results layout, suppressed.
 
     Parameters
     ----------
     children : pandas.DataFrame
         The clean children's table (not changed).
     codebook : Codebook
-        Names the mini-police group.
+        Names the programme group.
     min_cell, local : int, bool
         As for :func:`helpers.core.disclosure.suppress`.
     not_collected : iterable of str
@@ -160,16 +160,16 @@ def least_enjoyed_table(children: pd.DataFrame, codebook: Codebook, *, min_cell:
     """
     rules = rules or load_themes()
     column = rules["column"]
-    groups = codebook.instruments["children_survey"].groups
+    groups = codebook.groups
     collected = column not in set(not_collected) and column in children
-    mini = children[children[groups["by"]].astype("object").eq("yes")]
+    mini = children[children[groups.column].astype("object").eq("yes")]
     texts = mini[column] if collected else pd.Series([], dtype="object")
     coded = code_themes(texts, rules["themes"], other=rules["other"]["id"]).dropna()
     codes = [t["id"] for t in rules["themes"]] + [rules["other"]["id"]] if collected else []
     counts = coded.value_counts()
     base = int(len(coded))
     rows = pd.DataFrame({"measure": pd.Series([rules["measure"]] * len(codes), dtype="str"),
-                         "group": pd.Series([groups["yes"]] * len(codes), dtype="str"),
+                         "group": pd.Series([groups.yes] * len(codes), dtype="str"),
                          "category": pd.Series(codes, dtype="str"),
                          "n": pd.Series([int(counts.get(c, 0)) for c in codes], dtype="int64"), "base": base})
     rows["value"] = (100 * rows["n"] / base if base else np.nan) if len(rows) else pd.Series([], dtype=float)
@@ -215,8 +215,8 @@ def breakdown_table(children: pd.DataFrame, codebook: Codebook, *, items: list[s
         the codebook appears, zeros included.
     """
     missing = set(not_collected)
-    groups = codebook.instruments["children_survey"].groups
-    member = children[groups["by"]].astype("object")
+    groups = codebook.groups
+    member = children[groups.column].astype("object")
     rows = []
     for measure in items:
         if measure in missing or measure not in children:
@@ -224,7 +224,7 @@ def breakdown_table(children: pd.DataFrame, codebook: Codebook, *, items: list[s
         scale = codebook.scales[codebook.instruments["children_survey"].column(measure).scale]
         favourable = {c for c, p in zip(scale.codes, scale.polarity or (), strict=False) if p > 0}
         answers = children[measure].astype("object")
-        for answer, group in (("yes", groups["yes"]), ("no", groups["no"])):
+        for answer, group in (("yes", groups.yes), ("no", groups.no)):
             for by in BY:
                 if by in missing or by not in children:
                     continue

@@ -17,7 +17,7 @@ DataFrame out, and none changes its input.
   items, the exact McNemar test ``statsmodels mcnemar(table, exact=True)`` for
   yes/no items.
 * :func:`did_table` -- ``did.csv``: per measure the coefficient of the
-  mini-police indicator in ``ols("change ~ mp")`` fitted with
+  programme-group indicator in ``ols("change ~ mp")`` fitted with
   ``cov_type="cluster", cov_kwds={"groups": school}`` (statsmodels defaults,
   95% interval).
 * :func:`attrition_table` -- ``attrition.csv``: per group who answered in
@@ -31,6 +31,9 @@ The pair's group and school are those of its follow-up answer (a pair whose
 group or school differs between waves is noted in the validation log).
 Disclosure control: a row describing fewer than ``min_cell`` pairs (or
 children) is emptied and flagged ``c``.
+
+The groups are the codebook's (``codebook.groups``): ``group`` holds their
+names and ``did.csv`` counts pairs in ``n_pairs_<yes>``, ``n_pairs_<no>``.
 """
 
 from __future__ import annotations
@@ -45,11 +48,12 @@ from scipy.stats import wilcoxon
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers.core.codebook import Codebook, load_codebook
+from helpers.core.codebook import Codebook, Groups, default_groups, load_codebook
 from helpers.core.design import MIN_CLUSTERS, cluster_difference, item_score
 from helpers.core.stats import comparable_items
 
-__all__ = ["CHANGE_COLUMNS", "DID_COLUMNS", "ATTRITION_COLUMNS", "TREND_COLUMNS", "BASELINE", "FOLLOW_UP",
+__all__ = ["CHANGE_COLUMNS", "DID_COLUMNS", "did_columns", "ATTRITION_COLUMNS", "TREND_COLUMNS", "BASELINE",
+           "FOLLOW_UP",
            "has_waves", "follow_up_only", "change_items", "paired_scores", "change_table", "did_table",
            "attrition_table", "trend_table"]
 
@@ -57,17 +61,24 @@ log = logging.getLogger(__name__)
 
 BASELINE, FOLLOW_UP = "baseline", "follow_up"
 _KEY, _WAVE, _YEAR = "child_key", "wave", "year"
-_GROUPS = (("yes", "mini_police"), ("no", "non_mini_police"))
 
 #: Columns of ``change.csv``: the issue's columns first, then appended ones.
 CHANGE_COLUMNS = ["measure", "group", "n_pairs", "mean_baseline", "mean_follow_up", "mean_change", "p_value",
                   # appended
                   "test", "score", "flag"]
 
-#: Columns of ``did.csv``.
-DID_COLUMNS = ["measure", "n_pairs", "estimate", "ci_low", "ci_high", "p_value",
-               # appended
-               "se", "n_pairs_mini_police", "n_pairs_non_mini_police", "schools", "score", "flag"]
+
+
+def did_columns(groups: Groups) -> list[str]:
+    """Columns of ``did.csv`` for a programme's groups."""
+    return ["measure", "n_pairs", "estimate", "ci_low", "ci_high", "p_value",
+            # appended
+            "se", groups.count_column(groups.yes, "n_pairs"), groups.count_column(groups.no, "n_pairs"), "schools",
+            "score", "flag"]
+
+
+#: Columns of ``did.csv`` for the default programme.
+DID_COLUMNS = did_columns(default_groups())
 
 #: Columns of ``attrition.csv``.
 ATTRITION_COLUMNS = ["measure", "group", "n_baseline", "n_pairs", "n_baseline_only", "n_follow_up_only",
@@ -79,14 +90,20 @@ TREND_COLUMNS = ["measure", "year", "n", "base", "value", "ci_low", "ci_high", "
 
 
 _TEXT = ("measure", "group", "test", "score", "flag")
-_COUNTS = ("n_pairs", "n_pairs_mini_police", "n_pairs_non_mini_police", "schools", "n_baseline", "n_baseline_only",
-           "n_follow_up_only", "year", "n", "base", "years")
+_COUNTS = ("n_pairs", "schools", "n_baseline", "n_baseline_only", "n_follow_up_only", "year", "n", "base", "years")
+_GROUP_COUNTS = "n_pairs_"  # n_pairs_<group> of did.csv
+
+
+def _answers_and_groups(codebook: Codebook) -> tuple[tuple[str, str], ...]:
+    """``(("yes", <yes group>), ("no", <no group>))``: each answer to the group column and its group."""
+    return tuple((answer, codebook.groups.of(answer)) for answer in ("yes", "no"))
 
 
 def _typed(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     """A table of ``columns`` with fixed types, also when empty: text, nullable counts, floats."""
     out = pd.DataFrame(rows).reindex(columns=columns)
-    types = {c: ("str" if c in _TEXT else "Int64" if c in _COUNTS else "float") for c in columns}
+    types = {c: ("str" if c in _TEXT else "Int64" if c in _COUNTS or c.startswith(_GROUP_COUNTS) else "float")
+             for c in columns}
     out = out.astype(types)
     if "test" in out:  # empty where no test ran (a suppressed row)
         out["test"] = out["test"].where(out["test"].ne("nan"))
@@ -116,7 +133,7 @@ def follow_up_only(children: pd.DataFrame) -> pd.DataFrame:
 def change_items(codebook: Codebook | None = None) -> list[str]:
     """Items of the paired comparisons: those of ``design.csv`` asked of both groups, ranks left out."""
     codebook = codebook or load_codebook()
-    inst = codebook.instruments["children_survey"]
+    inst = codebook.instruments[codebook.groups.instrument]
     return [item for item, _ in comparable_items(codebook) if inst.column(item).type == "coded"]
 
 
@@ -126,17 +143,18 @@ def paired_scores(children: pd.DataFrame, item: str, codebook: Codebook | None =
     Returns
     -------
     pandas.DataFrame
-        ``key``, ``year``, ``school`` and ``mp`` (1 mini-police, 0 other: the
+        ``key``, ``year``, ``school`` and ``mp`` (1 programme group, 0 other: the
         follow-up answer's), ``baseline``, ``follow_up`` (scores) and
         ``change`` (follow-up minus baseline), in key order.
     """
+    codebook = codebook or load_codebook()
     score, _ = item_score(children, item, codebook)
     frame = pd.DataFrame({
         "key": children[_KEY].astype("object"),
         "year": children[_YEAR].astype("Int64").astype("object").fillna(-1) if _YEAR in children else -1,
         "wave": children[_WAVE].astype("object"),
         "school": children["school_id"].astype("object"),
-        "mp": children["mini_police"].astype("object").map({"yes": 1.0, "no": 0.0}),
+        "mp": children[codebook.groups.column].astype("object").map({"yes": 1.0, "no": 0.0}),
         "score": score.to_numpy(),
     }).dropna(subset=["key", "wave", "score"])
     base = frame[frame["wave"].eq(BASELINE)][["key", "year", "score"]]
@@ -197,7 +215,7 @@ def change_table(children: pd.DataFrame, codebook: Codebook | None = None, *, it
     codebook = codebook or load_codebook()
     rows = []
     for item, kind, pairs in _paired_items(children, items, codebook):
-        for code, group in _GROUPS:
+        for code, group in _answers_and_groups(codebook):
             sub = pairs[pairs["mp"].eq(1.0 if code == "yes" else 0.0)]
             b, f = sub["baseline"].to_numpy(), sub["follow_up"].to_numpy()
             row = {"measure": item, "group": group, "n_pairs": len(sub), "score": kind, "flag": ""}
@@ -227,7 +245,7 @@ def did_table(children: pd.DataFrame, codebook: Codebook | None = None, *, items
               min_cell: int = 0, min_clusters: int = MIN_CLUSTERS) -> pd.DataFrame:
     """``did.csv``: the difference in differences of each measure, schools as clusters.
 
-    The estimate is the mini-police children's mean change minus the other
+    The estimate is the programme group's mean change minus the other
     children's (the coefficient of ``mp`` in ``change ~ mp``); its interval and
     p-value use statsmodels' CR1 cluster-robust covariance by school and a
     normal reference distribution (its defaults).
@@ -242,21 +260,23 @@ def did_table(children: pd.DataFrame, codebook: Codebook | None = None, *, items
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`DID_COLUMNS`; empty without waves.
+        Columns :func:`did_columns` (for the default programme
+        :data:`DID_COLUMNS`); empty without waves.
     """
     codebook = codebook or load_codebook()
+    n_yes, n_no = (codebook.groups.count_column(group, "n_pairs") for group in codebook.groups.pair)
     rows = []
     for item, kind, pairs in _paired_items(children, items, codebook):
         n_mp, n_other = int(pairs["mp"].eq(1).sum()), int(pairs["mp"].eq(0).sum())
         schools = int(pairs["school"].nunique())
-        row = {"measure": item, "n_pairs": len(pairs), "n_pairs_mini_police": n_mp,
-               "n_pairs_non_mini_police": n_other, "schools": schools, "score": kind, "flag": ""}
+        row = {"measure": item, "n_pairs": len(pairs), n_yes: n_mp, n_no: n_other, "schools": schools,
+               "score": kind, "flag": ""}
         if n_mp and n_other and schools >= max(min_clusters, 2):
             row.update(_did_fit(pairs))
         if min(n_mp, n_other) < min_cell:
             row = {"measure": item, "score": kind, "flag": "c"}
         rows.append(row)
-    return _typed(rows, DID_COLUMNS)
+    return _typed(rows, did_columns(codebook.groups))
 
 
 def attrition_table(children: pd.DataFrame, codebook: Codebook | None = None, *, items: list[str] | None = None,
@@ -281,14 +301,14 @@ def attrition_table(children: pd.DataFrame, codebook: Codebook | None = None, *,
     frame = pd.DataFrame({"key": children[_KEY].astype("object"), "year": year,
                           "wave": children[_WAVE].astype("object"),
                           "school": children["school_id"].astype("object"),
-                          "group": children["mini_police"].astype("object")}).dropna(subset=["key", "wave"])
+                          "group": children[codebook.groups.column].astype("object")}).dropna(subset=["key", "wave"])
     linked = frame.groupby(["key", "year"])["wave"].agg(lambda w: set(w))
     both = {k for k, w in linked.items() if {BASELINE, FOLLOW_UP} <= w}
     pair_id = list(zip(frame["key"], frame["year"], strict=True))
     frame["paired"] = [p in both for p in pair_id]
     base = frame[frame["wave"].eq(BASELINE)]
     follow = frame[frame["wave"].eq(FOLLOW_UP)]
-    for code, group in _GROUPS:
+    for code, group in _answers_and_groups(codebook):
         b = base[base["group"].eq(code)]
         f = follow[follow["group"].eq(code)]
         row = {"measure": "all", "group": group, "n_baseline": len(b), "n_pairs": int(b["paired"].sum()),
@@ -319,14 +339,23 @@ def attrition_table(children: pd.DataFrame, codebook: Codebook | None = None, *,
     return out
 
 
+def _favourable_scores(codebook: Codebook, item: str) -> list[float]:
+    """Scores of the codes the item's scale marks favourable (polarity +1); 1 and 2 when it has no polarity."""
+    scale = codebook.scales[codebook.instruments[codebook.groups.instrument].column(item).scale]
+    if scale.polarity is None or scale.scores is None:
+        return [1.0, 2.0]
+    return [score for score, sign in zip(scale.scores, scale.polarity, strict=True) if sign > 0]
+
+
 def trend_table(children: pd.DataFrame, codebook: Codebook | None = None, *, items: list[str],
                 min_cell: int = 0, min_clusters: int = MIN_CLUSTERS) -> pd.DataFrame:
     """``trend.csv``: headline items per survey year and a linear trend over the years.
 
     With waves present only follow-up answers count (the caller passes
-    :func:`follow_up_only`). Per item and year: children agreeing (score 1
-    or 2 of the agreement scale, ``yes`` of a yes/no item) out of valid
-    answers, as a percent with its Wilson 95% interval
+    :func:`follow_up_only`). Per item and year: children agreeing (the
+    codes the codebook's scale marks favourable, polarity +1: "strongly
+    agree" and "agree" of the agreement scale; scores 1 or 2 of a scored
+    scale without polarity; ``yes`` of a yes/no item) out of valid answers, as a percent with its Wilson 95% interval
     (``statsmodels proportion_confint(n, base, method="wilson")``). The trend
     is the slope of a linear probability model ``ols("agree ~ year")`` (per
     year, in percentage points) fitted with ``cov_type="cluster",
@@ -342,7 +371,7 @@ def trend_table(children: pd.DataFrame, codebook: Codebook | None = None, *, ite
         if item not in children:
             continue
         score, kind = item_score(children, item, codebook)
-        agree = score.le(2) if kind == "scored" else score.eq(1)
+        agree = score.isin(_favourable_scores(codebook, item)) if kind == "scored" else score.eq(1)
         frame = pd.DataFrame({"year": children[_YEAR].astype("Int64").astype("float"),
                               "school": children["school_id"].astype("object"),
                               "agree": agree.where(score.notna()).astype(float)}).dropna()

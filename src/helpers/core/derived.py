@@ -96,8 +96,7 @@ def _reporting_groups(codebook: Codebook | None = None) -> set[str]:
 
 def _compared(codebook: Codebook | None = None) -> tuple[str, str]:
     """The children's two compared groups (in the programme, not), as the codebook names them."""
-    groups = (codebook or load_codebook()).instruments["children_survey"].groups
-    return groups["yes"], groups["no"]
+    return (codebook or load_codebook()).groups.pair
 
 #: The power the detectable effects are computed for (as in power.csv).
 _POWER = 0.8
@@ -275,7 +274,7 @@ def _gap(w: float, share_mini: float, *, pooled: float = 0.5) -> float:
     return 100 * w * np.sqrt(pooled * (1 - pooled)) / np.sqrt(share_mini * (1 - share_mini))
 
 
-def detectable(power: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFrame:
+def detectable(power: pd.DataFrame, tests: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
     """The smallest detectable effects behind the prose, from ``power.csv`` and ``tests.csv``.
 
     The group sizes are those of ``power.csv``; where a local report hid one
@@ -290,7 +289,7 @@ def detectable(power: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFrame:
     >>> float(round(r["mde"], 2)), round(r["mde_pairs"])
     (0.19, 59)
     """
-    sizes = [power[f"n_{g}"].iloc[0] if len(power) else np.nan for g in _compared()]
+    sizes = [power[f"n_{g}"].iloc[0] if len(power) else np.nan for g in _compared(codebook)]
     hidden = any(pd.isna(s) for s in sizes)
     n_mini, n_other = (0 if pd.isna(s) else int(s) for s in sizes)
     alpha = float(power["alpha"].iloc[0]) if len(power) else 0.05
@@ -331,7 +330,7 @@ def derive(results: pd.DataFrame, tests: pd.DataFrame, power: pd.DataFrame, code
              *(top_forces(results, m) for m in ("census_schools", "census_children")),
              top_sample(results, min_cell=min_cell, local=local), census_counts(results)]
     if len(power):  # a programme without the two-group comparison has no detectable effects
-        parts.append(detectable(power, tests))
+        parts.append(detectable(power, tests, codebook))
     frame = pd.concat([p for p in parts if len(p)], ignore_index=True).reindex(columns=COLUMNS)
     for column in ("n", "base"):
         frame[column] = pd.to_numeric(frame[column]).round().astype("Int64")

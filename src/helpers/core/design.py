@@ -1,8 +1,8 @@
 """Design-based inference for the children's comparisons: schools as clusters.
 
-One job: compare mini-police and other children in a way that respects how
-the survey was drawn. Children are nested in schools, schools chose who
-joined the mini-police, and the groups are spread unevenly over schools, so
+One job: compare the programme group with the other children in a way that
+respects how the survey was drawn. Children are nested in schools, schools
+chose who joined the programme, and the groups are spread unevenly over schools, so
 a test that treats the children as a simple random sample has intervals that
 are too narrow. Every formula below is the one ``docs/design-based-inference.md``
 states; each function is DataFrame in, tidy DataFrame out.
@@ -11,7 +11,7 @@ states; each function is DataFrame in, tidy DataFrame out.
   scored scales (agreement, safety: 1 = strongly agree ... 5), the rank for
   rank items, 1 for ``yes`` and 0 for any other valid answer of a nominal item.
 * :func:`icc1` -- one-way ANOVA ICC(1) over schools and the design effect.
-* :func:`cluster_difference` -- OLS of the score on the mini-police
+* :func:`cluster_difference` -- OLS of the score on the programme-group
   indicator with school-clustered (CR1) covariance, statsmodels' defaults
   (normal reference distribution).
 * :func:`within_school` -- the comparison within schools that have both
@@ -30,6 +30,10 @@ Missing data: answers that are missing drop out item by item (covariates:
 complete cases of the adjusted model); children without a school or a group
 drop out. A comparison that cannot be made keeps its row with empty
 statistics.
+
+The groups are the codebook's (``codebook.groups``): the per-group columns
+are named ``n_<yes>``, ``n_<no>``, ``value_<yes>`` ... after them, which for
+the default programme are the contract's names.
 """
 
 from __future__ import annotations
@@ -41,10 +45,11 @@ import pandas as pd
 from scipy.stats import norm, ttest_ind
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from helpers.core.codebook import Codebook, load_codebook
+from helpers.core.codebook import Codebook, Groups, default_groups, load_codebook
 from helpers.core.stats import cluster_robust_coefficient, comparable_items, holm_within
 
-__all__ = ["DESIGN_COLUMNS", "BALANCE_COLUMNS", "ADJUSTED_COLUMNS", "ALPHA", "MIN_CLUSTERS", "item_score", "icc1",
+__all__ = ["DESIGN_COLUMNS", "BALANCE_COLUMNS", "design_columns", "balance_columns",
+           "ADJUSTED_COLUMNS", "ALPHA", "MIN_CLUSTERS", "item_score", "icc1",
            "cluster_difference", "within_school", "tost", "equivalence_verdict", "design_table",
            "balance_table", "adjusted_table", "simulate_clustered"]
 
@@ -57,27 +62,33 @@ ALPHA = 0.05
 #: handful of school totals and its p-values mean little, so none is given.
 MIN_CLUSTERS = 5
 
-#: Columns of ``design.csv``: the issue's columns first, then appended ones.
-DESIGN_COLUMNS = [
-    "measure", "n_mini_police", "n_non_mini_police", "schools", "icc", "design_effect", "difference", "ci_low",
-    "ci_high", "p_cluster", "p_cluster_holm", "p_within", "within_method",
-    # appended
-    "family", "score", "se", "schools_within", "sesoi", "p_equivalence", "equivalence", "flag",
-]
+def design_columns(groups: Groups) -> list[str]:
+    """Columns of ``design.csv`` for a programme's groups: the issue's columns first, then appended ones."""
+    yes, no = groups.pair
+    return ["measure", f"n_{yes}", f"n_{no}", "schools", "icc", "design_effect", "difference", "ci_low",
+            "ci_high", "p_cluster", "p_cluster_holm", "p_within", "within_method",
+            # appended
+            "family", "score", "se", "schools_within", "sesoi", "p_equivalence", "equivalence", "flag"]
 
-#: Columns of ``balance.csv``.
-BALANCE_COLUMNS = [
-    "covariate", "category", "unit", "n_mini_police", "base_mini_police", "value_mini_police", "sd_mini_police",
-    "n_non_mini_police", "base_non_mini_police", "value_non_mini_police", "sd_non_mini_police",
-    "std_difference", "flag",
-]
+
+def balance_columns(groups: Groups) -> list[str]:
+    """Columns of ``balance.csv`` for a programme's groups."""
+    return ["covariate", "category", "unit",
+            *(f"{stat}_{group}" for group in groups.pair for stat in ("n", "base", "value", "sd")),
+            "std_difference", "flag"]
+
+
+#: Columns of ``design.csv`` for the default programme.
+DESIGN_COLUMNS = design_columns(default_groups())
+
+#: Columns of ``balance.csv`` for the default programme.
+BALANCE_COLUMNS = balance_columns(default_groups())
 
 #: Columns of ``adjusted.csv``.
 ADJUSTED_COLUMNS = [
     "measure", "model", "covariates", "n", "schools", "difference", "se", "ci_low", "ci_high", "p_value", "flag",
 ]
 
-_CHILDREN = "children_survey"
 _STATS = ["icc", "design_effect", "difference", "ci_low", "ci_high", "p_cluster", "p_cluster_holm", "p_within",
           "se", "p_equivalence"]
 
@@ -113,7 +124,7 @@ def item_score(children: pd.DataFrame, item: str, codebook: Codebook | None = No
     ([2.0, 5.0, nan], [1.0, 0.0, 1.0])
     """
     codebook = codebook or load_codebook()
-    col = codebook.instruments[_CHILDREN].column(item)
+    col = codebook.instruments[codebook.groups.instrument].column(item)
     values = children[item]
     if col.type == "integer":
         return pd.to_numeric(values, errors="coerce").astype(float).rename(item), "rank"
@@ -223,7 +234,7 @@ def cluster_difference(data: pd.DataFrame, *, score: str, group: str, cluster: s
     data : pandas.DataFrame
         One row per child; rows with a missing score, group or cluster drop out.
     score, group, cluster : str
-        Column names; ``group`` is 1 for mini-police children, 0 otherwise.
+        Column names; ``group`` is 1 for children in the programme group, 0 otherwise.
     confidence : float
         Coverage of the interval.
     min_clusters : int
@@ -374,8 +385,8 @@ def equivalence_verdict(p_holm: float, p_equivalence: float, sesoi: float, *, al
 # --------------------------------------------------------------------------- tables
 
 
-def _base_frame(children: pd.DataFrame) -> pd.DataFrame:
-    group = children["mini_police"].astype("object")
+def _base_frame(children: pd.DataFrame, groups: Groups) -> pd.DataFrame:
+    group = children[groups.column].astype("object")
     return pd.DataFrame({"mp": group.map({"yes": 1.0, "no": 0.0}),
                          "school": children["school_id"].astype("object")}, index=children.index)
 
@@ -387,7 +398,7 @@ def design_table(children: pd.DataFrame, codebook: Codebook | None = None, *, pl
     Parameters
     ----------
     children : pandas.DataFrame
-        Clean children's table (``mini_police`` yes/no, ``school_id``).
+        Clean children's table (the group column ``codebook.groups.column`` yes/no, ``school_id``).
     codebook : Codebook, optional
     plan : pandas.DataFrame, optional
         :func:`helpers.core.outcomes.item_plan` (families, SESOIs); by default
@@ -400,10 +411,10 @@ def design_table(children: pd.DataFrame, codebook: Codebook | None = None, *, pl
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`DESIGN_COLUMNS`, one row per item in the order of
+        Columns :func:`design_columns` (``n_<yes>``, ``n_<no>`` ...), one row per item in the order of
         ``tests.csv``: answers per group, ``schools`` (clusters with an
         answer), ``icc``/``design_effect`` (:func:`icc1`, both groups
-        pooled), ``difference`` (mini-police minus other children, score
+        pooled), ``difference`` (programme group minus other children, score
         scale), ``ci_low``/``ci_high``/``p_cluster``/``se``
         (:func:`cluster_difference`), ``p_cluster_holm`` (Holm within the
         item's ``family``), ``p_within``/``within_method``/``schools_within``
@@ -418,7 +429,9 @@ def design_table(children: pd.DataFrame, codebook: Codebook | None = None, *, pl
     codebook = codebook or load_codebook()
     plan = plan if plan is not None else item_plan()
     planned = plan.set_index("measure")
-    base = _base_frame(children)
+    groups = codebook.groups
+    n_yes, n_no = (groups.count_column(g) for g in groups.pair)
+    base = _base_frame(children, groups)
     rows = []
     for item, _ in comparable_items(codebook):
         if item not in children or item in not_collected:
@@ -434,17 +447,17 @@ def design_table(children: pd.DataFrame, codebook: Codebook | None = None, *, pl
                                min_clusters=MIN_CLUSTERS if method == "fixed_effects" else 2).iloc[0]
         family = planned["family"].get(item, "exploratory")
         sesoi = float(planned["sesoi"].get(item, np.nan)) if family == "primary" else np.nan
-        rows.append({"measure": item, "n_mini_police": n_mp, "n_non_mini_police": n_other,
+        rows.append({"measure": item, n_yes: n_mp, n_no: n_other,
                      "schools": int(frame["school"].nunique()), "icc": icc["icc"],
                      "design_effect": icc["design_effect"], "difference": diff["difference"],
                      "ci_low": diff["ci_low"], "ci_high": diff["ci_high"], "p_cluster": diff["p_value"],
                      "p_within": within["p_value"], "within_method": method, "family": family, "score": kind,
                      "se": diff["se"], "schools_within": int(within["schools"]), "sesoi": sesoi})
-    out = pd.DataFrame(rows).reindex(columns=DESIGN_COLUMNS)
+    out = pd.DataFrame(rows).reindex(columns=design_columns(groups))
     if out.empty:
         return out.astype({"measure": str, "within_method": str, "family": str, "score": str, "equivalence": str,
                            "flag": str})
-    small = (out["n_mini_police"] < min_cell) | (out["n_non_mini_police"] < min_cell)
+    small = (out[n_yes] < min_cell) | (out[n_no] < min_cell)
     if min_cell <= 1:
         small[:] = False
     out.loc[small, _STATS] = np.nan
@@ -453,7 +466,7 @@ def design_table(children: pd.DataFrame, codebook: Codebook | None = None, *, pl
     out["p_equivalence"] = tost(out["difference"], out["se"], out["sesoi"])
     out["equivalence"] = [equivalence_verdict(p, q, s) for p, q, s in
                           zip(out["p_cluster_holm"], out["p_equivalence"], out["sesoi"], strict=True)]
-    for column in ("n_mini_police", "n_non_mini_police", "schools", "schools_within"):
+    for column in (n_yes, n_no, "schools", "schools_within"):
         out[column] = out[column].astype(int)
     if small.any():
         log.info("design: %d comparisons suppressed (a group below %d answers)", int(small.sum()), min_cell)
@@ -476,8 +489,8 @@ def _std_difference(a, b, sd_a=None, sd_b=None, *, unit: str):
 
 
 def balance_table(children: pd.DataFrame, results: pd.DataFrame, *, min_cell: int = 0,
-                  local: bool = False) -> pd.DataFrame:
-    """``balance.csv``: how mini-police and other children compare on gender, year group, age and force.
+                  local: bool = False, codebook: Codebook | None = None) -> pd.DataFrame:
+    """``balance.csv``: how the programme group and the other children compare on gender, year group, age and force.
 
     Parameters
     ----------
@@ -491,24 +504,28 @@ def balance_table(children: pd.DataFrame, results: pd.DataFrame, *, min_cell: in
         A mean of a group with fewer answers is suppressed.
     local : bool
         One-force report: the force rows are left out (every child is in the force).
+    codebook : Codebook, optional
+        Names the groups (default: the packaged codebook).
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`BALANCE_COLUMNS`. ``unit`` is ``percent`` (gender,
+        Columns :func:`balance_columns` (``n_<yes>``, ``base_<yes>`` ...). ``unit`` is ``percent`` (gender,
         force: ``value_*`` = 100 n / base) or ``mean`` (year group, age:
         ``value_*`` the mean, ``sd_*`` the standard deviation, ddof 1).
-        ``std_difference`` is mini-police minus other children over the
+        ``std_difference`` is the programme group minus the other children over the
         pooled spread: (p1 - p2) / sqrt((p1(1-p1) + p2(1-p2)) / 2) for
         shares, (m1 - m2) / sqrt((s1^2 + s2^2) / 2) for means; empty when a
         cell of the row is suppressed (``flag`` = ``c``).
     """
+    groups = (codebook or load_codebook()).groups
+    yes, no = groups.pair
     rows = []
     covariates = [("gender", "sample_gender")] + ([] if local else [("force", "sample_force")])
     for covariate, measure in covariates:
         part = results[results["measure"].eq(measure) & results["unit"].eq("percent")]
-        mp = part[part["group"].eq("mini_police")].set_index("category")
-        other = part[part["group"].eq("non_mini_police")].set_index("category")
+        mp = part[part["group"].eq(yes)].set_index("category")
+        other = part[part["group"].eq(no)].set_index("category")
         for category in mp.index.union(other.index, sort=False):
             a = mp.loc[category] if category in mp.index else None
             b = other.loc[category] if category in other.index else None
@@ -516,16 +533,16 @@ def balance_table(children: pd.DataFrame, results: pd.DataFrame, *, min_cell: in
                 continue
             flagged = "c" in (a["flag"], b["flag"])
             rows.append({"covariate": covariate, "category": category, "unit": "percent",
-                         "n_mini_police": a["n"], "base_mini_police": a["base"], "value_mini_police": a["value"],
-                         "n_non_mini_police": b["n"], "base_non_mini_police": b["base"],
-                         "value_non_mini_police": b["value"], "flag": "c" if flagged else ""})
-    group = children["mini_police"].astype("object")
+                         f"n_{yes}": a["n"], f"base_{yes}": a["base"], f"value_{yes}": a["value"],
+                         f"n_{no}": b["n"], f"base_{no}": b["base"],
+                         f"value_{no}": b["value"], "flag": "c" if flagged else ""})
+    group = children[groups.column].astype("object")
     for covariate in ("year_group", "age"):
         if covariate not in children:
             continue
         values = pd.to_numeric(children[covariate], errors="coerce")
         row = {"covariate": covariate, "category": "mean", "unit": "mean", "flag": ""}
-        for code, name in (("yes", "mini_police"), ("no", "non_mini_police")):
+        for code, name in (("yes", yes), ("no", no)):
             v = values[group.eq(code)].dropna()
             small = len(v) < min_cell and min_cell > 1
             row.update({f"base_{name}": len(v), f"value_{name}": np.nan if small or v.empty else float(v.mean()),
@@ -533,20 +550,19 @@ def balance_table(children: pd.DataFrame, results: pd.DataFrame, *, min_cell: in
             if small:
                 row["flag"] = "c"
         rows.append(row)
-    out = pd.DataFrame(rows).reindex(columns=BALANCE_COLUMNS)
+    out = pd.DataFrame(rows).reindex(columns=balance_columns(groups))
     for unit in ("percent", "mean"):
         sel = out["unit"].eq(unit)
         if sel.any():
             out.loc[sel, "std_difference"] = _std_difference(
-                out.loc[sel, "value_mini_police"].to_numpy(dtype=float),
-                out.loc[sel, "value_non_mini_police"].to_numpy(dtype=float),
-                out.loc[sel, "sd_mini_police"].to_numpy(dtype=float),
-                out.loc[sel, "sd_non_mini_police"].to_numpy(dtype=float), unit=unit)
+                out.loc[sel, f"value_{yes}"].to_numpy(dtype=float),
+                out.loc[sel, f"value_{no}"].to_numpy(dtype=float),
+                out.loc[sel, f"sd_{yes}"].to_numpy(dtype=float),
+                out.loc[sel, f"sd_{no}"].to_numpy(dtype=float), unit=unit)
     out.loc[out["flag"].eq("c"), "std_difference"] = np.nan
-    for column in ("n_mini_police", "base_mini_police", "n_non_mini_police", "base_non_mini_police"):
+    for column in (f"n_{yes}", f"base_{yes}", f"n_{no}", f"base_{no}"):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
-    for column in ("value_mini_police", "sd_mini_police", "value_non_mini_police", "sd_non_mini_police",
-                   "std_difference"):
+    for column in (f"value_{yes}", f"sd_{yes}", f"value_{no}", f"sd_{no}", "std_difference"):
         out[column] = out[column].astype(float)
     return out.astype({"covariate": str, "category": str, "unit": str, "flag": str})
 
@@ -589,7 +605,7 @@ def adjusted_table(children: pd.DataFrame, codebook: Codebook | None = None, *, 
     plan = plan if plan is not None else item_plan()
     primary = [m for m in plan.loc[plan["family"].eq("primary"), "measure"]
                if m in children and m not in not_collected]
-    base = _base_frame(children)
+    base = _base_frame(children, codebook.groups)
     covs = pd.DataFrame({"gender": children["gender"].astype("object") if "gender" in children else np.nan,
                          "year_group": pd.to_numeric(children["year_group"], errors="coerce")
                          if "year_group" in children else np.nan,
@@ -649,8 +665,8 @@ def simulate_clustered(seed: int = 2019, *, sets: int = 1, schools: int = 26, ch
     **Synthetic data**, for checking the statistics, never for a report.
     Each child has a latent attitude ``u_school + e`` with ``var(u) = icc``
     and ``var(e) = 1 - icc`` (so the latent ICC is ``icc``), plus
-    ``difference`` latent units for mini-police children. Schools differ in
-    how many of their children are in the mini-police: each school's share
+    ``difference`` latent units for children in the programme group. Schools differ in
+    how many of their children are in the group: each school's share
     is drawn from a Beta distribution with mean ``mini_share`` and
     ``alpha + beta = concentration`` (small values: schools mostly one group
     or the other, as in the 2019 survey), so group and school are entangled.
@@ -672,7 +688,7 @@ def simulate_clustered(seed: int = 2019, *, sets: int = 1, schools: int = 26, ch
     -------
     pandas.DataFrame
         ``set``, ``respondent_id``, ``force`` (``Durham``), ``school_id``,
-        ``mini_police`` (yes/no), ``latent``, ``att_trust`` (agree5 codes),
+        the default codebook's group column (``groups.column``, yes/no), ``latent``, ``att_trust`` (agree5 codes),
         ``aware_cadets`` (yes/no).
 
     Examples
@@ -700,7 +716,7 @@ def simulate_clustered(seed: int = 2019, *, sets: int = 1, schools: int = 26, ch
         "respondent_id": [f"SIM{i:07d}" for i in range(sets * children)],
         "force": "Durham",
         "school_id": [f"S{s + 1:02d}" for s in school],
-        "mini_police": np.where(member, "yes", "no"),
+        default_groups().column: np.where(member, "yes", "no"),
         "latent": latent,
         "att_trust": answer,
         "aware_cadets": np.where(latent > 0, "yes", "no"),

@@ -19,7 +19,7 @@ Rules
 
   - a block: the cells of a (measure, group) add up to its base;
   - the groups: for every (measure, category), the whole sample is the sum
-    of its parts (all children = mini-police + other children), for counts
+    of its parts (all children = programme group + other children), for counts
     and for means weighted by their bases.
 
   Where a relation has exactly one suppressed cell, another cell of it is
@@ -52,13 +52,16 @@ about organisations, not people.
 Examples
 --------
 >>> import pandas as pd
+>>> from helpers.core.codebook import default_groups
+>>> g = default_groups()  # the codebook's groups: programme, other children, all children
 >>> rows = pd.DataFrame({"measure": "aware_cadets", "unit": "percent", "flag": "",
-...     "group": ["mini_police"] * 2 + ["non_mini_police"] * 2 + ["all_children"] * 2,
+...     "group": [g.yes] * 2 + [g.no] * 2 + [g.all] * 2,
 ...     "category": ["yes", "no"] * 3, "n": [20, 10, 3, 9, 23, 19], "base": [30, 30, 12, 12, 42, 42]})
 >>> rows = rows.assign(value=100 * rows["n"] / rows["base"], ci_low=0.0, ci_high=100.0)
 >>> out = suppress(rows, min_cell=5, local=True)  # 3 other children said yes: hidden, and so is enough else
->>> out.loc[out["flag"] == "c", ["group", "category"]].values.tolist()
-[['non_mini_police', 'yes'], ['non_mini_police', 'no'], ['all_children', 'yes'], ['all_children', 'no']]
+>>> out.loc[out["flag"] == "c", ["group", "category"]].values.tolist() == [
+...     [g.no, "yes"], [g.no, "no"], [g.all, "yes"], [g.all, "no"]]
+True
 >>> recoverable(out)
 []
 """
@@ -70,7 +73,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from helpers.core.codebook import Codebook, load_codebook
+from helpers.core.codebook import Codebook, Groups, default_groups, load_codebook
 
 __all__ = ["EXEMPT_MEASURES", "count_for_prose", "group_relations", "hide_sizes", "hide_suppressed_bases",
            "recoverable", "relations", "suppress", "suppress_programme", "suppress_tests"]
@@ -91,7 +94,7 @@ def _exempt(results: pd.DataFrame) -> pd.Series:
 
 
 def group_relations(codebook: Codebook | None = None) -> list[tuple[str, tuple[str, ...]]]:
-    """Groups that are the sum of other groups: ``[("all_children", ("mini_police", "non_mini_police"))]``."""
+    """Groups that are the sum of other groups: ``[(all, (yes, no))]`` for each instrument with ``groups.by``."""
     codebook = codebook or load_codebook()
     out = []
     for inst in codebook.instruments.values():
@@ -180,7 +183,7 @@ def _hide_bases(frame: pd.DataFrame, mark: np.ndarray, eligible: np.ndarray, cod
 
     A base is the number of children of the group who answered; in one
     force it tells who answered. Across groups the bases add up (all
-    children = mini-police + other children), so where exactly one block
+    children = programme group + other children), so where exactly one block
     of a (measure, whole, parts) relation has its base hidden, the whole
     group's block is suppressed entirely (and its base hidden), and cell
     suppression runs again; until nothing changes.
@@ -353,7 +356,7 @@ def hide_sizes(frame: pd.DataFrame, columns: list[str], *, min_cell: int) -> pd.
 
     Examples
     --------
-    >>> hide_sizes(pd.DataFrame({"n_mini_police": [2, 40, 0]}), ["n_mini_police"], min_cell=5)["n_mini_police"].tolist()
+    >>> hide_sizes(pd.DataFrame({"n_group": [2, 40, 0]}), ["n_group"], min_cell=5)["n_group"].tolist()
     [<NA>, 40, 0]
     """
     out = frame.copy()
@@ -395,27 +398,33 @@ def hide_suppressed_bases(sensitivity: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def suppress_tests(tests: pd.DataFrame, *, min_cell: int, local: bool = False) -> pd.DataFrame:
+def suppress_tests(tests: pd.DataFrame, *, min_cell: int, local: bool = False,
+                   groups: Groups | None = None) -> pd.DataFrame:
     """Empty the comparisons in which either group has fewer than ``min_cell`` answers.
 
-    The row and its group sizes stay; ``flag`` (appended to the CONTRACT
+    The row and its group sizes (``n_<yes>``, ``n_<no>`` of ``groups``; by
+    default the packaged codebook's) stay; ``flag`` (appended to the CONTRACT
     columns) is ``c`` for suppressed rows and empty otherwise.
 
     Examples
     --------
+    >>> from helpers.core.codebook import Groups
+    >>> pair = Groups("survey", by="member", yes="members", no="others", all="everyone")
     >>> tests = pd.DataFrame({"measure": ["a", "b"], "p_value": [0.01, 0.2],
-    ...                       "n_mini_police": [40, 3], "n_non_mini_police": [30, 30]})
-    >>> suppress_tests(tests, min_cell=5)[["p_value", "flag"]].values.tolist()
+    ...                       "n_members": [40, 3], "n_others": [30, 30]})
+    >>> suppress_tests(tests, min_cell=5, groups=pair)[["p_value", "flag"]].values.tolist()
     [[0.01, ''], [nan, 'c']]
     """
+    groups = groups or default_groups()
+    sizes = [groups.count_column(group) for group in groups.pair]
     out = tests.copy()
-    small = (out["n_mini_police"] < min_cell) | (out["n_non_mini_police"] < min_cell)
+    small = (out[sizes[0]] < min_cell) | (out[sizes[1]] < min_cell)
     if min_cell <= 1:
         small[:] = False
     out.loc[small, [c for c in _TEST_STATISTICS if c in out]] = np.nan
     out["flag"] = np.where(small, "c", "")
     if local:  # the group sizes say who answered: hidden where small, like the cells
-        out = hide_sizes(out, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
+        out = hide_sizes(out, sizes, min_cell=min_cell)
     if small.any():
         log.info("disclosure control: %d comparisons suppressed (a group below %d answers)", int(small.sum()),
                  min_cell)

@@ -45,8 +45,8 @@ from survey data alone and are never returned.
 Examples
 --------
 >>> import pandas as pd
->>> kids = pd.DataFrame({"mini_police": ["yes"] * 3 + ["no"] * 3, "school_id": list("aabbcc")})
->>> row = rate_design(kids, min_group=2).iloc[0]
+>>> kids = pd.DataFrame({"member": ["yes"] * 3 + ["no"] * 3, "school_id": list("aabbcc")})
+>>> row = rate_design(kids, group="member", min_group=2).iloc[0]
 >>> int(row["level"]), row["label"]
 (1, 'Maryland Scientific Methods Scale level 1')
 """
@@ -121,7 +121,7 @@ def allows_causal_wording(level: int) -> bool:
     return int(level) >= CAUSAL_LEVEL
 
 
-def rate_design(children: pd.DataFrame, *, group: str = "mini_police", treated: str = "yes",
+def rate_design(children: pd.DataFrame, *, group: str | None = None, treated: str = "yes",
                 comparison: str = "no", wave: str = "wave", baseline: str = "baseline",
                 follow_up: str = "follow_up", cluster: str = "school_id", adjusted_for: tuple[str, ...] = (),
                 clustered: bool = False, min_group: int = 2) -> pd.DataFrame:
@@ -132,7 +132,8 @@ def rate_design(children: pd.DataFrame, *, group: str = "mini_police", treated: 
     children : pandas.DataFrame
         One row per child (the clean children's table); not changed.
     group, treated, comparison : str
-        The column saying who is in the programme, and its two codes.
+        The column saying who is in the programme (default: the packaged
+        codebook's ``groups.column``), and its two codes.
     wave, baseline, follow_up : str
         The optional column of survey waves and its two codes.
     cluster : str
@@ -156,6 +157,10 @@ def rate_design(children: pd.DataFrame, *, group: str = "mini_police", treated: 
         ``adjusted`` (covariates, joined with ``;``, or empty), ``clustered``
         and ``clusters`` (distinct clusters with answers).
     """
+    if group is None:
+        from helpers.core.codebook import default_groups
+
+        group = default_groups().column
     codes = children[group].astype("object") if group in children else pd.Series(dtype=object)
     n_treated, n_comparison = int(codes.eq(treated).sum()), int(codes.eq(comparison).sum())
     present = [g for g, n in ((treated, n_treated), (comparison, n_comparison)) if n >= min_group]

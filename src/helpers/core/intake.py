@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.core.codebook import INSTRUMENTS, QUALITATIVE, Codebook
+from helpers.core.codebook import Codebook
 from helpers.core.config import DEMO_MARKER
 from helpers.core.loading import RAW_SUFFIXES, RawTable, StructuralError, find_raw_file
 from helpers.core.profiles import find_sources, read_source
@@ -226,12 +226,11 @@ def read_submissions(submissions: list[Submission], codebook: Codebook, *, force
         sources = find_sources(sub.path, codebook)
         if not sources:
             raise StructuralError(f"{sub.path}: the force folder holds no raw file or profile (nothing was written)")
-        raws = {name: read_source(sources[name], codebook) for name in (*INSTRUMENTS, *QUALITATIVE)
-                if name in sources}
+        raws = {name: read_source(sources[name], codebook) for name in codebook.instruments if name in sources}
         results = {name: validate_table(raw, codebook.instruments[name], codebook) for name, raw in raws.items()}
         if check_rows_kept is not None:
             check_rows_kept(raws, results)
-        for name in INSTRUMENTS:
+        for name in codebook.surveys:
             if name not in raws:
                 log.warning("%s: no %s file; not collected for %s", sub.name, name, sub.force)
                 events.append(_event(name, f"file not supplied by {sub.name}; not collected for {sub.force}",
@@ -247,10 +246,10 @@ def read_submissions(submissions: list[Submission], codebook: Codebook, *, force
             combined, count = _folder_result(sub, raw, results[name], codebook, force)
             per_instrument.setdefault(name, []).append(combined)
             intake.counts.append(count)
-    for name in INSTRUMENTS:
+    for name in codebook.surveys:
         if name not in per_instrument:
             find_raw_file(submissions[0].path, name)  # the contract's "raw file missing" message
-    intake.not_supplied = [name for name in QUALITATIVE if name not in per_instrument]
+    intake.not_supplied = [name for name in codebook.qualitative if name not in per_instrument]
     for name, parts in per_instrument.items():
         missing = set.intersection(*(set(p.missing_columns) for p in parts))
         order = [c for c in parts[0].missing_columns if c in missing]

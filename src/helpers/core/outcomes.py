@@ -126,7 +126,7 @@ def item_plan(plan: dict | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``measure``, ``outcome`` (its id), ``outcome_label``, ``family``,
-        ``direction`` (``lower``/``higher``: the sign of mini-police minus
+        ``direction`` (``lower``/``higher``: the sign of programme group minus
         other children the programme's aims lead one to expect; empty
         outside the primary family), ``sesoi`` (smallest effect of interest
         on the item's score scale; NaN outside the primary family).

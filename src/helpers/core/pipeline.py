@@ -6,8 +6,7 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 
 ``results.csv``            every figure and headline number (CONTRACT section 4)
 ``national_results.csv``   local runs only: the national results, for comparison
-``national_derived.csv``   local runs only: the national shares of several answers (``derived.csv``'s)
-``tests.csv``              mini-police vs other children comparisons (with effect-size
+``tests.csv``              programme group vs other children comparisons (with effect-size
                            intervals and the smallest expected count; ``test`` names
                            Fisher's exact or permutation tests for small tables)
 ``power.csv``              smallest effects the children's sample detects with 80% power
@@ -28,7 +27,7 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 ``trend.csv``              with two or more survey years: headline items per year and a trend test
 ``breakdowns.csv``         primary outcomes by gender and year group, within each group (descriptive;
                            :mod:`helpers.core.breakdowns`)
-``enjoyed_least.csv``      themes of what mini-police children enjoyed least, coded by keyword rules
+``enjoyed_least.csv``      themes of what the programme group enjoyed least, coded by keyword rules
 ``validation_log.csv``     one row per validation event (CONTRACT section 3)
 ``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
 ``row_counts.csv``         per instrument: raw, kept, quarantined, in scope; physical data lines,
@@ -75,24 +74,24 @@ from helpers.core.breakdowns import BREAKDOWN_COLUMNS, breakdown_table, least_en
 from helpers.core.change import (
     ATTRITION_COLUMNS,
     CHANGE_COLUMNS,
-    DID_COLUMNS,
     TREND_COLUMNS,
     attrition_table,
     change_table,
+    did_columns,
     did_table,
     follow_up_only,
     has_waves,
     trend_table,
 )
-from helpers.core.codebook import Codebook, load_codebook
+from helpers.core.codebook import GENERIC_GROUPS, Codebook, Groups, load_codebook
 from helpers.core.config import DEFAULT_MIN_CELL, DEMO_MARKER
 from helpers.core.derived import SHARE_KEYS, derive
 from helpers.core.design import (
     ADJUSTED_COLUMNS,
-    BALANCE_COLUMNS,
-    DESIGN_COLUMNS,
     adjusted_table,
+    balance_columns,
     balance_table,
+    design_columns,
     design_table,
 )
 from helpers.core.disclosure import hide_sizes, hide_suppressed_bases, suppress, suppress_programme, suppress_tests
@@ -100,7 +99,7 @@ from helpers.core.evidence import EVIDENCE_COLUMNS, rate_design
 from helpers.core.intake import force_folders, read_submissions
 from helpers.core.loading import RawTable, StructuralError, find_raw_file
 from helpers.core.outcomes import OUTCOMES_PATH, file_sha256, item_plan, load_outcomes
-from helpers.core.pooling import POOLED_COLUMNS, POOLED_FORCES_COLUMNS, pooled_tables
+from helpers.core.pooling import POOLED_COLUMNS, pooled_forces_columns, pooled_tables
 from helpers.core.processing import RESULTS_COLUMNS, summarise, tally_rows
 from helpers.core.profiles import find_sources, read_source
 from helpers.core.programme import resolve as resolve_programme
@@ -114,7 +113,7 @@ from helpers.core.schemas import (
     check_outputs,
     check_pooled_outputs,
 )
-from helpers.core.stats import POWER_COLUMNS, TESTS_COLUMNS, comparable_items, compare_groups, design_power
+from helpers.core.stats import comparable_items, compare_groups, comparison_columns, design_power, power_columns
 from helpers.core.validation import LOG_COLUMNS, ValidationResult, validate_table
 from helpers.core.weighting import SENSITIVITY_COLUMNS, sensitivity
 from helpers.text.safe_text import neutralise_csv
@@ -180,7 +179,7 @@ def _versions() -> dict[str, str]:
 def read_inputs(data_dir: Path, codebook: Codebook) -> dict[str, RawTable]:
     """Read every instrument's export (its profile's file, or the file named after it).
 
-    The codebook's instruments are required (the Mini-Police: the five
+    The codebook's instruments are required (the default programme: the five
     surveys and census), its optional ones (the qualitative files) are left
     out when absent. Every file is read and checked before any is validated.
 
@@ -209,7 +208,7 @@ def check_rows_kept(raws: dict[str, RawTable], results: dict[str, ValidationResu
             why = "; ".join(f"{problem} ({count} rows)" for problem, count in problems.items())
             raw = raws[name]
             how = (f"check its profile {raw.profile}" if raw.profile else
-                   "check the identity columns (respondent id, force, mini_police ...), or read the file "
+                   "check the identity columns (respondent id, force, the group column ...), or read the file "
                    "through a profile with values: maps")
             raise StructuralError(f"{raw.path}: no row of {name} kept: all {res.raw_rows} rows would be "
                                   f"quarantined ({why}); {how}")
@@ -225,33 +224,22 @@ def _in_scope(frame: pd.DataFrame, force: str | None) -> pd.DataFrame:
 STAGING_PREFIX = ".staging-minipolice-"
 
 
-#: Instruments without which there is no report: no row kept is a structural fault (exit status 2).
-#: The children's survey is what the report is about; the scheme census is its frame (forces, schools
-#: and children per force; the weights of the sensitivity check). The adults' surveys and the
-#: qualitative files are reported as not collected when their file has a header and no rows.
-REQUIRED_ROWS = ("children_survey", "scheme_census")
-
-_WHY_REQUIRED = {
-    "children_survey": "the children's survey is the heart of the report",
-    "scheme_census": "the scheme census is the report's frame (forces, schools, the weights of the sensitivity "
-                     "check)",
-}
-
-
-def _check_rows(results: dict[str, ValidationResult], raws: dict) -> list[str]:
+def _check_rows(results: dict[str, ValidationResult], raws: dict, codebook: Codebook) -> list[str]:
     """Instruments whose file has a header and no rows (reported as not collected).
 
     Raises
     ------
     StructuralError
-        An instrument of :data:`REQUIRED_ROWS` has a header and no rows: the
-        children's survey is what the report is about. (Rows read but none
-        kept are refused before, by :func:`check_rows_kept`.)
+        An instrument the codebook marks ``rows_required`` (with its reason:
+        for the default programme the children's survey and the scheme
+        census) has a header and no rows. (Rows read but none kept are
+        refused before, by :func:`check_rows_kept`.) Other instruments are
+        then reported as not collected.
     """
-    for name in REQUIRED_ROWS:
+    for name, why in codebook.rows_required.items():
         res = results.get(name)
         if res is not None and res.raw_rows == 0:
-            raise StructuralError(f"{raws[name].path}: the file has a header and no rows; {_WHY_REQUIRED[name]}, "
+            raise StructuralError(f"{raws[name].path}: the file has a header and no rows; {why}, "
                                   "so there is nothing to report without it (add its rows)")
     empty = [name for name, res in results.items() if res.raw_rows == 0]
     for name in empty:
@@ -290,14 +278,15 @@ def _clear_staging(out_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _tag_wave(summary: pd.DataFrame, children: pd.DataFrame | None, waves: bool) -> pd.DataFrame:
+def _tag_wave(summary: pd.DataFrame, children: pd.DataFrame | None, waves: bool,
+              groups: Groups | None) -> pd.DataFrame:
     """Append ``wave`` and ``year`` to ``results.csv``: the follow-up wave (and its one year) on children's rows.
 
     Empty where not applicable: other instruments' rows, and every row of a survey without waves
     (``year`` only when the children's rows describe a single year).
     """
     out = summary.copy()
-    child_rows = out["group"].isin(["mini_police", "non_mini_police", "all_children"])
+    child_rows = out["group"].isin(list(groups.names) if groups is not None else [])
     out["wave"] = pd.Series(np.where(child_rows & waves, "follow_up", None), index=out.index, dtype=object)
     years = children["year"].dropna().unique() if children is not None and "year" in children else []
     out["year"] = pd.array([pd.NA] * len(out), dtype="Int64")
@@ -311,38 +300,35 @@ def _to_csv(frame: pd.DataFrame, path: Path) -> None:
     neutralise_csv(frame).to_csv(path, index=False)
 
 
-#: The tables of the Mini-Police design's analyses, with their columns (written empty when not applicable).
-_NOT_APPLICABLE = {
-    "tests": [*TESTS_COLUMNS, "flag"], "power": POWER_COLUMNS, "sensitivity": SENSITIVITY_COLUMNS,
-    "evidence": EVIDENCE_COLUMNS, "design": DESIGN_COLUMNS, "balance": BALANCE_COLUMNS,
-    "adjusted": ADJUSTED_COLUMNS, "pooled": POOLED_COLUMNS, "pooled_forces": POOLED_FORCES_COLUMNS,
-    "change": CHANGE_COLUMNS, "did": DID_COLUMNS, "attrition": ATTRITION_COLUMNS, "trend": TREND_COLUMNS,
-    "breakdowns": BREAKDOWN_COLUMNS, "enjoyed_least": RESULTS_COLUMNS,
-}
-
-#: What the Mini-Police design's analyses need from a codebook: the children's survey split into two
-#: groups by a yes/no column, and the scheme census.
-_MINI_POLICE_NEEDS = ("children_survey", "scheme_census")
-
-
-def _mini_police_design(codebook: Codebook) -> bool:
+def _two_group_design(codebook: Codebook) -> bool:
     """Whether the codebook declares what the comparisons, power, weighting, design and change tables need.
 
-    They compare children in and out of the programme (the children's survey, grouped ``by`` a column),
-    weight by a scheme census and follow waves; a programme without those instruments has none of them.
+    They compare the respondents of one survey split into the programme group and the others
+    (``groups: {by, yes, no, all}``), weight by a census (columns of role ``census``) and follow waves;
+    a programme without those has none of them.
     """
-    if not all(name in codebook.instruments for name in _MINI_POLICE_NEEDS):
-        return False
-    return "by" in codebook.instruments["children_survey"].groups
+    return codebook.groups is not None and codebook.census is not None
+
+
+#: The tables of the two-group design's analyses (written empty, with their header, when not applicable).
+_NOT_APPLICABLE = ("tests", "power", "sensitivity", "evidence", "design", "balance", "adjusted", "pooled",
+                   "pooled_forces", "change", "did", "attrition", "trend", "breakdowns", "enjoyed_least")
 
 
 def _not_applicable(codebook: Codebook) -> dict[str, pd.DataFrame]:
     """The analysis tables a programme's codebook gives nothing to compute: each empty, with its header."""
-    missing = [name for name in _MINI_POLICE_NEEDS if name not in codebook.instruments]
+    g = GENERIC_GROUPS
+    columns = {
+        "tests": [*comparison_columns(g), "flag"], "power": power_columns(g), "sensitivity": SENSITIVITY_COLUMNS,
+        "evidence": EVIDENCE_COLUMNS, "design": design_columns(g), "balance": balance_columns(g),
+        "adjusted": ADJUSTED_COLUMNS, "pooled": POOLED_COLUMNS, "pooled_forces": pooled_forces_columns(g),
+        "change": CHANGE_COLUMNS, "did": did_columns(g), "attrition": ATTRITION_COLUMNS, "trend": TREND_COLUMNS,
+        "breakdowns": BREAKDOWN_COLUMNS, "enjoyed_least": RESULTS_COLUMNS,
+    }
+    lacking = "a survey split into two groups (groups.by)" if codebook.groups is None else "a census"
     for name in _NOT_APPLICABLE:
-        log.info("%s.csv: not applicable (the codebook declares no %s); written with its header only", name,
-                 " or ".join(missing) or "grouping of the children's survey")
-    return {name: pd.DataFrame(columns=columns) for name, columns in _NOT_APPLICABLE.items()}
+        log.info("%s.csv: not applicable (the codebook declares no %s); written with its header only", name, lacking)
+    return {name: pd.DataFrame(columns=columns[name]) for name in _NOT_APPLICABLE}
 
 
 def _programme_settings() -> dict:
@@ -432,17 +418,17 @@ def run_process(
         intake = read_submissions(submissions, codebook, force=force, check_rows_kept=check_rows_kept)
         raws, results = intake.raws, intake.results
         not_supplied = intake.not_supplied
-        _check_rows(results, raws)
+        _check_rows(results, raws, codebook)
         empty = intake.empty
     else:
         raws = read_inputs(data_dir, codebook)
-        not_supplied = [name for name in codebook.optional_instruments if name not in raws]
+        not_supplied = [name for name in codebook.qualitative if name not in raws]
         # 2. Validate (raises StructuralError for a missing required column).
         results: dict[str, ValidationResult] = {
             name: validate_table(raw, codebook.instruments[name], codebook) for name, raw in raws.items()
         }
         check_rows_kept(raws, results)
-        empty = _check_rows(results, raws)
+        empty = _check_rows(results, raws, codebook)
     for name in not_supplied:
         log.info("%s: no file supplied; reported as not collected", name)
     counts = []
@@ -476,46 +462,50 @@ def run_process(
     synthetic = (data_dir / DEMO_MARKER).exists()
     # Programme settings (programme.yml): which instruments hold children's data, per-value counts (tallies).
     settings = _programme_settings()
-    # The analyses of the Mini-Police design (children in and out of the programme, a scheme census,
-    # waves) apply only when the codebook declares the instruments they need (issue 15: programmes as data).
-    if _mini_police_design(codebook):
+    # The analyses of the two-group design (a survey split into the programme group and the others, a
+    # census to weight by, waves) apply only when the codebook declares what they need.
+    if _two_group_design(codebook):
+        groups = codebook.groups
         # A survey asked at baseline and follow-up: the cross-sectional tables describe the follow-up wave
         # (no child counted twice); the change tables below use both waves (docs/waves-and-years.md).
-        all_waves = tables["children_survey"]
+        child = groups.instrument  # the instrument split into the programme group and the others
+        all_waves = tables[child]
         waves = has_waves(all_waves)
         if waves:
-            tables["children_survey"] = follow_up_only(all_waves)
-            log.info("children_survey: baseline and follow-up present; the cross-sectional tables describe the %d "
-                     "follow-up answers", len(tables["children_survey"]))
+            tables[child] = follow_up_only(all_waves)
+            log.info("%s: baseline and follow-up present; the cross-sectional tables describe the %d "
+                     "follow-up answers", child, len(tables[child]))
 
         summary = summarise(tables, codebook, not_collected)
-        summary = _tag_wave(suppress(summary, min_cell=min_cell, local=force is not None), tables["children_survey"],
-                            waves)
+        summary = _tag_wave(suppress(summary, min_cell=min_cell, local=force is not None), tables[child],
+                            waves, groups)
         # A local report sets each local value beside the national one: the national results,
         # with the national build's disclosure control, travel with the local tables.
         national = None
         if force is not None:
             national_tables = {name: res.clean for name, res in results.items()}
-            national_tables["children_survey"] = follow_up_only(national_tables["children_survey"])
+            national_tables[child] = follow_up_only(national_tables[child])
             national = _tag_wave(suppress(summarise(national_tables, codebook, not_collected), min_cell=min_cell,
-                                          local=False), national_tables["children_survey"], waves)
-        children = tables["children_survey"]
+                                          local=False), national_tables[child], waves, groups)
+        children = tables[child]
         outcomes = load_outcomes(items=[item for item, _ in comparable_items(codebook)])
         plan = item_plan(outcomes)  # families (Holm within each), directions and SESOIs
-        tests = compare_groups(children, codebook, not_collected=not_collected["children_survey"],
+        tests = compare_groups(children, codebook, not_collected=not_collected[child],
                                families=dict(zip(plan["measure"], plan["family"], strict=True)))
-        tests = suppress_tests(tests, min_cell=min_cell, local=force is not None)
-        group_sizes = children["mini_police"].astype("object").value_counts()
-        power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)))
+        tests = suppress_tests(tests, min_cell=min_cell, local=force is not None, groups=groups)
+        group_sizes = children[groups.column].astype("object").value_counts()
+        size_columns = [groups.count_column(group) for group in groups.pair]  # n_<yes>, n_<no>
+        power = design_power(int(group_sizes.get("yes", 0)), int(group_sizes.get("no", 0)), groups=groups)
         if force is not None:  # who answered, in one force: small group sizes hidden like cells
-            power = hide_sizes(power, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
-        census = tables["scheme_census"].drop(columns=list(not_collected["scheme_census"]), errors="ignore")
+            power = hide_sizes(power, size_columns, min_cell=min_cell)
+        census = tables[codebook.census].drop(columns=list(not_collected[codebook.census]), errors="ignore")
         sensitivity_table = sensitivity(children, census, codebook, results=summary,
-                                        local=force is not None, not_collected=not_collected["children_survey"])
+                                        local=force is not None, not_collected=not_collected[child])
         if force is not None and min_cell > 1:
             sensitivity_table = hide_suppressed_bases(sensitivity_table)
-        evidence = rate_design(all_waves)  # headline comparisons unadjusted: see helpers.core.evidence; all waves
-        check_outputs(summary, tests, events, power, sensitivity_table, evidence)
+        # headline comparisons unadjusted: see helpers.core.evidence; all waves
+        evidence = rate_design(all_waves, group=groups.column)
+        check_outputs(summary, tests, events, power, sensitivity_table, evidence, groups=groups)
         derived = derive(summary, tests, power, codebook, min_cell=min_cell, local=force is not None)
         DERIVED_SCHEMA.validate(derived)
         national_derived = None  # a local report: the national shares, beside the local ones
@@ -523,36 +513,36 @@ def run_process(
             national_derived = DERIVED_SCHEMA.validate(derive(national, tests.iloc[0:0], power.iloc[0:0], codebook,
                                                               min_cell=min_cell, local=False))
             national_derived = national_derived[national_derived["key"].isin(SHARE_KEYS)]
-        design = design_table(children, codebook, plan=plan, not_collected=not_collected["children_survey"],
+        design = design_table(children, codebook, plan=plan, not_collected=not_collected[child],
                               min_cell=min_cell)
-        balance = balance_table(children, summary, min_cell=min_cell, local=force is not None)
+        balance = balance_table(children, summary, min_cell=min_cell, local=force is not None, codebook=codebook)
         adjusted = adjusted_table(children, codebook, plan=plan, design=design,
-                                  not_collected=not_collected["children_survey"], min_cell=min_cell)
+                                  not_collected=not_collected[child], min_cell=min_cell)
         if force is not None:  # who answered, in one force: small group sizes hidden as in tests.csv
-            design = hide_sizes(design, ["n_mini_police", "n_non_mini_police"], min_cell=min_cell)
+            design = hide_sizes(design, size_columns, min_cell=min_cell)
             adjusted = hide_sizes(adjusted, ["n"], min_cell=min_cell)
-        check_design_outputs(design, balance, adjusted)
+        check_design_outputs(design, balance, adjusted, groups=groups)
         # Pooled across forces (national reports only): each force's difference, then random effects.
         if force is None:
             pooled, pooled_forces = pooled_tables(children, plan, codebook, min_cell=min_cell,
-                                                  not_collected=not_collected["children_survey"])
+                                                  not_collected=not_collected[child])
         else:
             log.info("pooled: skipped in a local report (one force: nothing to pool)")
             pooled, pooled_forces = pooled_tables(children.iloc[0:0], plan, codebook, min_cell=min_cell)
-        check_pooled_outputs(pooled, pooled_forces)
+        check_pooled_outputs(pooled, pooled_forces, groups=groups)
         primary = plan.loc[plan["family"].eq("primary"), "measure"].tolist()
         change = change_table(all_waves, codebook, min_cell=min_cell)
         did = did_table(all_waves, codebook, min_cell=min_cell)
         attrition = attrition_table(all_waves, codebook, items=primary, min_cell=min_cell)
         trend = trend_table(children, codebook, items=primary, min_cell=min_cell)
-        check_change_outputs(change, did, attrition, trend)
+        check_change_outputs(change, did, attrition, trend, groups=groups)
         # Descriptive: the primary outcomes by gender and year group, and the themes of what children
         # enjoyed least.
         breakdowns = breakdown_table(children, codebook, items=primary, min_cell=min_cell, local=force is not None,
-                                     not_collected=not_collected["children_survey"])
+                                     not_collected=not_collected[child])
         enjoyed_least = least_enjoyed_table(children, codebook, min_cell=min_cell, local=force is not None,
-                                            not_collected=not_collected["children_survey"])
-        check_breakdown_outputs(breakdowns, enjoyed_least)
+                                            not_collected=not_collected[child])
+        check_breakdown_outputs(breakdowns, enjoyed_least, groups=groups)
 
     else:
         outcomes = None  # no analysis plan: nothing is compared
@@ -561,7 +551,7 @@ def run_process(
         summary = pd.concat([summary, tally_rows(tables, codebook, settings.get("tallies") or {})],
                             ignore_index=True)
         summary = _programme_disclosure(summary, codebook, settings, min_cell=min_cell)
-        summary = _tag_wave(summary, None, False)
+        summary = _tag_wave(summary, None, False, None)
         national = None
         (tests, power, sensitivity_table, evidence, design, balance, adjusted, pooled, pooled_forces, change, did,
          attrition, trend, breakdowns, enjoyed_least) = (tables_of[name] for name in _NOT_APPLICABLE)

@@ -1,4 +1,4 @@
-"""Pooling the mini-police vs other children difference across forces (random effects).
+"""Pooling the programme group vs other children difference across forces (random effects).
 
 One job: for each primary outcome of ``outcomes.yml``, estimate the
 difference within each force and pool the forces' estimates with a
@@ -40,10 +40,11 @@ import pandas as pd
 from scipy.stats import t as t_dist
 from statsmodels.stats.meta_analysis import combine_effects
 
-from helpers.core.codebook import Codebook, load_codebook
+from helpers.core.codebook import Codebook, Groups, default_groups, load_codebook
 from helpers.core.design import MIN_CLUSTERS, cluster_difference, item_score
 
-__all__ = ["POOLED_COLUMNS", "POOLED_FORCES_COLUMNS", "force_differences", "pool_forces", "pooled_tables"]
+__all__ = ["POOLED_COLUMNS", "POOLED_FORCES_COLUMNS", "pooled_forces_columns", "force_differences", "pool_forces",
+           "pooled_tables"]
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,15 @@ log = logging.getLogger(__name__)
 POOLED_COLUMNS = ["measure", "k", "estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q", "pi_low", "pi_high",
                   "forces_left_out", "method"]
 
-#: Columns of ``pooled_forces.csv``: one row per (primary outcome, force).
-POOLED_FORCES_COLUMNS = ["measure", "force", "method", "n_mini_police", "n_non_mini_police", "schools",
-                         "estimate", "se", "ci_low", "ci_high", "weight", "included", "reason"]
+
+def pooled_forces_columns(groups: Groups) -> list[str]:
+    """Columns of ``pooled_forces.csv`` (one row per primary outcome and force) for a programme's groups."""
+    return ["measure", "force", "method", groups.count_column(groups.yes), groups.count_column(groups.no),
+            "schools", "estimate", "se", "ci_low", "ci_high", "weight", "included", "reason"]
+
+
+#: Columns of ``pooled_forces.csv`` for the default programme.
+POOLED_FORCES_COLUMNS = pooled_forces_columns(default_groups())
 
 _Z = 1.959963984540054  # scipy.stats.norm.ppf(0.975)
 
@@ -70,12 +77,12 @@ def _mean_difference(frame: pd.DataFrame) -> tuple[float, float]:
 
 def force_differences(children: pd.DataFrame, measures: list[str], codebook: Codebook | None = None, *,
                       min_cell: int = 0, min_clusters: int = MIN_CLUSTERS) -> pd.DataFrame:
-    """Each force's mini-police minus other children difference on each measure, with its standard error.
+    """Each force's programme group minus other children difference on each measure, with its standard error.
 
     Parameters
     ----------
     children : pandas.DataFrame
-        Clean children's table (``force``, ``school_id``, ``mini_police`` and the measures).
+        Clean children's table (``force``, ``school_id``, the group column and the measures).
     measures : list of str
         Items to compare (the primary outcomes).
     codebook : Codebook, optional
@@ -87,12 +94,14 @@ def force_differences(children: pd.DataFrame, measures: list[str], codebook: Cod
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`POOLED_FORCES_COLUMNS` (``weight`` empty: :func:`pool_forces` fills it),
+        Columns :func:`pooled_forces_columns` (``weight`` empty: :func:`pool_forces` fills it),
         one row per measure and force with children, forces in alphabetical order.
         Missing answers drop out per item.
     """
     codebook = codebook or load_codebook()
-    base = pd.DataFrame({"mp": children["mini_police"].astype("object").map({"yes": 1.0, "no": 0.0}),
+    groups = codebook.groups
+    n_yes, n_no = (groups.count_column(group) for group in groups.pair)
+    base = pd.DataFrame({"mp": children[groups.column].astype("object").map({"yes": 1.0, "no": 0.0}),
                          "school": children["school_id"].astype("object"),
                          "force": children["force"].astype("object")}, index=children.index)
     rows = []
@@ -105,7 +114,7 @@ def force_differences(children: pd.DataFrame, measures: list[str], codebook: Cod
             part = frame[frame["force"].eq(force)]
             n_mp, n_other = int(part["mp"].eq(1).sum()), int(part["mp"].eq(0).sum())
             schools = int(part["school"].nunique())
-            row = {"measure": measure, "force": force, "n_mini_police": n_mp, "n_non_mini_police": n_other,
+            row = {"measure": measure, "force": force, n_yes: n_mp, n_no: n_other,
                    "schools": schools, "estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                    "weight": np.nan, "included": False, "reason": "", "method": ""}
             if min(n_mp, n_other) < max(min_cell, 1):
@@ -124,12 +133,12 @@ def force_differences(children: pd.DataFrame, measures: list[str], codebook: Cod
             else:
                 row.update(ci_low=estimate - _Z * se, ci_high=estimate + _Z * se, included=True)
             rows.append(row)
-    out = pd.DataFrame(rows, columns=POOLED_FORCES_COLUMNS)
+    out = pd.DataFrame(rows, columns=pooled_forces_columns(groups))
     out = out.astype({"measure": str, "force": str, "method": str, "reason": str, "included": bool,
-                      "schools": int, "n_mini_police": "Int64", "n_non_mini_police": "Int64",
+                      "schools": int, n_yes: "Int64", n_no: "Int64",
                       **{c: float for c in ("estimate", "se", "ci_low", "ci_high", "weight")}})
     if min_cell > 1:  # a group size below the threshold describes too few children to print
-        for column in ("n_mini_police", "n_non_mini_police"):
+        for column in (n_yes, n_no):
             out[column] = out[column].mask(out[column] < min_cell)
     return out
 

@@ -6,10 +6,10 @@ category) with n, base, value, unit and a 95% Wilson interval for percents.
 
 What is reported, all driven by the codebook:
 
-* every coded item, for every group the instrument has (children: mini-police,
-  other children, all children; adults: one group each), every code of the
-  scale including zero counts; items asked only of mini-police children are
-  reported for that group only;
+* every coded item, for every group the instrument has (children: the
+  programme group, other children, all children; adults: one group each),
+  every code of the scale including zero counts; items asked only of the
+  programme group are reported for that group only;
 * ``yes`` rows for the 0/1 aims flags;
 * means for the safety items (1 = strongly agree ... 5 = strongly disagree)
   and the ranking items (1 = most important);
@@ -46,19 +46,22 @@ log = logging.getLogger(__name__)
 #: Columns of ``results.csv`` (CONTRACT section 4).
 RESULTS_COLUMNS = ["measure", "group", "category", "n", "base", "value", "unit", "ci_low", "ci_high", "flag"]
 
-_CENSUS_COUNTS = {
-    "schools": "census_schools",
-    "children": "census_children",
-    "planned_units": "census_planned_units",
-    "cycles_per_year": "census_cycles_per_year",
-}
+
+#: Census columns the derived figures read (children per school, planned growth, cycles a year).
+_DERIVED_FROM = ("schools", "children", "planned_units", "cycles_per_year")
+
+
+def _census_counts(instrument: Instrument) -> dict[str, str]:
+    """``{column: measure}`` for the census counts: the columns of role ``census``, as ``census_<column>``."""
+    return {col.name: f"census_{col.name}" for col in instrument.columns if col.role == "census"}
 
 
 def instrument_groups(frame: pd.DataFrame, instrument: Instrument) -> list[tuple[str, pd.Series]]:
     """The reporting groups of an instrument as (group name, row mask) pairs.
 
-    Children are split by their ``mini_police`` answer (mini-police, other
-    children, all children); every other instrument is one group.
+    The instrument whose ``groups`` has ``by`` (the children's survey) is split
+    by the answer to that column (the ``yes`` group, the ``no`` group, and
+    ``all``); every other instrument is one group.
     """
     spec = instrument.groups
     everyone = pd.Series(True, index=frame.index)
@@ -183,7 +186,7 @@ def _growth_rows(frame: pd.DataFrame, national: str) -> list[dict]:
     """The planned growth of the scheme, as the 2019 report's chapter 3 estimated it.
 
     ``census_growth`` (percent): planned units as a share of the schools running
-    the mini-police now (n planned units, base schools), over the forces that
+    the programme now (n planned units, base schools), over the forces that
     gave both numbers; ``census_planned_units_new_forces`` (count): planned units
     in forces whose scheme is still being planned (new force areas), base all
     planned units. A planned unit is counted as one more school.
@@ -207,8 +210,12 @@ def _growth_rows(frame: pd.DataFrame, national: str) -> list[dict]:
 def _census_rows(frame: pd.DataFrame, instrument: Instrument, codebook: Codebook,
                  not_collected: set[str]) -> list[dict]:
     national = instrument.groups["all"]
+    # The derived census figures below read the root programme's census columns: a census without
+    # them (another programme's) simply has none of those figures.
+    not_collected = set(not_collected) | {c for c in _DERIVED_FROM if c not in frame}
     rows = [_count_row("census_forces", national, int(len(frame)), int(len(frame)))]
-    for column, measure in _CENSUS_COUNTS.items():
+    counts = _census_counts(instrument)
+    for column, measure in counts.items():
         if column in not_collected:
             continue
         values = frame[column].dropna()
@@ -232,7 +239,7 @@ def _census_rows(frame: pd.DataFrame, instrument: Instrument, codebook: Codebook
     if "force" in not_collected:
         return rows
     for _, record in frame.sort_values("force").iterrows():
-        for column, measure in _CENSUS_COUNTS.items():
+        for column, measure in counts.items():
             if column in not_collected or pd.isna(record[column]):
                 continue
             rows.append(_count_row(measure, str(record["force"]), int(record[column]), 1))
@@ -268,7 +275,7 @@ def summarise(tables: dict[str, pd.DataFrame], codebook: Codebook,
             continue
         missing = set(not_collected.get(name, ()))
         missing |= {c for c in instrument.column_names if c not in tables[name]}
-        if name == "scheme_census":
+        if name == codebook.census:
             rows += _census_rows(tables[name], instrument, codebook, missing)
         else:
             rows += _survey_rows(tables[name], instrument, codebook, missing)

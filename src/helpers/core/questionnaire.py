@@ -37,12 +37,16 @@ they are (``minipolice questionnaire --out DIR``):
 
 Examples
 --------
+>>> from helpers.core.codebook import load_codebook
 >>> from helpers.core.questionnaire import question_list
 >>> q = question_list("children_survey")
->>> q.loc[q["column"] == "enjoyed", ["question", "options", "asked_of"]].iloc[0].tolist()
-['Did you enjoy being part of the mini-police?', 'Yes | No', 'mini_police = Yes']
->>> sorted(q.loc[q["filled_by"] == "evaluator", "column"])
-['child_key', 'force', 'mini_police', 'respondent_id', 'school_id', 'wave', 'year']
+>>> group = load_codebook().groups.column  # the question that splits the children into groups
+>>> enjoyed = q.loc[q["column"] == "enjoyed"].iloc[0]
+>>> enjoyed["options"], enjoyed["asked_of"] == f"{group} = Yes"
+('Yes | No', True)
+>>> sorted(q.loc[q["filled_by"] == "evaluator", "column"]) == sorted(
+...     ['child_key', 'force', group, 'respondent_id', 'school_id', 'wave', 'year'])
+True
 """
 
 from __future__ import annotations
@@ -149,7 +153,7 @@ def question_list(instrument: str, codebook: Codebook | None = None) -> pd.DataF
     Parameters
     ----------
     instrument : str
-        One of the codebook's required instruments (the Mini-Police: :data:`helpers.core.codebook.INSTRUMENTS`).
+        One of the codebook's survey instruments (:attr:`helpers.core.codebook.Codebook.surveys`).
     codebook : Codebook, optional
         Default: the packaged codebook.
 
@@ -165,13 +169,12 @@ def question_list(instrument: str, codebook: Codebook | None = None) -> pd.DataF
         :data:`OPTION_SEPARATOR`; for small integer ranges the numbers; empty for open
         answers); ``min`` and ``max`` (integer limits, else empty); ``rank_set``; ``asked_of``
         (``all``, or the answer that routes a respondent to the question, e.g.
-        ``mini_police = Yes``); ``filled_by`` (see :func:`filled_by`); ``required``
+        ``<group column> = Yes``); ``filled_by`` (see :func:`filled_by`); ``required``
         (``yes`` when ``process`` refuses a file without the column).
     """
     codebook = codebook or load_codebook()
-    if instrument not in codebook.required_instruments:
-        known = ", ".join(codebook.required_instruments)
-        raise ValueError(f"unknown instrument {instrument!r}: choose from {known}")
+    if instrument not in codebook.surveys:
+        raise ValueError(f"unknown instrument {instrument!r}: choose from {', '.join(codebook.surveys)}")
     inst = codebook.instruments[instrument]
     rank_of = _rank_set_of(inst)
     types = {"coded": "choice", "integer": "number", "free_text": "text", "flag": "flag", "force": "force",
@@ -677,8 +680,7 @@ def write_questionnaires(out_dir: Path, instruments: Iterable[str] | None = None
     out_dir : Path
         Created if missing; ``paper/``, ``data-entry/`` and ``question-lists/`` are written in it.
     instruments : iterable of str, optional
-        Default: every required instrument of the codebook (the Mini-Police: the five of
-        :data:`helpers.core.codebook.INSTRUMENTS`).
+        Default: the codebook's survey instruments (:attr:`helpers.core.codebook.Codebook.surveys`).
     pdf : bool
         Print each HTML form to PDF with Chromium (:func:`helpers.build.pdf.print_html_files`).
     codebook : Codebook, optional
@@ -699,11 +701,11 @@ def write_questionnaires(out_dir: Path, instruments: Iterable[str] | None = None
         ``pdf=True`` and Chromium or Playwright is missing (the other files are written first).
     """
     codebook = codebook or load_codebook()
-    known = codebook.required_instruments  # the Mini-Police: INSTRUMENTS; a programme folder: its own
-    chosen = list(instruments) if instruments else list(known)
-    unknown = [name for name in chosen if name not in known]
+    surveys = codebook.surveys
+    chosen = list(instruments) if instruments else list(surveys)
+    unknown = [name for name in chosen if name not in surveys]
     if unknown:
-        raise ValueError(f"unknown instrument(s) {', '.join(unknown)}: choose from {', '.join(known)}")
+        raise ValueError(f"unknown instrument(s) {', '.join(unknown)}: choose from {', '.join(surveys)}")
     out_dir = Path(out_dir)
     written = []
     for name in chosen:

@@ -20,11 +20,18 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.pandas import Check, Column
 
+from helpers.core.codebook import Groups, default_groups
+
 __all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENSITIVITY_SCHEMA", "EVIDENCE_SCHEMA",
            "DESIGN_SCHEMA", "BALANCE_SCHEMA", "ADJUSTED_SCHEMA", "POOLED_SCHEMA", "POOLED_FORCES_SCHEMA",
            "CHANGE_SCHEMA", "DID_SCHEMA", "ATTRITION_SCHEMA", "TREND_SCHEMA", "BREAKDOWNS_SCHEMA",
            "ENJOYED_LEAST_SCHEMA", "DERIVED_SCHEMA", "check_outputs", "check_design_outputs", "check_pooled_outputs",
-           "check_change_outputs", "check_breakdown_outputs"]
+           "check_change_outputs", "check_breakdown_outputs", "for_groups"]
+
+#: The programme group and the other group of the default codebook: the per-group columns
+#: are named after them (``n_<yes>``, ``n_<no>``, ``value_<yes>`` ...; CONTRACT section 4).
+#: The schemas below are the default programme's; :func:`for_groups` renames them for others.
+_YES, _NO = default_groups().pair
 
 _UNITS = ["percent", "mean", "count"]
 _ACTIONS = ["set_missing", "quarantined", "ignored_column", "missing_column", "noted"]
@@ -125,8 +132,8 @@ TESTS_SCHEMA = pa.DataFrameSchema(
         "effect_size": Column(float, Check.in_range(-1, 1), nullable=True),
         "effect_name": Column(str, nullable=True),
         # Empty only in a local report, where a group below --min-cell is hidden (helpers.core.disclosure).
-        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_NO}": Column("Int64", Check.ge(0), nullable=True),
         # Appended columns (a compatible superset of CONTRACT section 4): optional here so that a
         # tests.csv written before them still validates; check_outputs requires them.
         "effect_ci_low": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
@@ -157,8 +164,8 @@ POWER_SCHEMA = pa.DataFrameSchema(
         "effect_name": Column(str, Check.isin(["cohens_d", "rank_biserial_r", "cohens_w", "cramers_v"])),
         "effect_size": Column(float, Check.ge(0), nullable=True),
         # Empty only in a local report, where a group below --min-cell is hidden (helpers.core.disclosure).
-        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_NO}": Column("Int64", Check.ge(0), nullable=True),
         "power": Column(float, Check.in_range(0, 1, include_min=False)),
         "alpha": Column(float, Check.in_range(0, 1, include_min=False, include_max=False)),
     },
@@ -211,7 +218,7 @@ DERIVED_SCHEMA = pa.DataFrameSchema(
 SENSITIVITY_SCHEMA = pa.DataFrameSchema(
     {
         "measure": Column(str),
-        "group": Column(str, Check.isin(["mini_police", "non_mini_police", "difference"])),
+        "group": Column(str, Check.isin([_YES, _NO, "difference"])),
         "category": Column(str),
         "unit": Column(str, Check.isin(["percent", "mean"])),
         "base": Column("Int64", Check.ge(0), nullable=True),
@@ -288,20 +295,65 @@ LOG_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def check_outputs(results, tests, log, power=None, sensitivity=None, evidence=None) -> None:
+def for_groups(schema: pa.DataFrameSchema, groups: Groups | None = None) -> pa.DataFrameSchema:
+    """``schema`` with its per-group columns and group values named after ``groups``.
+
+    The schemas of this module name the default codebook's groups
+    (``n_<yes>``, ``value_<no>`` ..., ``group`` in ``{yes, no}``); for a
+    codebook with other groups the same checks apply to columns named after
+    its groups. ``None`` or the default groups return ``schema`` itself.
+
+    Examples
+    --------
+    >>> from helpers.core.codebook import Groups
+    >>> pair = Groups("survey", by="member", yes="members", no="others", all="everyone")
+    >>> list(for_groups(TESTS_SCHEMA, pair).columns)[8:10]
+    ['n_members', 'n_others']
+    """
+    if groups is None or groups.pair == (_YES, _NO):
+        return schema
+    key = (schema.name, id(schema), *groups.pair)
+    if key not in _RENAMED:
+        _RENAMED[key] = _renamed(schema, *groups.pair)
+    return _RENAMED[key]
+
+
+_RENAMED: dict[tuple, pa.DataFrameSchema] = {}
+
+
+def _renamed(schema: pa.DataFrameSchema, yes: str, no: str) -> pa.DataFrameSchema:
+    mapping = {}
+    for name in schema.columns:
+        for old, new in ((_NO, no), (_YES, yes)):  # the longer name first: one may end with the other
+            if name.endswith("_" + old):
+                mapping[name] = name[: -len(old)] + new
+                break
+    out = schema.rename_columns(mapping)
+    group = out.columns.get("group")
+    allowed = [c.statistics.get("allowed_values") for c in group.checks] if group is not None else []
+    if any(allowed):
+        values = [{_YES: yes, _NO: no}.get(v, v) for v in next(a for a in allowed if a)]
+        out = out.update_column("group", checks=[Check.isin(values)])
+    return out
+
+
+def check_outputs(results, tests, log, power=None, sensitivity=None, evidence=None, *,
+                  groups: Groups | None = None) -> None:
     """Validate the processed tables; raise ``pandera.errors.SchemaError`` on a breach.
 
     ``power`` and ``sensitivity`` are checked when given. ``tests`` must
     have the appended columns (``effect_ci_low``, ``effect_ci_high``,
     ``n_required_80``), which :data:`TESTS_SCHEMA` alone leaves optional.
+    ``groups`` names the per-group columns (:func:`for_groups`; default: the
+    packaged codebook's groups).
     """
     RESULTS_SCHEMA.validate(results)
-    _TESTS_SCHEMA_COMPLETE.validate(tests)
+    for_groups(_TESTS_SCHEMA_COMPLETE, groups).validate(tests)
     LOG_SCHEMA.validate(log)
     if power is not None:
-        POWER_SCHEMA.validate(power)
+        for_groups(POWER_SCHEMA, groups).validate(power)
     if sensitivity is not None:
-        SENSITIVITY_SCHEMA.validate(sensitivity)
+        for_groups(SENSITIVITY_SCHEMA, groups).validate(sensitivity)
     if evidence is not None:
         EVIDENCE_SCHEMA.validate(evidence)
 
@@ -324,8 +376,8 @@ def _stats_empty_when_flagged(columns):
 DESIGN_SCHEMA = pa.DataFrameSchema(
     {
         "measure": Column(str, unique=True),
-        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),  # empty: hidden in a local report
-        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_YES}": Column("Int64", Check.ge(0), nullable=True),  # empty: hidden in a local report
+        f"n_{_NO}": Column("Int64", Check.ge(0), nullable=True),
         "schools": Column(int, Check.ge(0)),
         "icc": Column(float, Check.in_range(0, 1), nullable=True),
         "design_effect": Column(float, Check.ge(1), nullable=True),
@@ -366,14 +418,14 @@ BALANCE_SCHEMA = pa.DataFrameSchema(
         "covariate": Column(str, Check.isin(["gender", "force", "year_group", "age"])),
         "category": Column(str),
         "unit": Column(str, Check.isin(["percent", "mean"])),
-        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "base_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "value_mini_police": Column(float, nullable=True),
-        "sd_mini_police": Column(float, Check.ge(0), nullable=True),
-        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "base_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "value_non_mini_police": Column(float, nullable=True),
-        "sd_non_mini_police": Column(float, Check.ge(0), nullable=True),
+        f"n_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"base_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"value_{_YES}": Column(float, nullable=True),
+        f"sd_{_YES}": Column(float, Check.ge(0), nullable=True),
+        f"n_{_NO}": Column("Int64", Check.ge(0), nullable=True),
+        f"base_{_NO}": Column("Int64", Check.ge(0), nullable=True),
+        f"value_{_NO}": Column(float, nullable=True),
+        f"sd_{_NO}": Column(float, Check.ge(0), nullable=True),
         "std_difference": Column(float, nullable=True),
         "flag": Column(str, Check.isin(["", "c"])),
     },
@@ -409,10 +461,10 @@ ADJUSTED_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def check_design_outputs(design, balance, adjusted) -> None:
+def check_design_outputs(design, balance, adjusted, *, groups: Groups | None = None) -> None:
     """Validate ``design.csv``, ``balance.csv`` and ``adjusted.csv``; raise ``SchemaError`` on a breach."""
-    DESIGN_SCHEMA.validate(design)
-    BALANCE_SCHEMA.validate(balance)
+    for_groups(DESIGN_SCHEMA, groups).validate(design)
+    for_groups(BALANCE_SCHEMA, groups).validate(balance)
     ADJUSTED_SCHEMA.validate(adjusted)
 
 
@@ -451,8 +503,8 @@ POOLED_FORCES_SCHEMA = pa.DataFrameSchema(
         "measure": Column(str),
         "force": Column(str),
         "method": Column(str, Check.isin(["", "cluster_ols", "difference_of_means"])),
-        "n_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "n_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"n_{_NO}": Column("Int64", Check.ge(0), nullable=True),
         "schools": Column(int, Check.ge(0)),
         "estimate": Column(float, nullable=True),
         "se": Column(float, nullable=True),
@@ -474,10 +526,10 @@ POOLED_FORCES_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def check_pooled_outputs(pooled, forces) -> None:
+def check_pooled_outputs(pooled, forces, *, groups: Groups | None = None) -> None:
     """Validate ``pooled.csv`` and ``pooled_forces.csv``; raise ``SchemaError`` on a breach."""
     POOLED_SCHEMA.validate(pooled)
-    POOLED_FORCES_SCHEMA.validate(forces)
+    for_groups(POOLED_FORCES_SCHEMA, groups).validate(forces)
 # --------------------------------------------------------------------------- change between waves
 
 _P = Check.in_range(0, 1)
@@ -485,7 +537,7 @@ _P = Check.in_range(0, 1)
 CHANGE_SCHEMA = pa.DataFrameSchema(
     {
         "measure": Column(str),
-        "group": Column(str, Check.isin(["mini_police", "non_mini_police"])),
+        "group": Column(str, Check.isin([_YES, _NO])),
         "n_pairs": Column("Int64", Check.ge(0), nullable=True),
         "mean_baseline": Column(float, nullable=True),
         "mean_follow_up": Column(float, nullable=True),
@@ -512,8 +564,8 @@ DID_SCHEMA = pa.DataFrameSchema(
         "ci_high": Column(float, nullable=True),
         "p_value": Column(float, _P, nullable=True),
         "se": Column(float, Check.ge(0), nullable=True),
-        "n_pairs_mini_police": Column("Int64", Check.ge(0), nullable=True),
-        "n_pairs_non_mini_police": Column("Int64", Check.ge(0), nullable=True),
+        f"n_pairs_{_YES}": Column("Int64", Check.ge(0), nullable=True),
+        f"n_pairs_{_NO}": Column("Int64", Check.ge(0), nullable=True),
         "schools": Column("Int64", Check.ge(0), nullable=True),
         "score": Column(str, Check.isin(["scored", "yes"])),
         "flag": Column(str, Check.isin(["", "c"])),
@@ -529,7 +581,7 @@ DID_SCHEMA = pa.DataFrameSchema(
 ATTRITION_SCHEMA = pa.DataFrameSchema(
     {
         "measure": Column(str),
-        "group": Column(str, Check.isin(["mini_police", "non_mini_police"])),
+        "group": Column(str, Check.isin([_YES, _NO])),
         **{c: Column("Int64", Check.ge(0), nullable=True)
            for c in ("n_baseline", "n_pairs", "n_baseline_only", "n_follow_up_only")},
         **{c: Column(float, nullable=True)
@@ -572,11 +624,11 @@ TREND_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def check_change_outputs(change, did, attrition, trend) -> None:
+def check_change_outputs(change, did, attrition, trend, *, groups: Groups | None = None) -> None:
     """Validate ``change.csv``, ``did.csv``, ``attrition.csv`` and ``trend.csv``; raise ``SchemaError`` on a breach."""
-    CHANGE_SCHEMA.validate(change)
-    DID_SCHEMA.validate(did)
-    ATTRITION_SCHEMA.validate(attrition)
+    for_groups(CHANGE_SCHEMA, groups).validate(change)
+    for_groups(DID_SCHEMA, groups).validate(did)
+    for_groups(ATTRITION_SCHEMA, groups).validate(attrition)
     TREND_SCHEMA.validate(trend)
 
 
@@ -585,7 +637,7 @@ def check_change_outputs(change, did, attrition, trend) -> None:
 BREAKDOWNS_SCHEMA = pa.DataFrameSchema(
     {
         "measure": Column(str),
-        "group": Column(str, Check.isin(["mini_police", "non_mini_police"])),
+        "group": Column(str, Check.isin([_YES, _NO])),
         "by": Column(str, Check.isin(["gender", "year_group"])),
         "level": Column(str),
         "category": Column(str, Check.isin(["favourable", "other"])),
@@ -612,7 +664,7 @@ BREAKDOWNS_SCHEMA = pa.DataFrameSchema(
 ENJOYED_LEAST_SCHEMA = RESULTS_SCHEMA.remove_columns(["wave", "year"]).set_name("enjoyed_least.csv")
 
 
-def check_breakdown_outputs(breakdowns, enjoyed_least) -> None:
+def check_breakdown_outputs(breakdowns, enjoyed_least, *, groups: Groups | None = None) -> None:
     """Validate ``breakdowns.csv`` and ``enjoyed_least.csv``; raise ``SchemaError`` on a breach."""
-    BREAKDOWNS_SCHEMA.validate(breakdowns)
-    ENJOYED_LEAST_SCHEMA.validate(enjoyed_least)
+    for_groups(BREAKDOWNS_SCHEMA, groups).validate(breakdowns)
+    for_groups(ENJOYED_LEAST_SCHEMA, groups).validate(enjoyed_least)

@@ -1,4 +1,4 @@
-"""Statistics: Wilson intervals and mini-police vs other children comparisons.
+"""Statistics: Wilson intervals and comparisons of the programme group with the other group.
 
 One job: the inferential numbers of the report, from well-kept libraries.
 
@@ -80,32 +80,36 @@ from scipy.stats import PermutationMethod, chi2_contingency, fisher_exact, mannw
 from scipy.stats import chi2 as chi2_dist
 from statsmodels.stats.proportion import proportion_confint
 
-from helpers.core.codebook import Codebook
+from helpers.core.codebook import Codebook, Groups, default_groups
 
-__all__ = ["TESTS_COLUMNS", "POWER_COLUMNS", "MWU_ARE", "MIN_EXPECTED", "wilson_interval", "comparable_items",
+__all__ = ["TESTS_COLUMNS", "POWER_COLUMNS", "comparison_columns", "power_columns",
+           "MWU_ARE", "MIN_EXPECTED", "wilson_interval", "comparable_items",
            "cluster_robust_coefficient",
            "compare_groups", "design_power", "holm_within"]
 
 log = logging.getLogger(__name__)
 
-#: Columns of ``tests.csv`` (CONTRACT section 4).
-TESTS_COLUMNS = [
-    "measure",
-    "test",
-    "statistic",
-    "dof",
-    "p_value",
-    "p_holm",
-    "effect_size",
-    "effect_name",
-    "n_mini_police",
-    "n_non_mini_police",
-    # appended to CONTRACT section 4's columns (a compatible superset)
-    "effect_ci_low",
-    "effect_ci_high",
-    "n_required_80",
-    "min_expected",
-]
+def comparison_columns(groups: Groups) -> list[str]:
+    """Columns of ``tests.csv`` (CONTRACT section 4) for a programme's groups.
+
+    The two group sizes are named ``n_<yes group>`` and ``n_<no group>`` after
+    the codebook's ``groups`` (for the default programme the contract's
+    names); the last four are appended to the contract's columns (a
+    compatible superset).
+    """
+    return ["measure", "test", "statistic", "dof", "p_value", "p_holm", "effect_size", "effect_name",
+            groups.count_column(groups.yes), groups.count_column(groups.no),
+            "effect_ci_low", "effect_ci_high", "n_required_80", "min_expected"]
+
+
+def power_columns(groups: Groups) -> list[str]:
+    """Columns of ``power.csv`` (see :func:`design_power`) for a programme's groups."""
+    return ["test", "dof", "effect_name", "effect_size", groups.count_column(groups.yes),
+            groups.count_column(groups.no), "power", "alpha"]
+
+
+#: Columns of ``tests.csv`` for the default programme.
+TESTS_COLUMNS = comparison_columns(default_groups())
 
 #: Below this smallest expected count a chi-square p-value is replaced (module docstring, "Small tables").
 MIN_EXPECTED = 5
@@ -114,9 +118,8 @@ PERMUTATIONS = 9999
 #: Seed of those resamples (the p-value is the same on every run).
 PERMUTATION_SEED = 2019
 
-#: Columns of ``power.csv`` (see :func:`design_power`).
-POWER_COLUMNS = ["test", "dof", "effect_name", "effect_size", "n_mini_police", "n_non_mini_police", "power",
-                 "alpha"]
+#: Columns of ``power.csv`` for the default programme.
+POWER_COLUMNS = power_columns(default_groups())
 
 #: Asymptotic relative efficiency of the Mann-Whitney test against the t-test for normal samples.
 MWU_ARE = 3 / np.pi
@@ -170,7 +173,7 @@ def comparable_items(codebook: Codebook) -> list[tuple[str, str]]:
         ``test`` is ``"mwu"`` for ordinal items (agreement scales, ranks) and
         ``"chi2"`` for nominal ones (yes/no, yes/maybe/no, yes/no/not sure).
     """
-    inst = codebook.instruments["children_survey"]
+    inst = codebook.instruments[codebook.groups.instrument]
     items = []
     for col in inst.columns:
         if col.applies_if or col.role not in ("outcome", "safety", "rank"):
@@ -346,13 +349,14 @@ def _chi2(frame: pd.DataFrame, item: str) -> dict:
 
 def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
                    not_collected: tuple[str, ...] = (), families: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Compare mini-police and other children on every item asked of both.
+    """Compare the programme group with the other group on every item asked of both.
 
     Parameters
     ----------
     children : pandas.DataFrame
-        Clean children's table (from :mod:`helpers.core.validation`), with the
-        ``mini_police`` column coded ``yes``/``no``.
+        Clean table of the instrument that carries the groups (from
+        :mod:`helpers.core.validation`), with the codebook's group column
+        (``codebook.groups.column``) coded ``yes``/``no``.
     codebook : Codebook
     not_collected : tuple of str
         Items absent from the raw file; they get no row.
@@ -364,9 +368,10 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`TESTS_COLUMNS`: one row per item; ``statistic`` is U
-        or chi-square; ``effect_size`` is the rank-biserial correlation
-        (pingouin's sign: positive when mini-police answers have *higher*
+        Columns :func:`comparison_columns` of the codebook's groups (for the
+        default programme :data:`TESTS_COLUMNS`): one row per item;
+        ``statistic`` is U or chi-square; ``effect_size`` is the rank-biserial correlation
+        (pingouin's sign: positive when the programme group's answers have *higher*
         scale positions, i.e. towards the later codes such as
         "strongly disagree" or a lower-priority rank) or Cramér's V;
         ``p_holm`` is Holm-adjusted within the item's family (``families``;
@@ -384,7 +389,8 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
 
         scipy.stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")
     """
-    group = children["mini_police"].astype("object")
+    groups = codebook.groups
+    group = children[groups.column].astype("object")
     is_yes, is_no = group.eq("yes").to_numpy(), group.eq("no").to_numpy()  # once, not per item
     rows = []
     for item, test in comparable_items(codebook):
@@ -393,7 +399,7 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
         values = children[item]
         x = _ordinal_values(values[is_yes]) if test == "mwu" else values[is_yes].dropna()
         y = _ordinal_values(values[is_no]) if test == "mwu" else values[is_no].dropna()
-        row = {"measure": item, "n_mini_police": len(x), "n_non_mini_police": len(y)}
+        row = {"measure": item, groups.count_column(groups.yes): len(x), groups.count_column(groups.no): len(y)}
         pooled = pd.concat([x, y])
         if len(x) < 2 or len(y) < 2 or pooled.nunique() < 2:
             row.update(test="mann_whitney_u" if test == "mwu" else "chi_square")
@@ -405,7 +411,7 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
             frame = frame[frame["group"].isin(["yes", "no"])]
             row.update(_chi2(frame, item))
         rows.append(row)
-    out = pd.DataFrame(rows).reindex(columns=TESTS_COLUMNS)
+    out = pd.DataFrame(rows).reindex(columns=comparison_columns(groups))
     out["n_required_80"] = out["n_required_80"].astype("Int64")
     family = out["measure"].map(dict(families)).fillna("exploratory") if families is not None \
         else pd.Series("all", index=out.index)
@@ -413,22 +419,26 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
     return out
 
 
-def design_power(n_mini: int, n_other: int, *, power: float = _POWER, alpha: float = _ALPHA) -> pd.DataFrame:
+def design_power(n_mini: int, n_other: int, *, power: float = _POWER, alpha: float = _ALPHA,
+                 groups: Groups | None = None) -> pd.DataFrame:
     """Smallest effects the design detects with the given power (two-sided tests).
 
     Parameters
     ----------
     n_mini, n_other : int
-        Mini-police and other children (answers to one item).
+        Members of the programme group and of the other group (answers to one item).
     power : float
         Required power, 0.8 by default.
     alpha : float
         Significance level, 0.05 by default.
+    groups : Groups, optional
+        Names the two size columns ``n_<yes>``, ``n_<no>`` (default: the
+        default codebook's groups).
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`POWER_COLUMNS`, six rows: for ``mann_whitney_u`` the
+        Columns :data:`POWER_COLUMNS` (for ``groups``: :func:`power_columns`), six rows: for ``mann_whitney_u`` the
         minimum detectable Cohen's d (``cohens_d``: two-sample t-test of
         ``pingouin.power_ttest2n`` on the sample sizes times the efficiency
         :data:`MWU_ARE` = 3/pi) and the same effect as a rank-biserial r
@@ -452,7 +462,9 @@ def design_power(n_mini: int, n_other: int, *, power: float = _POWER, alpha: flo
 
         TTestIndPower().solve_power(nobs1=248 * 3 / np.pi, ratio=102 / 248, alpha=0.05, power=0.8)
     """
-    base = {"n_mini_police": int(n_mini), "n_non_mini_police": int(n_other), "power": power, "alpha": alpha}
+    groups = groups or default_groups()
+    base = {groups.count_column(groups.yes): int(n_mini), groups.count_column(groups.no): int(n_other),
+            "power": power, "alpha": alpha}
     ok = n_mini >= 2 and n_other >= 2
     d = pg.power_ttest2n(nx=n_mini * MWU_ARE, ny=n_other * MWU_ARE, power=power, alpha=alpha) if ok else np.nan
     rows = [
@@ -466,7 +478,7 @@ def design_power(n_mini: int, n_other: int, *, power: float = _POWER, alpha: flo
         v = w / np.sqrt(min(2, dof + 1) - 1)
         rows.append({"test": "chi_square", "dof": float(dof), "effect_name": "cramers_v",
                      "effect_size": v if v <= 1 else np.nan})  # V > 1: no association is detectable
-    out = pd.DataFrame([{**row, **base} for row in rows]).reindex(columns=POWER_COLUMNS)
+    out = pd.DataFrame([{**row, **base} for row in rows]).reindex(columns=power_columns(groups))
     out["effect_size"] = out["effect_size"].astype(float)
     log.info("power: %d vs %d children detect d = %.2f (r = %.2f), V = %.2f (dof 1) with %.0f%% power",
              n_mini, n_other, out["effect_size"].iloc[0], out["effect_size"].iloc[1],

@@ -12,7 +12,7 @@ event (CONTRACT section 3):
 * a bad cell (unknown code, out of range, not an integer, answered but not
   applicable, broken rank permutation) becomes missing (``set_missing``);
 * a row whose identity is unusable (id empty or repeated, identity column
-  such as ``force`` or ``mini_police`` missing or invalid, an empty row) is
+  such as ``force`` or the group column missing or invalid, an empty row) is
   copied verbatim to the quarantine (``quarantined``); the first occurrence
   of a repeated id stays.
 
@@ -443,7 +443,7 @@ class _Validator:
         """Check answers linked by a pseudonymous key across survey waves (docs/waves-and-years.md).
 
         A key answered twice in the same wave and year is quarantined (the first
-        answer stays); a key whose group (``mini_police``) or school differs
+        answer stays); a key whose group (the codebook's ``groups.by`` column) or school differs
         between its answers is kept and noted in the log (action ``noted``).
         """
         if LINK_KEY not in self.values:
@@ -460,8 +460,8 @@ class _Validator:
         self._quarantine(repeated, LINK_KEY, self.values[LINK_KEY].stripped_at,
                          f"{LINK_KEY} repeated in the same wave and year")
         kept = has_key & ~self.quarantined
-        for column in ("mini_police", "school_id"):
-            if column not in clean:
+        for column in (self.inst.groups.get("by"), "school_id"):  # the group column, when the instrument has one
+            if column is None or column not in clean:
                 continue
             sub = pd.DataFrame({"key": key.to_numpy(), "value": clean[column].astype("object").to_numpy()})[kept]
             differs = sub.groupby("key")["value"].transform("nunique").to_numpy() > 1

@@ -3,16 +3,16 @@
 One job: say how the children's headline numbers would move if each group's
 respondents were spread over the forces as the programme's children are. The
 child sample is about two-thirds Cumbria and Durham; the census
-(``scheme_census``, column ``children``: mini-police children per force in
+(``scheme_census``, column ``children``: the programme's children per force in
 the past twelve months) gives the programme's distribution.
 
 Weights
-    Within each group of children (mini-police, other children) a respondent
+    Within each group of children (programme group, other children) a respondent
     in force f gets the weight ``P_f / s_f``, where ``P_f`` is force f's
     share of census children and ``s_f`` its share of the group's weighted
     respondents, both taken over the forces that are *usable* for the group;
     weights are scaled to average 1 over the group. Both groups are weighted
-    to the census distribution of *mini-police* children (the other
+    to the census distribution of the *programme's* children (the other
     children are compared with them, so they are put on the same footing).
 
     * A force is usable when the census gives it a positive number of
@@ -46,7 +46,7 @@ Design-based intervals
     For every ``difference`` row the weighted difference and its 95%
     interval come from a weighted least-squares regression of the answer
     (1/0 for a category, the score for a mean) on an intercept and the
-    mini-police indicator, with the trimmed weights and a covariance robust
+    programme-group indicator, with the trimmed weights and a covariance robust
     to clustering by school (statsmodels
     ``WLS(y, X, weights=w).fit(cov_type="cluster", cov_kwds={"groups": school_id})``,
     its defaults: the small-sample correction and t reference distribution of
@@ -59,13 +59,14 @@ Design-based intervals
 
 ``sensitivity.csv``
     :func:`sensitivity` builds it: for every item of ``tests.csv`` and the
-    headline items asked of mini-police only (:data:`HEADLINE_ITEMS`), one
+    headline items asked of the programme group only (the codebook's ``headline``
+    columns; :data:`HEADLINE_ITEMS` for the default programme), one
     row per (measure, group, category) as in ``results.csv``:
 
     ==============  ==========================================================
     measure         item (as in ``results.csv``)
-    group           ``mini_police``, ``non_mini_police``, or ``difference``
-                    (mini-police minus other children, items of both groups)
+    group           the codebook's ``groups.yes`` or ``groups.no``, or ``difference``
+                    (programme group minus other children, items of both groups)
     category        scale code, or ``mean`` (safety items: 1 = strongly agree
                     ... 5 = strongly disagree; ranks: 1 = most important)
     unit            ``percent`` or ``mean`` (a ``difference`` row of percents
@@ -106,9 +107,9 @@ re-weighted).
 Examples
 --------
 >>> import pandas as pd
->>> children = pd.DataFrame({"mini_police": ["yes", "yes", "yes", "no"], "force": ["A", "A", "B", "B"]})
+>>> children = pd.DataFrame({"member": ["yes", "yes", "yes", "no"], "force": ["A", "A", "B", "B"]})
 >>> census = pd.DataFrame({"force": ["A", "B"], "children": [50, 50]})
->>> poststratification_weights(children, census).tolist()
+>>> poststratification_weights(children, census, by="member").tolist()
 [0.75, 0.75, 1.5, 1.0]
 """
 
@@ -119,7 +120,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from helpers.core.codebook import Codebook
+from helpers.core.codebook import Codebook, default_groups, load_codebook
 from helpers.core.stats import cluster_robust_coefficient, comparable_items
 
 __all__ = ["SENSITIVITY_COLUMNS", "HEADLINE_ITEMS", "TRIM_QUANTILE", "weight_cells", "poststratification_weights",
@@ -135,14 +136,15 @@ SENSITIVITY_COLUMNS = ["measure", "group", "category", "unit", "base", "value", 
 #: Weights are capped at this quantile of their group's weights (module docstring, "Trimming").
 TRIM_QUANTILE = 0.95
 
-#: Items asked of mini-police children only that the report quotes as headlines.
-HEADLINE_ITEMS = ("enjoyed", "safety_impact")
+#: Items asked of the programme group only that the report quotes as headlines (the default
+#: codebook's columns marked ``headline``).
+HEADLINE_ITEMS = load_codebook().headline_items
 
 _CELL_COLUMNS = ["group", "force", "respondents", "census_children", "census_share", "sample_share", "weight",
                  "status"]
 
 
-def weight_cells(children: pd.DataFrame, census: pd.DataFrame, *, by: str = "mini_police", force: str = "force",
+def weight_cells(children: pd.DataFrame, census: pd.DataFrame, *, by: str | None = None, force: str = "force",
                  target: str = "children") -> pd.DataFrame:
     """Post-stratification cells: one row per (group, force).
 
@@ -156,6 +158,7 @@ def weight_cells(children: pd.DataFrame, census: pd.DataFrame, *, by: str = "min
         Column names: the grouping column (each of its values is weighted
         separately; rows where it is missing are ignored), the force column
         of both tables, and the census count giving the target distribution.
+        ``by`` defaults to the packaged codebook's group column (``groups.column``).
 
     Returns
     -------
@@ -171,10 +174,10 @@ def weight_cells(children: pd.DataFrame, census: pd.DataFrame, *, by: str = "min
         respondent of the cell (average 1 over the group's weighted
         respondents).
     """
-    return _poststratify(children, census, by=by, force=force, target=target)[1]
+    return _poststratify(children, census, by=by or default_groups().column, force=force, target=target)[1]
 
 
-def poststratification_weights(children: pd.DataFrame, census: pd.DataFrame, *, by: str = "mini_police",
+def poststratification_weights(children: pd.DataFrame, census: pd.DataFrame, *, by: str | None = None,
                                force: str = "force", target: str = "children") -> pd.Series:
     """Weight of every respondent (see :func:`weight_cells`); missing when excluded.
 
@@ -185,7 +188,7 @@ def poststratification_weights(children: pd.DataFrame, census: pd.DataFrame, *, 
         missing for respondents without a group or in a force without a
         usable census figure.
     """
-    return _poststratify(children, census, by=by, force=force, target=target)[0]
+    return _poststratify(children, census, by=by or default_groups().column, force=force, target=target)[0]
 
 
 def _poststratify(children: pd.DataFrame, census: pd.DataFrame, *, by: str, force: str,
@@ -378,7 +381,7 @@ def _item_numbers(values: pd.Series, categories, scores) -> dict[str, np.ndarray
 
 
 def _difference_rows(rows: pd.DataFrame, yes: str, no: str) -> pd.DataFrame:
-    """Mini-police minus other children, for the items with rows in both groups."""
+    """Programme group minus other children, for the items with rows in both groups."""
     key = ["measure", "category", "unit"]
     pair = rows[rows["group"].eq(yes)].merge(rows[rows["group"].eq(no)], on=key, suffixes=("_yes", "_no"))
     return pd.DataFrame({
@@ -397,7 +400,7 @@ def sensitivity(children: pd.DataFrame, census: pd.DataFrame, codebook: Codebook
     Parameters
     ----------
     children : pandas.DataFrame
-        Clean children's table, ``mini_police`` coded ``yes``/``no``.
+        Clean children's table, the codebook's group column coded ``yes``/``no``.
     census : pandas.DataFrame
         Clean scheme census (``force``, ``children``).
     codebook : Codebook
@@ -416,23 +419,24 @@ def sensitivity(children: pd.DataFrame, census: pd.DataFrame, codebook: Codebook
         Columns :data:`SENSITIVITY_COLUMNS` (module docstring). The input
         tables are not changed.
     """
-    inst = codebook.instruments["children_survey"]
-    by, yes, no = inst.groups["by"], inst.groups["yes"], inst.groups["no"]
+    inst = codebook.instruments[codebook.groups.instrument]
+    by, (yes, no) = codebook.groups.column, codebook.groups.pair
+    target = codebook.weight_target  # the census count the answers are weighted to
     if local:
         log.info("sensitivity: local report (one force): no weighting by force; value_weighted = value")
         weights = pd.Series(np.where(children[by].notna(), 1.0, np.nan), index=children.index)
-    elif "children" not in census or "force" not in census:
+    elif target is None or target not in census or "force" not in census:
         log.warning("sensitivity: the census has no children per force; value_weighted is empty")
         weights = pd.Series(np.nan, index=children.index)
     else:
-        weights = poststratification_weights(children, census, by=by)
+        weights = poststratification_weights(children, census, by=by, target=target)
     untrimmed = weights.to_numpy(dtype=float)
     weights = weights if local else trim_weights(weights, children[by])
     clusters = children["school_id"].astype("object").to_numpy() if "school_id" in children else None
     if clusters is None:
         log.warning("sensitivity: no school_id column; weighted differences get HC1 intervals, not clustered ones")
     both = [item for item, _ in comparable_items(codebook)]
-    items = [(item, (yes, no)) for item in both] + [(item, (yes,)) for item in HEADLINE_ITEMS]
+    items = [(item, (yes, no)) for item in both] + [(item, (yes,)) for item in codebook.headline_items]
     group_of = children[by].astype("object")
     masks = {yes: group_of.eq("yes").to_numpy(), no: group_of.eq("no").to_numpy()}
     weights = weights.to_numpy(dtype=float)

@@ -38,10 +38,18 @@ from helpers.report.narrative import list_phrase
 from helpers.report.plots import EMPTY_MESSAGE, PALETTE
 from helpers.report.tables import format_count, format_percent
 
-__all__ = ["GROUPS", "load", "breakdown_rows", "dot_chart", "breakdown_phrases", "theme_table", "least_phrases"]
+__all__ = ["group_labels", "load", "breakdown_rows", "dot_chart", "breakdown_phrases", "theme_table", "least_phrases"]
 
-#: The two groups the chapter describes, with the names the chapter uses for them.
-GROUPS = {"mini_police": "Mini-police children", "non_mini_police": "Other children"}
+
+
+def group_labels(codebook: Codebook | None = None) -> dict[str, str]:
+    """The two groups the chapter describes, with the names it uses for them (the codebook's nouns).
+
+    >>> list(group_labels().values())[1]
+    'Other children'
+    """
+    groups = (codebook or load_codebook()).groups
+    return {g: groups.noun(g)[:1].upper() + groups.noun(g)[1:] for g in groups.pair}
 _BY = {"gender": "Gender", "year_group": "Year group"}
 _WIDTH = 7.5  # inches, as the other charts of the book
 _ROW_INCH = 0.34
@@ -89,7 +97,7 @@ def breakdown_rows(breakdowns: pd.DataFrame, *, codebook: Codebook | None = None
     rows = breakdowns[breakdowns["category"].eq("favourable")].copy()
     rows = rows[rows["base"].isna() | rows["base"].gt(0)]
     rows["item"] = [codebook.instruments[_CHILDREN].column(m).label for m in rows["measure"]]
-    rows["group_label"] = rows["group"].map(GROUPS).fillna(rows["group"])
+    rows["group_label"] = rows["group"].map(group_labels()).fillna(rows["group"])
     rows["by_label"] = rows["by"].map(_BY).fillna(rows["by"])
     rows["level_label"] = [_level_label(b, lv, codebook) for b, lv in zip(rows["by"], rows["level"], strict=True)]
     rows["text"] = [format_percent(v, f) for v, f in zip(rows["value"], rows["flag"], strict=True)]
@@ -159,7 +167,7 @@ def dot_chart(rows: pd.DataFrame, *, xlabel: str = "Percent agreeing or strongly
 def breakdown_phrases(rows: pd.DataFrame) -> dict[str, str]:
     """For each group: the lowest and the highest share shown, each with its outcome and level.
 
-    Keys ``<group>_low`` and ``<group>_high`` (e.g. ``mini_police_low``):
+    Keys ``<group>_low`` and ``<group>_high`` (e.g. ``<yes group>_low``):
     ``"88% (Year 4, “I trust the police”)"``; ``"[c]"`` when every share
     of the group is suppressed, ``"n/a"`` when the table has none.
     ``levels`` is the number of (outcome, level) shares shown, and
@@ -167,7 +175,7 @@ def breakdown_phrases(rows: pd.DataFrame) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     shown = rows.dropna(subset=["value"])
-    for group in GROUPS:
+    for group in group_labels():
         part = shown[shown["group"] == group]
         for key, ascending in (("low", True), ("high", False)):
             if part.empty:  # every share hidden ([c]), or none at all (n/a)
@@ -189,7 +197,7 @@ def _ranked(rows: pd.DataFrame, labels: dict[str, str], *, last: str = "other") 
 
 
 def theme_table(results: pd.DataFrame, least: pd.DataFrame, *, codebook: Codebook | None = None) -> pd.DataFrame:
-    """What mini-police children enjoyed most and least, each theme with its share of the answers.
+    """What children of the programme group enjoyed most and least, each theme with its share of the answers.
 
     Returns
     -------
@@ -202,7 +210,7 @@ def theme_table(results: pd.DataFrame, least: pd.DataFrame, *, codebook: Codeboo
     """
     codebook = codebook or load_codebook()
     scale = codebook.scales[codebook.instruments[_CHILDREN].column("enjoyed_most_theme").scale]
-    most = results[results["measure"].eq("enjoyed_most_theme") & results["group"].eq("mini_police")
+    most = results[results["measure"].eq("enjoyed_most_theme") & results["group"].eq(load_codebook().groups.yes)
                    & results["unit"].eq("percent")]
     most = _ranked(most, dict(zip(scale.codes, scale.labels, strict=True)))
     rules = load_themes()
@@ -233,7 +241,7 @@ def least_phrases(results: pd.DataFrame, least: pd.DataFrame) -> dict[str, str]:
     as ``“a” (18%), “b” (13%) and “c” (9%)``). ``n/a`` where the table has no rows.
     """
     out = dict.fromkeys(["answers", "most_answers", "top", "top_share", "nothing_share", "others"], "n/a")
-    most = results[results["measure"].eq("enjoyed_most_theme") & results["group"].eq("mini_police")]
+    most = results[results["measure"].eq("enjoyed_most_theme") & results["group"].eq(load_codebook().groups.yes)]
     if len(most):
         out["most_answers"] = _count(most["base"].iloc[0])
     if least.empty:

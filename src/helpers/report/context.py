@@ -6,7 +6,7 @@ in ``data/context/`` for the context chapter:
 * ``evidence_2019.csv`` — the studies and policies that chapter 2 of the 2019
   national evaluation reviews, one finding per row (:func:`load_evidence`);
 * ``programmes.csv`` — programmes for children and young people comparable to
-  the mini-police, as the source documents describe them
+  the programme evaluated (``label`` in ``programme.yml``), as the source documents describe them
   (:func:`load_programmes`).
 
 Unlike ``data/raw``, these rows are not survey data and are never synthetic:
@@ -47,6 +47,7 @@ from matplotlib.ticker import MultipleLocator
 from pandera.pandas import Check, Column
 
 from helpers.core.config import PROGRAMME_ROOT
+from helpers.core.programme import load_programme
 from helpers.report.plots import EMPTY_MESSAGE, PALETTE
 
 __all__ = [
@@ -585,15 +586,16 @@ def age_ranges(programmes: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["age_min", "age_max"], kind="stable").reset_index(drop=True)
 
 
-def age_overlap(programmes: pd.DataFrame, *, reference: str = "Mini-Police") -> pd.DataFrame:
+def age_overlap(programmes: pd.DataFrame, *, reference: str | None = None) -> pd.DataFrame:
     """Other programmes whose age range overlaps that of ``reference``.
 
     Parameters
     ----------
     programmes : pandas.DataFrame
         From :func:`load_programmes`.
-    reference : str
-        The ``programme`` to compare with; it must have an age range.
+    reference : str, optional
+        The ``programme`` to compare with; it must have an age range. Default:
+        the evaluated programme (``label`` in ``programme.yml``).
 
     Returns
     -------
@@ -607,6 +609,7 @@ def age_overlap(programmes: pd.DataFrame, *, reference: str = "Mini-Police") -> 
     >>> "Smethwick Boot Camp" in set(age_overlap(load_programmes())["programme"])
     True
     """
+    reference = reference or load_programme().label
     ranges = age_ranges(programmes)
     ref = ranges[ranges["programme"] == reference]
     if len(ref) != 1:
@@ -621,7 +624,7 @@ def _none_stated(text: pd.Series) -> pd.Series:
     return text.str.strip().str.lower().str.startswith(_NONE_STATED)
 
 
-def programme_overview(programmes: pd.DataFrame, *, reference: str = "Mini-Police") -> pd.DataFrame:
+def programme_overview(programmes: pd.DataFrame, *, reference: str | None = None) -> pd.DataFrame:
     """Headline counts of the landscape, for prose.
 
     Returns
@@ -637,7 +640,9 @@ def programme_overview(programmes: pd.DataFrame, *, reference: str = "Mini-Polic
         excluded), ``no_evaluation`` (other programmes whose evaluation reads
         "none stated" or "none reported") and ``reach_unknown`` (other
         programmes whose reach is "not stated" or has "no figure").
+        ``reference`` defaults to the evaluated programme (``label`` in ``programme.yml``).
     """
+    reference = reference or load_programme().label
     others = programmes[programmes["programme"] != reference]
     seeds = {s.strip() for cell in programmes["seed"] for s in cell.split(";")}
     ranges = age_ranges(others)
@@ -725,7 +730,7 @@ def programme_table(programmes: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_age_ranges(data: pd.DataFrame, *, start: str = "age_min", end: str = "age_max",
-                    label: str = "programme", highlight: str | None = "Mini-Police",
+                    label: str = "programme", highlight: str | None = None,
                     xlabel: str = "Age in years", palette: str = PALETTE,
                     empty: str = EMPTY_MESSAGE) -> Figure:
     """Horizontal bars spanning each programme's age range.
@@ -745,7 +750,8 @@ def plot_age_ranges(data: pd.DataFrame, *, start: str = "age_min", end: str = "a
         Column naming the programme (vertical axis, top to bottom in the
         order given).
     highlight : str or None
-        A ``label`` value drawn in a second colour (the mini-police).
+        A ``label`` value drawn in a second colour (typically the evaluated
+        programme: ``label`` in ``programme.yml``).
     xlabel : str
         Axis label.
     palette : str
@@ -761,8 +767,8 @@ def plot_age_ranges(data: pd.DataFrame, *, start: str = "age_min", end: str = "a
 
     Examples
     --------
-    >>> rows = pd.DataFrame({"programme": ["Mini-Police", "Cadets"], "age_min": [8, 13], "age_max": [11, 18]})
-    >>> bars = plot_age_ranges(rows).axes[0].containers[0]
+    >>> rows = pd.DataFrame({"programme": ["Juniors", "Cadets"], "age_min": [8, 13], "age_max": [11, 18]})
+    >>> bars = plot_age_ranges(rows, highlight="Juniors").axes[0].containers[0]
     >>> [(float(b.get_x()), float(b.get_width())) for b in bars]
     [(8.0, 4.0), (13.0, 6.0)]
     """

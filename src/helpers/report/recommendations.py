@@ -8,7 +8,8 @@ recommendations chapter quotes today's data, not the 2019 numbers.
 * :func:`load_recommendations` reads and checks the file;
 * :func:`evidence_table` gives one tidy row per piece of evidence, with its
   value, 95% Wilson interval (for percents), a phrase for the prose and,
-  for mini-police vs other children comparisons, whether the difference is
+  for comparisons of the programme group with the other children (the
+  codebook's ``groups``), whether the difference is
   statistically supported;
 * :func:`phrases` gives the glue names and texts the chapter uses
   (``rec_<id>_<n>``).
@@ -31,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from helpers.core.codebook import Codebook, load_codebook
 from helpers.core.config import DEFINITIONS_DIR
 from helpers.report.figures import load_specs
 from helpers.report.formatting import format_count, format_percent
@@ -128,7 +130,7 @@ def evidence_table(results: pd.DataFrame, tests: pd.DataFrame, *, derived: pd.Da
         recommendation from 1; ``label`` is the figure's cross-reference
         label; ``text`` the value as it reads in prose (``"45%"``, ``"160"``);
         ``names`` the two largest forces of a ``top_share``; a comparison gives one row per
-        group (mini-police first) and ``support`` says whether the data
+        group (the programme group first) and ``support`` says whether the data
         support the difference.
     """
     figures = load_specs()
@@ -141,7 +143,7 @@ def evidence_table(results: pd.DataFrame, tests: pd.DataFrame, *, derived: pd.Da
             kind = entry["kind"]
             if kind == "compare":
                 verdict = support(tests, entry["measure"])
-                for group in ("mini_police", "non_mini_police"):
+                for group in load_codebook().groups.pair:
                     rows.append(base | {"group": group, "support": verdict}
                                 | _percent_row(results, derived, entry["measure"], group, entry["categories"]))
                 continue
@@ -158,22 +160,24 @@ def evidence_table(results: pd.DataFrame, tests: pd.DataFrame, *, derived: pd.Da
     return out.reindex(columns=EVIDENCE_COLUMNS)
 
 
-def phrases(evidence: pd.DataFrame) -> dict[str, str]:
+def phrases(evidence: pd.DataFrame, codebook: Codebook | None = None) -> dict[str, str]:
     """Glue texts of the evidence: ``rec_<id>_<n>`` reads "<value> <what>".
 
-    A comparison reads "45% of mini-police children against 25% of other
-    children would like to join the police cadets, a difference the data
-    support (…)"; a top share names its forces in brackets.
+    A comparison reads "45% of <programme group> against 25% of <other
+    children> would like to join the police cadets, a difference the data
+    support (…)", the groups named by the codebook's ``group_labels``
+    nouns; a top share names its forces in brackets.
     """
+    groups = (codebook or load_codebook()).groups
     out = {}
     for (rec_id, number), part in evidence.groupby(["id", "number"], sort=False):
         first = part.iloc[0]
         if (part["text"] == "not collected").all():
             text = f"not collected in these data (the value that {first['what'].removeprefix('of ')})"
         elif first["kind"] == "compare":
-            mini, other = part.iloc[0], part.iloc[1]
-            text = (f"{mini['text']} of mini-police children against {other['text']} of other children "
-                    f"{first['what']}, {first['support']}")
+            mine, other = part.iloc[0], part.iloc[1]
+            text = (f"{mine['text']} of {groups.noun(mine['group'])} against {other['text']} of "
+                    f"{groups.noun(other['group'])} {first['what']}, {first['support']}")
         elif first["kind"] == "top_share" and isinstance(first["names"], str) and first["names"]:
             text = f"{first['text']} {first['what']} ({first['names']})"
         else:

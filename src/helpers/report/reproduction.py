@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.core.codebook import load_codebook
 from helpers.core.config import PROGRAMME_ROOT
 
 __all__ = ["categories", "PUBLISHED_PATH", "TOLERANCE", "ILLUSTRATIVE_MEASURES", "load_published", "compare", "summary",
@@ -153,14 +154,14 @@ def illustrative(results: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame
     Returns the rows of ``results`` whose measure is one of
     :data:`ILLUSTRATIVE_MEASURES` and whose (measure, group, category) is not
     in the published table, excluding national totals and the split of the
-    children's sample into mini-police and other children.
+    children's sample into the programme group and the other children (the codebook's ``groups``).
     """
     published_keys = set()
     for m, g, c in zip(published["measure"], published["group"], published["category"], strict=True):
         for part in categories(c):
             published_keys.add((m, g, part))
     rows = results[results["measure"].isin(ILLUSTRATIVE_MEASURES)
-                   & ~results["group"].isin(["national", "mini_police", "non_mini_police"])]
+                   & ~results["group"].isin(["national", *load_codebook().groups.pair])]
     keep = [(m, g, c) not in published_keys
             for m, g, c in zip(rows["measure"], rows["group"], rows["category"], strict=True)]
     return rows[keep].reset_index(drop=True)

@@ -400,12 +400,12 @@ def illustrative_quotes(
     >>> wc = pd.DataFrame({"child_id": list("abcde"), "theme": ["other"] * 5,
     ...                    "comment": ["Our teacher Mrs Hill says ring 01632 960417 if it rains",
     ...                                "It finished too soon", "It finished too soon",
-    ...                                "I wish we had mini police every single day", "Boring"]})
+    ...                                "I wish we had workshops every single day", "Boring"]})
     >>> quotes = illustrative_quotes(wc, theme="other", n=3, min_words=4, scale="workshop_theme")
     >>> quotes.columns.tolist()
     ['theme', 'theme_label', 'quote']
     >>> sorted(quotes["quote"])
-    ['I wish we had mini police every single day', 'It finished too soon', \
+    ['I wish we had workshops every single day', 'It finished too soon', \
 'Our teacher Mrs [redacted] says ring [redacted] if it rains']
     >>> illustrative_quotes(wc, theme="other", scale="workshop_theme", min_cell=6).empty
     True

@@ -9,7 +9,7 @@ and the lead can check every page.
 
 What is not scanned
     * The survey's own questions: the 2019 items ask children whether being in
-      the mini-police improved things, and reporting that question is
+      the programme improved things, and reporting that question is
       reporting what children said. Text inside curly quotation marks
       (“…”, ‘…’) and every question and answer label of the codebook are
       removed before the scan.
@@ -30,7 +30,7 @@ Examples
 --------
 >>> find_causal("Children feel safer for having taken part. Answers differ.")["phrase"].tolist()
 ['for having taken part']
->>> find_causal("Children were asked “Has being in the mini-police improved their confidence?”").empty
+>>> find_causal("Children were asked “Has being in the programme improved their confidence?”").empty
 True
 >>> find_causal("These are associations, not effects of the programme.").empty
 True
@@ -45,6 +45,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core.codebook import Codebook, load_codebook
+from helpers.core.programme import load_programme
 
 __all__ = ["CAUSAL_PATTERNS", "REPORTING_CUES", "CUE_WINDOW", "NEGATION_CUES", "NEGATION_WINDOW",
            "find_causal", "visible_text", "scan_html",
@@ -52,20 +53,22 @@ __all__ = ["CAUSAL_PATTERNS", "REPORTING_CUES", "CUE_WINDOW", "NEGATION_CUES", "
 
 log = logging.getLogger(__name__)
 
-_PROGRAMME = r"(?:the\s+)?(?:programme|mini-police|scheme|mini\s+police)"
+#: The programme as prose names it: "the programme", "the scheme" and the names ``programme.yml`` gives.
+_PROGRAMME = load_programme().name_pattern()
+_NAMES = load_programme().name_pattern(article=False)  # for the possessive
 
 #: Phrase (as shown in a failure) -> regular expression, matched case-insensitively on whole words.
 CAUSAL_PATTERNS = {
     "caused": r"\bcaus(?:ed|es|ing)\b",
     "led to": r"\bl(?:ed|eads?|eading) to\b",
-    "because of the mini-police": rf"\bbecause of {_PROGRAMME}",
+    "because of the programme": rf"\bbecause of {_PROGRAMME}",
     "made them": r"\bmade them\b",
     "for having taken part": r"\bfor having taken part\b",
     "as a result of": r"\bas a result of\b",
     "improved their": r"\bimproved (?:their|children's|pupils')\b",
     "effect of the programme": rf"\beffects? of {_PROGRAMME}",
     "impact of the programme": rf"\bimpacts? of {_PROGRAMME}",
-    "programme's effect": r"\b(?:programme|scheme|mini-police)'s (?:effect|impact)s?\b",
+    "programme's effect": rf"\b{_NAMES}'s (?:effect|impact)s?\b",
     "thanks to": r"\bthanks to\b",
     "resulted in": r"\bresult(?:ed|s) in\b",
     "changed children": r"\bchang(?:ed|es) (?:children|pupils)\b",

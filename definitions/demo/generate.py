@@ -33,7 +33,8 @@ Examples
 --------
 >>> import tempfile
 >>> from pathlib import Path
->>> from helpers.demo.generate import generate_demo_data
+>>> from helpers.demo import demo_module
+>>> generate_demo_data = demo_module("generate").generate_demo_data
 >>> written = generate_demo_data(Path(tempfile.mkdtemp()), seed=1)
 >>> sorted(written)[:2]
 ['children_survey', 'interview_excerpts']
@@ -42,7 +43,6 @@ Examples
 from __future__ import annotations
 
 import copy
-import csv
 import itertools
 import logging
 import math
@@ -55,10 +55,12 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from helpers.core.codebook import ALL_INSTRUMENTS, Codebook, Column, Instrument, load_codebook
-from helpers.core.config import DEFAULT_SEED, DEMO_MARKER
-from helpers.demo.text import enjoyed_most_text, interview_excerpts, workshop_comments
+from helpers.core.codebook import Codebook, Column, Instrument, load_codebook
+from helpers.core.config import DEFAULT_SEED
+from helpers.demo import write_marker, write_table
 from helpers.report.reproduction import TOLERANCE, categories, load_published
+
+from .text import enjoyed_most_text, interview_excerpts, workshop_comments
 
 __all__ = ["AIM_FLAG_SHARES", "ANSWER_TARGETS", "calibrated_targets", "generate_demo_data"]
 
@@ -527,15 +529,20 @@ def generate_demo_data(
     ):
         tables[name] = {c: frame[c].to_numpy(dtype=object) for c in frame.columns}
     written: dict[str, Path] = {}
-    for name in ALL_INSTRUMENTS:
+    for name in cb.instruments:
         path = out / f"{name}.csv"
-        _write_csv(path, cb.instruments[name], tables[name])
+        write_table(path, cb.instruments[name], tables[name])
         log.info("demo data: %s, %d rows", path.name, len(next(iter(tables[name].values()))))
         written[name] = path
-    marker = out / DEMO_MARKER
-    marker.write_text(_marker_text(seed), encoding="utf-8", newline="\n")
-    written["marker"] = marker
+    written["marker"] = write_marker(out, _marker_text(seed))
     return written
+
+
+def generate_wave_demo(out_dir: Path | str, *, seed: int = DEFAULT_SEED) -> dict[str, Path]:
+    """The demo data with the children's survey asked at baseline and follow-up (see :mod:`.waves`)."""
+    from .waves import generate_wave_demo as with_waves
+
+    return with_waves(out_dir, seed=seed)
 
 
 # ---------------------------------------------------------------------------
@@ -1254,20 +1261,6 @@ def _census(cb: Codebook) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------
-
-
-def _write_csv(path: Path, inst: Instrument, table: Mapping[str, np.ndarray]) -> None:
-    """Write ``table`` with exactly the codebook's columns, in codebook order."""
-    names = [c.name for c in inst.columns if c.name in table or not c.design]  # design columns: a one-wave survey
-    missing = [c for c in names if c not in table]
-    extra = [c for c in table if c not in names]
-    if missing or extra:
-        raise ValueError(f"demo data: {inst.name} columns do not match the codebook "
-                         f"(not generated: {missing}; unknown: {extra})")
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(names)
-        writer.writerows(zip(*(table[c] for c in names), strict=True))
 
 
 def _marker_text(seed: int) -> str:

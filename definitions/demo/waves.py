@@ -169,13 +169,13 @@ def simulate_waves(population: pd.DataFrame | None = None, *, seed: int = DEFAUL
 def generate_wave_demo(out_dir: Path | str, *, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     """Write the synthetic demo data set with a children's survey asked twice.
 
-    Every file is the demo of :func:`helpers.demo.generate.generate_demo_data` with the
+    Every file is the demo of :func:`.generate.generate_demo_data` with the
     same seed, except ``children_survey.csv``: its children answer at baseline
     and at follow-up (:func:`simulate_waves`), with ``wave``, ``year`` and
     ``child_key`` columns. The marker file says the data are synthetic and how
     the change was drawn.
     """
-    from helpers.demo.generate import generate_demo_data
+    from .generate import generate_demo_data
 
     out = Path(out_dir)
     written = generate_demo_data(out, seed=seed)
@@ -201,5 +201,5 @@ answers. These answers are made up too. Between the waves each answer moves by a
 random step whose chance depends on the child's group, so the true difference in
 differences is known: {scored:+.2f} on the agreement and safety scores
 (1 = strongly agree, so negative means more agreement) and {yes:+.2f} on the
-share answering yes to the yes/no questions (`helpers.demo.waves`).
+share answering yes to the yes/no questions (`definitions/demo/waves.py`).
 """

@@ -32,7 +32,9 @@ string stands for "no answer").
 Examples
 --------
 >>> import numpy as np
->>> from helpers.demo.text import enjoyed_most_text, workshop_comments
+>>> from helpers.demo import demo_module
+>>> text = demo_module("text")
+>>> enjoyed_most_text, workshop_comments = text.enjoyed_most_text, text.workshop_comments
 >>> rng = np.random.default_rng(1)
 >>> answers = enjoyed_most_text(rng, ["learning", None])
 >>> answers[0] in ENJOYED_MOST_BY_THEME["learning"], answers[1]
