@@ -201,7 +201,7 @@ def execute_notebook(stem: str, *, notebooks_dir: Path, book_dir: Path, paramete
             f"{source.name}: cell {cell} failed with {exc.ename}: {exc.evalue} "
             f"(the partly executed notebook is {target})"
         ) from None
-    _finish_notebook(target)
+    _finish_notebook(target, source=sources.chapter_source(notebooks_dir, stem))
     return time.perf_counter() - started
 
 
@@ -239,7 +239,7 @@ def reader_edition(cell) -> None:
     cell.metadata["tags"] = tags
 
 
-def _finish_notebook(path: Path) -> None:
+def _finish_notebook(path: Path, *, source: Path | None = None) -> None:
     """Tidy an executed notebook: the same inputs give the same bytes.
 
     papermill's injected cell is tagged ``remove-cell`` (it holds local
@@ -252,6 +252,9 @@ def _finish_notebook(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     for key in _TIMINGS:
         notebook.metadata.get("papermill", {}).pop(key, None)
+    if source is not None and "papermill" in notebook.metadata:
+        # papermill ran the chapter's conversion in the cache folder; record the chapter itself.
+        notebook.metadata["papermill"]["input_path"] = str(source)
     for cell in notebook.cells:
         reader_edition(cell)
         tags = cell.metadata.get("tags", [])

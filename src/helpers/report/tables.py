@@ -241,6 +241,11 @@ def load_derived(processed_dir: str | Path, *, national: bool = False) -> pd.Dat
     path = Path(processed_dir) / ("national_derived.csv" if national else "derived.csv")
     if not path.exists():
         return pd.DataFrame(columns=DERIVED_COLUMNS)
+    # Keyed by measure like results.csv: a page depends on the derived rows of the measures it selects.
+    return tracking.read_keyed(path, _read_derived)
+
+
+def _read_derived(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, keep_default_na=False, na_values=[""],
                        dtype={c: str for c in ("key", "measure", "group", "category", "unit", "flag")}
                        ).fillna({"flag": ""})
