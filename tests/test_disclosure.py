@@ -1,4 +1,4 @@
-"""Tests for helpers.core.disclosure (CONTRACT section 5)."""
+"""Tests for helpers.core.disclosure (docs/contract.md section 5)."""
 
 from __future__ import annotations
 

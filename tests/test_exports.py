@@ -1,4 +1,4 @@
-"""Survey-tool exports read through profiles (CONTRACT section 7, issue 13).
+"""Survey-tool exports read through profiles (docs/contract.md section 7, issue 13).
 
 The fixtures in ``tests/fixtures/exports/`` (written by ``make_exports.py``
 there) hold the same children's answers as Microsoft Forms, Qualtrics

@@ -16,7 +16,7 @@ Properties, checked through the command line (``helpers.cli.main``):
   fault, never 1;
 * it exits 2 exactly when a structural fault was planted (a line break
   inside a cell of a CSV column that is not free text counts as one: the
-  signature of a stray quote, CONTRACT section 7), or with the message that
+  signature of a stray quote, docs/contract.md section 7), or with the message that
   no row of an instrument was kept (every row quarantined), and then writes
   nothing;
 * otherwise every file's raw rows = kept + quarantined, the raw rows are
@@ -98,7 +98,7 @@ def raw_file(draw, name: str) -> tuple[list[str], list[list[str]]]:
     rows = [[draw(_cell(c)) if isinstance(c, Column) else draw(_TEXT) for c in columns] for _ in range(n)]
     if rows and draw(st.integers(0, 9)):
         # Usually one row with a usable identity: an instrument with rows but none kept is refused (exit 2,
-        # CONTRACT section 7), and folders that are refused test less of the accounting.
+        # docs/contract.md section 7), and folders that are refused test less of the accounting.
         for j, c in enumerate(columns):
             if isinstance(c, Column) and c.identity:
                 rows[0][j] = {"id": "anchor", "force": "Durham"}.get(c.type) or (
@@ -211,7 +211,7 @@ def test_process_never_crashes_and_accounts_for_every_row(tmp_path_factory, spec
         return
     if status == 2 and not (out / "results.csv").exists():
         # Refusals the generator cannot plant on purpose: an instrument with rows none of which was kept
-        # (CONTRACT section 7), or a children's survey or census with a header and no rows (issue 12).
+        # (docs/contract.md section 7), or a children's survey or census with a header and no rows (issue 12).
         with pytest.raises(StructuralError, match=r"no row of \w+ kept|(children_survey|scheme_census)\.\w+: "
                                                   r"the file has a header and no rows"):
             run_process(data, out)

@@ -1,4 +1,4 @@
-"""Malformed files are refused, not absorbed (issue 12, point 3; CONTRACT section 7).
+"""Malformed files are refused, not absorbed (issue 12, point 3; docs/contract.md section 7).
 
 * A stray double quote at the start of a cell that cannot hold a line break
   (anything but free text) swallows the rows below it into that cell: exit 2,

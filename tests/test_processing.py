@@ -1,4 +1,4 @@
-"""Tests for helpers.core.processing: the long results table (CONTRACT section 4)."""
+"""Tests for helpers.core.processing: the long results table (docs/contract.md section 4)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Tests for helpers.core.profiles: profiles, header matching, rankings, answer maps, refusals, the profile commands.
 
-Every refusal of CONTRACT section 7 exits 2 with one message naming the
+Every refusal of docs/contract.md section 7 exits 2 with one message naming the
 file and what to change, and writes nothing.
 """
 

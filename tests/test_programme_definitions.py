@@ -38,7 +38,7 @@ def _renamed_codebook(tmp_path: Path) -> Path:
 def test_the_default_groups_give_the_contract_column_names(codebook):
     groups = codebook.groups
     assert (groups.instrument, groups.column) == ("children_survey", groups.by)
-    # CONTRACT section 4: tests.csv names its group sizes after the groups; other tools read these names.
+    # docs/contract.md section 4: tests.csv names its group sizes after the groups; other tools read these names.
     assert TESTS_COLUMNS[8:10] == ["n_mini_police", "n_non_mini_police"]
     assert POWER_COLUMNS[4:6] == ["n_mini_police", "n_non_mini_police"]
     assert design_columns(groups)[1:3] == ["n_mini_police", "n_non_mini_police"]

@@ -2,7 +2,7 @@
 
 Checks the table's shape and, for every row the pipeline is meant to
 reproduce (``target = results``), that its measure / group / category use
-exactly the names of ``results.csv`` (CONTRACT section 4), as defined by the
+exactly the names of ``results.csv`` (docs/contract.md section 4), as defined by the
 codebook.
 """
 
@@ -70,7 +70,7 @@ def _is_force(codebook, value: str) -> bool:
 
 
 def _groups_of(inst, col) -> set[str]:
-    """Groups results.csv reports a codebook column for (CONTRACT section 4)."""
+    """Groups results.csv reports a codebook column for (docs/contract.md section 4)."""
     by = inst.groups.get("by")
     if by and col.applies_if and by in col.applies_if:
         return {inst.groups[col.applies_if[by]]}  # asked of one group only, e.g. mini-police children

@@ -1,4 +1,4 @@
-"""Tests for helpers.core.validation: one test per fault class of CONTRACT section 3."""
+"""Tests for helpers.core.validation: one test per fault class of docs/contract.md section 3."""
 
 from __future__ import annotations
 

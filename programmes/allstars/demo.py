@@ -15,7 +15,7 @@ calibrated: its four published cells (College of Policing, 2024) are exact
 counts of the seven staff answers (4 of 7, 4 of 7, 3 of 7, 4 of 7), not
 draws.
 
-Each export gets a ``*.profile.yml`` (CONTRACT section 7): the Microsoft
+Each export gets a ``*.profile.yml`` (docs/contract.md section 7): the Microsoft
 Forms ones use the ``msforms`` preset, which drops the ``Email`` and
 ``Name`` columns before anything reads them; those columns hold obviously
 invented values here (``respondent03@example.invalid``, ``Demo respondent

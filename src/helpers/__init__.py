@@ -14,7 +14,7 @@ Stage modules (each does one job):
 - :mod:`helpers.core.processing` tidy results tables (``results.csv``)
 - :mod:`helpers.core.stats`      intervals, group comparisons and power (``tests.csv``, ``power.csv``)
 - :mod:`helpers.core.weighting`  force post-stratification of the children (``sensitivity.csv``)
-- :mod:`helpers.core.disclosure` suppression of small cells (CONTRACT section 5)
+- :mod:`helpers.core.disclosure` suppression of small cells (docs/contract.md section 5)
 - :mod:`helpers.core.schemas`    pandera schemas of the processed tables
 - :mod:`helpers.core.pipeline`   the one entry point: load, validate, process, export
 - :mod:`helpers.report.tables`     what notebooks read and how numbers are formatted

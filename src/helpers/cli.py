@@ -1,4 +1,4 @@
-"""The ``minipolice`` command (CONTRACT section 1).
+"""The ``minipolice`` command (docs/contract.md section 1).
 
 One job: parse arguments, set up logging and map outcomes to exit codes:
 0 success (even with quarantined rows: the log says so), 2 the input cannot
@@ -51,7 +51,7 @@ log = logging.getLogger("minipolice")
 _PARTIAL = (
     "--force restricts every table to one force's respondents (the national results travel "
     "with it for comparison); --min-cell suppresses small cells, with secondary suppression so "
-    "that no suppressed number can be worked out from the others (CONTRACT section 5)."
+    "that no suppressed number can be worked out from the others (docs/contract.md section 5)."
 )
 
 #: Shown on every page of a book built with ``--min-cell 0``.
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pr = sub.add_parser("profile", help="check how survey-tool exports are read, or draft a profile for one",
                         description="Exports from survey tools are read through *.profile.yml files in the "
-                        "data folder (CONTRACT section 7).")
+                        "data folder (docs/contract.md section 7).")
     prs = pr.add_subparsers(dest="profile_command", required=True)
     pc = prs.add_parser("check", help="dry run: how every file would be read (writes nothing)",
                         description="Print, for every file, the header -> column table, dropped and unmatched "

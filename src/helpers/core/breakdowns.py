@@ -28,7 +28,7 @@ neutral one included), so that the two cells of a level add up to its
 ``enjoyed_least_theme``, the programme group, one row per theme (zeros
 included), ``base`` the children who wrote an answer.
 
-Disclosure control (CONTRACT section 5)
+Disclosure control (docs/contract.md section 5)
 ---------------------------------------
 ``breakdowns.csv`` applies the rules of :func:`helpers.core.disclosure.suppress`
 to its own relations:

@@ -1,7 +1,7 @@
 """The survey instrument as data: typed access to ``codebook.yml``.
 
 ``codebook.yml`` is the one description of every raw file, column, scale,
-label and applicability rule (CONTRACT section 2). This module reads it into
+label and applicability rule (docs/contract.md section 2). This module reads it into
 small immutable objects and provides the matching rules the contract sets
 for coded answers and force names. Nothing else in the project spells out a
 scale or a force list.
@@ -62,7 +62,7 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalise_token(value: Any) -> str:
-    """Normalise a coded answer for matching (CONTRACT section 2).
+    """Normalise a coded answer for matching (docs/contract.md section 2).
 
     Case is ignored, surrounding and repeated spaces are ignored and ``_``
     counts as a space.
@@ -72,7 +72,7 @@ def normalise_token(value: Any) -> str:
 
 
 def _normalise_force(value: Any) -> str:
-    """Normalise a force name for matching (CONTRACT section 6)."""
+    """Normalise a force name for matching (docs/contract.md section 6)."""
     text = str(value).casefold().replace("&", " and ").replace("-", " ")
     text = _SPACES.sub(" ", text).strip()
     for suffix in (" police", " constabulary", " police service"):
@@ -126,7 +126,7 @@ class Column:
     role: str = "outcome"
     figure: str | None = None
     count_as: str | None = None
-    #: Earlier wordings of the question, still accepted as headers (a rewording adds one; CONTRACT section 7).
+    #: Earlier wordings of the question, still accepted as headers (a rewording adds one; docs/contract.md section 7).
     aliases: tuple[str, ...] = ()
     #: Describes the survey's design (wave, year, linking key), not a measure: absent means one
     #: cross-sectional survey, so its absence is not logged as a measure not collected.
@@ -221,7 +221,10 @@ class Groups:
         return self.nouns.get(group, self.label(group).lower())
 
     def count_column(self, group: str, prefix: str = "n") -> str:
-        """Name of a per-group column: ``n_<group>`` (``tests.csv``), ``value_<group>`` ... (CONTRACT section 4)."""
+        """Name of a per-group column: ``n_<group>`` (``tests.csv``), ``value_<group>`` ...
+
+        See docs/contract.md section 4.
+        """
         return f"{prefix}_{group}"
 
 

@@ -66,7 +66,7 @@ CODEBOOK_PATH = DEFINITIONS_DIR / "codebook.yml"
 #: The sentences an author may reword (:mod:`helpers.report.phrases`).
 PHRASES_PATH = DEFINITIONS_DIR / "phrases.yml"
 
-#: Disclosure-control threshold (CONTRACT section 5).
+#: Disclosure-control threshold (docs/contract.md section 5).
 DEFAULT_MIN_CELL = 5
 
 #: Seed of the committed demo data.

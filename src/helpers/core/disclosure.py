@@ -1,4 +1,4 @@
-"""Disclosure control of the processed tables (CONTRACT section 5).
+"""Disclosure control of the processed tables (docs/contract.md section 5).
 
 One job: mark cells that could identify a child or let a reader work out a
 small number, so that no page shows them. Suppressed cells keep their row,
@@ -403,7 +403,7 @@ def suppress_tests(tests: pd.DataFrame, *, min_cell: int, local: bool = False,
     """Empty the comparisons in which either group has fewer than ``min_cell`` answers.
 
     The row and its group sizes (``n_<yes>``, ``n_<no>`` of ``groups``; by
-    default the packaged codebook's) stay; ``flag`` (appended to the CONTRACT
+    default the packaged codebook's) stay; ``flag`` (appended to the contract
     columns) is ``c`` for suppressed rows and empty otherwise.
 
     Examples

@@ -4,7 +4,7 @@ One job: find the force subfolders of ``--data-dir``, read and validate each
 folder as a flat data folder would be (its named files and profiles), then
 combine them into one table per instrument (see ``docs/national-intake.md``).
 
-* A subfolder's name is a force name, matched as ``--force`` is (CONTRACT
+* A subfolder's name is a force name, matched as ``--force`` is (docs/contract.md
   section 6: case, ``&``/``and``, hyphens, a trailing ``Police`` or
   ``Constabulary`` ignored). An unknown name, or two folders naming one
   force, is refused (exit status 2) naming the folder and the closest forces.

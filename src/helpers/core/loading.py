@@ -1,4 +1,4 @@
-"""Reading raw survey exports into text (CONTRACT sections 2 and 7).
+"""Reading raw survey exports into text (docs/contract.md sections 2 and 7).
 
 One job: turn the bytes of one export file into a grid of text cells, and
 find each instrument's file in a data directory. Nothing is interpreted
@@ -46,7 +46,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: File types a raw file may have (CONTRACT section 7), in the order they are named in messages.
+#: File types a raw file may have (docs/contract.md section 7), in the order they are named in messages.
 RAW_SUFFIXES = (".csv", ".tsv", ".txt", ".sav", ".xlsx")
 
 #: Delimiters sniffed in text files, in order of preference when several fit equally well.

@@ -4,7 +4,7 @@
 ``minipolice build``) runs. It logs its parameters and, per instrument, the
 rows read, kept and quarantined, and writes under ``out_dir``:
 
-``results.csv``            every figure and headline number (CONTRACT section 4)
+``results.csv``            every figure and headline number (docs/contract.md section 4)
 ``national_results.csv``   local runs only: the national results, for comparison
 ``tests.csv``              programme group vs other children comparisons (with effect-size
                            intervals and the smallest expected count; ``test`` names
@@ -28,7 +28,7 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 ``breakdowns.csv``         primary outcomes by gender and year group, within each group (descriptive;
                            :mod:`helpers.core.breakdowns`)
 ``enjoyed_least.csv``      themes of what the programme group enjoyed least, coded by keyword rules
-``validation_log.csv``     one row per validation event (CONTRACT section 3)
+``validation_log.csv``     one row per validation event (docs/contract.md section 3)
 ``quarantine/<inst>.csv``  rows whose identity was unusable, verbatim
 ``row_counts.csv``         per instrument: raw, kept, quarantined, in scope; physical data lines,
                            records read and the profile the file was read through
@@ -36,7 +36,7 @@ rows read, kept and quarantined, and writes under ``out_dir``:
 ``manifest.json``          parameters, input hashes, package versions
 
 Each instrument is read from the file named after it or through a
-``*.profile.yml`` (:mod:`helpers.core.profiles`, CONTRACT section 7). A data
+``*.profile.yml`` (:mod:`helpers.core.profiles`, docs/contract.md section 7). A data
 folder may instead hold one subfolder per force (:mod:`helpers.core.intake`):
 each is read and validated on its own, then combined.
 
@@ -154,7 +154,7 @@ def resolve_force(force: str | None, codebook: Codebook) -> str | None:
     Raises
     ------
     StructuralError
-        The name is not one of the forces of CONTRACT section 6.
+        The name is not one of the forces of docs/contract.md section 6.
     """
     if force is None or not str(force).strip():
         return None
@@ -187,7 +187,7 @@ def read_inputs(data_dir: Path, codebook: Codebook) -> dict[str, RawTable]:
     ------
     StructuralError
         A required file missing, a profile wrong, a file unreadable, a header
-        or required column not found, a stray quote (CONTRACT sections 1 and 7).
+        or required column not found, a stray quote (docs/contract.md sections 1 and 7).
     """
     sources = find_sources(data_dir, codebook)
     for name in codebook.required_instruments:
@@ -376,7 +376,7 @@ def run_process(
     force : str, optional
         Restrict every table to one police force (a local report).
     min_cell : int
-        Disclosure-control threshold (CONTRACT section 5).
+        Disclosure-control threshold (docs/contract.md section 5).
     codebook : Codebook, optional
         Defaults to the packaged codebook.
 
@@ -410,7 +410,7 @@ def run_process(
 
     # 1. Load and check structure of every file before validating any. The
     #    qualitative instruments are optional: absent means not collected.
-    #    Each file is read through its profile (CONTRACT section 7), or as named after its instrument.
+    #    Each file is read through its profile (docs/contract.md section 7), or as named after its instrument.
     #    A folder of force subfolders is read folder by folder and combined (helpers.core.intake).
     submissions = force_folders(data_dir, codebook)
     intake = None

@@ -1,7 +1,7 @@
 """Tidy results: every figure and headline number of the book (``results.csv``).
 
 One job: turn the clean tables of :mod:`helpers.core.validation` into the long
-``results.csv`` table of CONTRACT section 4 — one row per (measure, group,
+``results.csv`` table of docs/contract.md section 4 — one row per (measure, group,
 category) with n, base, value, unit and a 95% Wilson interval for percents.
 
 What is reported, all driven by the codebook:
@@ -43,7 +43,7 @@ __all__ = ["RESULTS_COLUMNS", "summarise", "instrument_groups", "tally_rows"]
 
 log = logging.getLogger(__name__)
 
-#: Columns of ``results.csv`` (CONTRACT section 4).
+#: Columns of ``results.csv`` (docs/contract.md section 4).
 RESULTS_COLUMNS = ["measure", "group", "category", "n", "base", "value", "unit", "ci_low", "ci_high", "flag"]
 
 

@@ -1,4 +1,4 @@
-"""Survey-tool exports turned into the canonical tables (CONTRACT section 7).
+"""Survey-tool exports turned into the canonical tables (docs/contract.md section 7).
 
 One job: take one export file (a Microsoft Forms workbook, a Qualtrics or
 SurveyMonkey CSV, a Google Forms sheet, an SPSS file, a sheet typed from
@@ -75,7 +75,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Keys a profile may have (CONTRACT section 7); the first two are required.
+#: Keys a profile may have (docs/contract.md section 7); the first two are required.
 PROFILE_KEYS = ("instrument", "file", "preset", "sheet", "encoding", "delimiter", "header_rows", "skip_rows",
                 "drop", "columns", "rankings", "values")
 
@@ -112,7 +112,7 @@ class Ranking:
 
 @dataclass(frozen=True)
 class Profile:
-    """How to read one export (CONTRACT section 7); presets already applied."""
+    """How to read one export (docs/contract.md section 7); presets already applied."""
 
     instrument: str
     file: str

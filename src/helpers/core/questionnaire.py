@@ -138,7 +138,7 @@ def _options(column: Column, codebook: Codebook) -> tuple[list[str], list[str]]:
         return list(scale.labels), list(scale.codes)
     if column.type == "flag":
         return ["0", "1"], ["0", "1"]
-    if column.type == "force":  # names, not codes: process matches them leniently (CONTRACT section 6)
+    if column.type == "force":  # names, not codes: process matches them leniently (docs/contract.md section 6)
         return list(codebook.forces), []
     if column.type == "integer" and column.min is not None and column.max is not None \
             and column.max - column.min < _MAX_TICK_NUMBERS:

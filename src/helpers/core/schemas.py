@@ -1,4 +1,4 @@
-"""Schemas of the processed tables (CONTRACT sections 3 and 4), with pandera.
+"""Schemas of the processed tables (docs/contract.md sections 3 and 4), with pandera.
 
 One job: state, as executable checks, what ``results.csv``, ``tests.csv``,
 ``validation_log.csv``, ``power.csv``, ``sensitivity.csv`` and ``evidence.csv``
@@ -29,7 +29,7 @@ __all__ = ["RESULTS_SCHEMA", "TESTS_SCHEMA", "LOG_SCHEMA", "POWER_SCHEMA", "SENS
            "check_change_outputs", "check_breakdown_outputs", "for_groups"]
 
 #: The programme group and the other group of the default codebook: the per-group columns
-#: are named after them (``n_<yes>``, ``n_<no>``, ``value_<yes>`` ...; CONTRACT section 4).
+#: are named after them (``n_<yes>``, ``n_<no>``, ``value_<yes>`` ...; docs/contract.md section 4).
 #: The schemas below are the default programme's; :func:`for_groups` renames them for others.
 _YES, _NO = default_groups().pair
 
@@ -134,7 +134,7 @@ TESTS_SCHEMA = pa.DataFrameSchema(
         # Empty only in a local report, where a group below --min-cell is hidden (helpers.core.disclosure).
         f"n_{_YES}": Column("Int64", Check.ge(0), nullable=True),
         f"n_{_NO}": Column("Int64", Check.ge(0), nullable=True),
-        # Appended columns (a compatible superset of CONTRACT section 4): optional here so that a
+        # Appended columns (a compatible superset of docs/contract.md section 4): optional here so that a
         # tests.csv written before them still validates; check_outputs requires them.
         "effect_ci_low": Column(float, Check.in_range(-1, 1), nullable=True, required=False),
         "effect_ci_high": Column(float, Check.in_range(-1, 1), nullable=True, required=False),

@@ -11,7 +11,7 @@ One job: the inferential numbers of the report, from well-kept libraries.
   independence (nominal items, effect size Cramér's V), and applies Holm's
   correction (pingouin) within each outcome family of ``outcomes.yml``
   (:func:`holm_within`; one family when none is given). The result is the
-  ``tests.csv`` table of CONTRACT section 4, with a 95% confidence interval
+  ``tests.csv`` table of docs/contract.md section 4, with a 95% confidence interval
   of each effect size and the sample size that would detect it with 80%
   power (columns appended to the contract's, never renamed).
 * :func:`design_power` gives the smallest effects the design can detect
@@ -90,7 +90,7 @@ __all__ = ["TESTS_COLUMNS", "POWER_COLUMNS", "comparison_columns", "power_column
 log = logging.getLogger(__name__)
 
 def comparison_columns(groups: Groups) -> list[str]:
-    """Columns of ``tests.csv`` (CONTRACT section 4) for a programme's groups.
+    """Columns of ``tests.csv`` (docs/contract.md section 4) for a programme's groups.
 
     The two group sizes are named ``n_<yes group>`` and ``n_<no group>`` after
     the codebook's ``groups`` (for the default programme the contract's
@@ -363,7 +363,7 @@ def compare_groups(children: pd.DataFrame, codebook: Codebook, *,
     families : mapping, optional
         Outcome family of each item (``outcomes.yml``: primary, secondary,
         exploratory); Holm's correction runs within each family. Without
-        it, all rows form one family (the meaning of CONTRACT version 1).
+        it, all rows form one family (the meaning of contract version 1).
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 One job: turn a :class:`~helpers.core.loading.RawTable` into a typed, clean table,
 a quarantine of rows whose identity is unusable, and a log with one row per
-event (CONTRACT section 3):
+event (docs/contract.md section 3):
 
 * a missing *required* column is structural: :class:`StructuralError`
   (exit 2) before anything is written;
@@ -38,10 +38,10 @@ __all__ = ["LOG_COLUMNS", "NONE_VALID_MIN", "ValidationResult", "check_structure
 
 log = logging.getLogger(__name__)
 
-#: Columns of ``validation_log.csv`` (CONTRACT section 3).
+#: Columns of ``validation_log.csv`` (docs/contract.md section 3).
 LOG_COLUMNS = ["instrument", "row", "respondent_id", "column", "value", "problem", "action"]
 
-#: A coded column with at least this many answers, none valid, is refused (CONTRACT section 7).
+#: A coded column with at least this many answers, none valid, is refused (docs/contract.md section 7).
 NONE_VALID_MIN = 20
 
 #: Name of the column that carries the 1-based raw row number in clean tables.

@@ -698,7 +698,7 @@ def completeness(table: pd.DataFrame, instrument: str, codebook: Codebook | None
     they were not collected, which is different from unanswered.
 
     In a local report (``local=True``) how many answered is disclosure-
-    controlled like the results (CONTRACT section 5): a column whose base,
+    controlled like the results (docs/contract.md section 5): a column whose base,
     answered or unanswered count is between 1 and ``min_cell - 1`` gets
     ``flag`` ``c`` and loses ``answered`` and ``value`` (and ``base`` too
     when the base itself is small), so the chart does not draw it.

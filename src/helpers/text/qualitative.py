@@ -13,7 +13,7 @@ One job: turn the processed qualitative tables (``workshop_comments``,
 - :func:`word_frequencies`: word counts of free-text answers for a word
   cloud.
 
-Disclosure control (CONTRACT section 5)
+Disclosure control (docs/contract.md section 5)
 ---------------------------------------
 * Quotes always go through :func:`helpers.text.redaction.redact`; a quote in
   which :func:`helpers.text.redaction.find_identifiers` still finds something is

@@ -1,4 +1,4 @@
-"""Redaction of free text before it reaches the book (CONTRACT section 5).
+"""Redaction of free text before it reaches the book (docs/contract.md section 5).
 
 One job: remove what could identify a person from free text — e-mail
 addresses, UK telephone numbers, UK postcodes, personal and school names
