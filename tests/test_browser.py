@@ -26,6 +26,7 @@ they fail.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -77,12 +78,21 @@ def site():
     """Base URL of book/_build/html served on 127.0.0.1 (a free port) by a background thread."""
     if not (HTML / "index.html").exists():
         _unavailable("book/_build/html is missing: run `make book` (`make test` builds it first)")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(HTML)))
+    with serve(HTML) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve(html: Path):
+    """Serve a built book's HTML folder on a free port of 127.0.0.1 from a background thread; yield its URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")

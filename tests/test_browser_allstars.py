@@ -11,17 +11,14 @@ dark mode, headings skip no level, and every link says where it goes.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 
 import pytest
 from test_browser import (  # noqa: F401 - fixtures, found by name
     VAGUE_LINK_TEXT,
-    _QuietHandler,
     axe_installed,
     browser,
+    serve,
     visit,
 )
 
@@ -40,13 +37,8 @@ def site(tmp_path_factory):
     """The AllStars book, built and served on a free port of 127.0.0.1."""
     out = tmp_path_factory.mktemp("allstars_browser") / "out"
     assert main(["-q", "--programme", "allstars", "build", "--out", str(out), "--jobs", "2"]) == 0
-    html = out / "html"
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(out / "html") as url:
+        yield url
 
 
 @pytest.mark.parametrize("name", PAGES)
