@@ -206,10 +206,10 @@ def test_a_codebook_with_a_subset_of_the_instruments_is_a_programme_of_its_own(t
     path = tmp_path / "codebook.yml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     codebook = load_codebook(path)
-    assert codebook.required_instruments == ("children_survey",) and codebook.census is None
+    assert codebook.surveys == ("children_survey",) and codebook.census is None
     assert not _two_group_design(codebook)
     assert _two_group_design(load_codebook())
-    assert set(load_codebook(PROGRAMME / "definitions" / "codebook.yml").required_instruments) == {
+    assert set(load_codebook(PROGRAMME / "definitions" / "codebook.yml").surveys) == {
         "staff_feedback", "parent_midway", "parent_final", "course_register"}
 
 

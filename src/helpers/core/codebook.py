@@ -280,16 +280,6 @@ class Codebook:
         """``{instrument: reason}`` for the instruments without whose rows there is no report."""
         return {name: ins.rows_required for name, ins in self.instruments.items() if ins.rows_required}
 
-    @property
-    def required_instruments(self) -> tuple[str, ...]:
-        """Instruments whose file must be supplied, in codebook order (the default programme's: :data:`INSTRUMENTS`)."""
-        return tuple(name for name, inst in self.instruments.items() if not inst.optional)
-
-    @property
-    def optional_instruments(self) -> tuple[str, ...]:
-        """Instruments reported as not collected when absent (the default programme's: :data:`QUALITATIVE`)."""
-        return tuple(name for name, inst in self.instruments.items() if inst.optional)
-
     def match_force(self, value: Any) -> str | None:
         """Return the canonical force name for ``value``, or ``None`` if unknown."""
         if value is None:

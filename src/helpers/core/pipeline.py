@@ -190,7 +190,7 @@ def read_inputs(data_dir: Path, codebook: Codebook) -> dict[str, RawTable]:
         or required column not found, a stray quote (docs/contract.md sections 1 and 7).
     """
     sources = find_sources(data_dir, codebook)
-    for name in codebook.required_instruments:
+    for name in codebook.surveys:
         if name not in sources:
             find_raw_file(data_dir, name)  # raises the contract's "raw file missing" message
     return {name: read_source(sources[name], codebook) for name in codebook.instruments if name in sources}
