@@ -89,8 +89,11 @@ def prepare(notebooks_dir: Path, stem: str, folder: Path) -> Path:
     source = chapter_source(notebooks_dir, stem)
     if source.suffix == ".ipynb":
         return source
-    data = chapter_bytes(notebooks_dir, stem)
-    target = Path(folder) / f"{stem}.ipynb"
+    return _write_if_changed(Path(folder) / f"{stem}.ipynb", chapter_bytes(notebooks_dir, stem))
+
+
+def _write_if_changed(target: Path, data: bytes) -> Path:
+    """Write ``data`` to ``target`` unless it already holds exactly those bytes (its timestamp stays)."""
     if not target.exists() or target.read_bytes() != data:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -103,11 +106,8 @@ def write_ipynb(notebooks_dir: Path) -> list[Path]:
     for markdown in sorted(Path(notebooks_dir).glob("*.md")):
         if markdown.name.upper() == "README.MD":
             continue
-        target = markdown.with_suffix(".ipynb")
-        data = chapter_bytes(markdown.parent, markdown.stem)
-        if not target.exists() or target.read_bytes() != data:
-            target.write_bytes(data)
-        written.append(target)
+        written.append(_write_if_changed(markdown.with_suffix(".ipynb"),
+                                         chapter_bytes(markdown.parent, markdown.stem)))
     return written
 
 

@@ -47,17 +47,17 @@ NOTEBOOKS_DIR = PROGRAMME_ROOT / "notebooks"
 #: the notice on reports built from synthetic data (:mod:`helpers.core.programme`).
 PROGRAMME_PATH = PROGRAMME_ROOT / "programme.yml"
 
-#: The programme's definition files (codebook, figures, outcomes,
-#: recommendations, phrases): data, not code, so an author edits them without
-#: Python. The ``MINIPOLICE_DEFINITIONS`` environment variable points at
-#: another folder (a reworded copy; the notebooks' kernels inherit it).
-DEFINITIONS_DIR = Path(os.environ.get("MINIPOLICE_DEFINITIONS") or PROGRAMME_ROOT / "definitions")
-
-
 def definitions_dir() -> Path:
     """The definitions folder as the environment names it now (``MINIPOLICE_DEFINITIONS``), for code
     that must follow a change made after import (the build cache, the phrase file)."""
     return Path(os.environ.get("MINIPOLICE_DEFINITIONS") or PROGRAMME_ROOT / "definitions")
+
+
+#: The programme's definition files (codebook, figures, outcomes,
+#: recommendations, phrases): data, not code, so an author edits them without
+#: Python. The ``MINIPOLICE_DEFINITIONS`` environment variable points at
+#: another folder (a reworded copy; the notebooks' kernels inherit it).
+DEFINITIONS_DIR = definitions_dir()
 
 
 #: The instrument as data: one file describing every raw file and column.
